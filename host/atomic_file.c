@@ -1,0 +1,141 @@
+#include "atomic_file.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_PENDING 8
+
+/* Read from the signal handler: only paths fully written before the pointer is published. */
+static char *volatile pending[MAX_PENDING];
+
+static void on_signal(int sig)
+{
+    for (int i = 0; i < MAX_PENDING; i++) {
+        char *p = pending[i];
+        if (p)
+            unlink(p);
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void tr_atomic_file_install_signal_cleanup(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        sigaction(sigs[i], &sa, NULL);
+}
+
+static int claim_slot(char *path)
+{
+    for (int i = 0; i < MAX_PENDING; i++) {
+        if (!pending[i]) {
+            pending[i] = path;
+            return i;
+        }
+    }
+    return -1;
+}
+
+static void release_slot(struct tr_atomic_file *af)
+{
+    if (af->slot >= 0)
+        pending[af->slot] = NULL;
+    af->slot = -1;
+}
+
+int tr_atomic_file_open(struct tr_atomic_file *af, const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    memset(af, 0, sizeof(*af));
+    af->slot = -1;
+    if (strcmp(path, "-") == 0) {
+        af->f = stdout;
+        return 0;
+    }
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "'%s' is a directory (accepted: a file path, or - for stdout)", path);
+        return -1;
+    }
+    const char *slash = strrchr(path, '/');
+    size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+    size_t len = strlen(path) + 16;
+    af->tmp_path = malloc(len);
+    af->final_path = strdup(path);
+    if (!af->tmp_path || !af->final_path) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    snprintf(af->tmp_path, len, "%.*s.%s.tmp-XXXXXX", (int)dirlen, path, path + dirlen);
+    int fd = mkstemp(af->tmp_path);
+    if (fd < 0) {
+        snprintf(err, errlen, "'%s' cannot be written: %s", path, strerror(errno));
+        goto fail;
+    }
+    af->slot = claim_slot(af->tmp_path);
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask) != 0 || !(af->f = fdopen(fd, "w"))) {
+        snprintf(err, errlen, "'%s' cannot be written: %s", path, strerror(errno));
+        close(fd);
+        unlink(af->tmp_path);
+        goto fail;
+    }
+    return 0;
+fail:
+    release_slot(af);
+    free(af->tmp_path);
+    free(af->final_path);
+    af->tmp_path = af->final_path = NULL;
+    return -1;
+}
+
+int tr_atomic_file_commit(struct tr_atomic_file *af, char *err, size_t errlen)
+{
+    if (!af->tmp_path) {
+        if (fflush(af->f) != 0 || ferror(af->f)) {
+            snprintf(err, errlen, "standard output cannot be written: %s", strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    int failed = fflush(af->f) != 0 || ferror(af->f) || fsync(fileno(af->f)) != 0;
+    int saved = errno;
+    failed |= fclose(af->f) != 0;
+    af->f = NULL;
+    if (!failed && rename(af->tmp_path, af->final_path) != 0) {
+        failed = 1;
+        saved = errno;
+    }
+    if (failed) {
+        snprintf(err, errlen, "'%s' cannot be written: %s", af->final_path, strerror(saved));
+        unlink(af->tmp_path);
+    }
+    release_slot(af);
+    free(af->tmp_path);
+    free(af->final_path);
+    af->tmp_path = af->final_path = NULL;
+    return failed ? -1 : 0;
+}
+
+void tr_atomic_file_abort(struct tr_atomic_file *af)
+{
+    if (af->tmp_path) {
+        if (af->f)
+            fclose(af->f);
+        unlink(af->tmp_path);
+        release_slot(af);
+        free(af->tmp_path);
+        free(af->final_path);
+    }
+    af->f = NULL;
+    af->tmp_path = af->final_path = NULL;
+}

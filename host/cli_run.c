@@ -1,0 +1,160 @@
+#include "cli_run.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "atomic_file.h"
+#include "exit_codes.h"
+#include "job.h"
+#include "output_json.h"
+#include "usage.h"
+
+enum {
+    OPT_NUMBER = 1000, /* + index into tr_num_params */
+    OPT_MODE = 2000,
+    OPT_DEVICE,
+    OPT_PRECISION,
+    OPT_KERNEL,
+    OPT_KERNEL_DIR,
+};
+
+struct run_options {
+    struct tr_params params;
+    const char *out;
+    const char *kernel_dir;
+};
+
+static int fail(int code, const char *msg)
+{
+    fprintf(stderr, "tilerace: %s\n", msg);
+    return code;
+}
+
+/* Returns -1 to go on, or an exit code (0 after --help/--version). */
+static int parse(int argc, char **argv, struct run_options *o)
+{
+    static const struct option fixed[] = {
+        {"mode", required_argument, NULL, OPT_MODE},
+        {"device", required_argument, NULL, OPT_DEVICE},
+        {"precision", required_argument, NULL, OPT_PRECISION},
+        {"kernel", required_argument, NULL, OPT_KERNEL},
+        {"kernel-dir", required_argument, NULL, OPT_KERNEL_DIR},
+        {"out", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+    };
+    struct option longopts[sizeof(fixed) / sizeof(fixed[0]) + 16];
+    size_t n = 0;
+    char err[320];
+    for (size_t i = 0; i < tr_num_params_count; i++)
+        longopts[n++] =
+            (struct option){tr_num_params[i].cli_name, required_argument, NULL, OPT_NUMBER + (int)i};
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+        longopts[n++] = fixed[i];
+    longopts[n] = (struct option){NULL, 0, NULL, 0};
+
+    tr_params_defaults(&o->params);
+    o->out = "-";
+    o->kernel_dir = NULL;
+    opterr = 0;
+    optind = 1;
+    int c, rc = 0;
+    while ((c = getopt_long(argc, argv, "+:ho:V", longopts, NULL)) != -1) {
+        const char *name = argv[optind - 1];
+        char label[48];
+        if (c >= OPT_NUMBER && c < OPT_NUMBER + (int)tr_num_params_count) {
+            snprintf(label, sizeof(label), "--%s", tr_num_params[c - OPT_NUMBER].cli_name);
+            rc = tr_params_set_number(&o->params, &tr_num_params[c - OPT_NUMBER], label, optarg,
+                                      err, sizeof(err));
+        } else {
+            switch (c) {
+            case OPT_MODE:
+                rc = tr_params_set_mode(&o->params, "--mode", optarg, err, sizeof(err));
+                break;
+            case OPT_DEVICE:
+                rc = tr_params_set_device(&o->params, "--device", optarg, err, sizeof(err));
+                break;
+            case OPT_PRECISION:
+                rc = tr_params_set_precision(&o->params, "--precision", optarg, err, sizeof(err));
+                break;
+            case OPT_KERNEL:
+                rc = tr_params_set_kernel(&o->params, "--kernel", optarg, err, sizeof(err));
+                break;
+            case OPT_KERNEL_DIR:
+                o->kernel_dir = optarg;
+                break;
+            case 'o':
+                o->out = optarg;
+                break;
+            case 'h':
+                tr_usage(stdout);
+                return TR_EXIT_OK;
+            case 'V':
+                tr_version(stdout);
+                return TR_EXIT_OK;
+            case ':':
+                snprintf(err, sizeof(err), "%.60s: a value is missing (see tilerace --help)",
+                         name);
+                rc = TR_EXIT_USAGE;
+                break;
+            default: {
+                char short_name[3] = {'-', (char)optopt, '\0'};
+                snprintf(err, sizeof(err), "unknown option '%.60s' (see tilerace --help)",
+                         optopt > 0 && optopt < 128 ? short_name : name);
+                rc = TR_EXIT_USAGE;
+                break;
+            }
+            }
+        }
+        if (rc)
+            return fail(rc, err);
+    }
+    if (optind < argc) {
+        snprintf(err, sizeof(err), "unexpected argument '%.60s' (see tilerace --help)",
+                 argv[optind]);
+        return fail(TR_EXIT_USAGE, err);
+    }
+    if ((rc = tr_params_check(&o->params, err, sizeof(err))) != 0)
+        return fail(rc, err);
+    return -1;
+}
+
+int tr_cli_run(int argc, char **argv)
+{
+    struct run_options o;
+    struct tr_atomic_file out;
+    struct tr_job job;
+    struct tr_job_options jo;
+    char err[512], msg[600];
+    int rc = parse(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+
+    /* Open the output first: an unwritable path fails before minutes of rendering. */
+    tr_atomic_file_install_signal_cleanup();
+    if (tr_atomic_file_open(&out, o.out, err, sizeof(err)) != 0) {
+        snprintf(msg, sizeof(msg), "--out: %s", err);
+        return fail(TR_EXIT_IO, msg);
+    }
+    memset(&jo, 0, sizeof(jo));
+    jo.kernel_dir = o.kernel_dir;
+    rc = tr_job_run(&o.params, &jo, &job, err, sizeof(err));
+    if (rc) {
+        tr_atomic_file_abort(&out);
+        tr_job_free(&job);
+        return fail(rc, err);
+    }
+    if (tr_json_write_document(out.f, &job) != 0) {
+        snprintf(msg, sizeof(msg), "--out: '%s' cannot be written", o.out);
+        tr_atomic_file_abort(&out);
+        tr_job_free(&job);
+        return fail(TR_EXIT_IO, msg);
+    }
+    tr_job_free(&job);
+    if (tr_atomic_file_commit(&out, err, sizeof(err)) != 0) {
+        snprintf(msg, sizeof(msg), "--out: %s", err);
+        return fail(TR_EXIT_IO, msg);
+    }
+    return TR_EXIT_OK;
+}

@@ -1,0 +1,74 @@
+#include "cpu_runner.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int cpu_lane_open(void *self, uint32_t lane, void **lane_ctx, char *err, size_t errlen)
+{
+    (void)lane;
+    (void)err;
+    (void)errlen;
+    *lane_ctx = self; /* lanes share the frame; tiles never overlap */
+    return 0;
+}
+
+static int cpu_render_tile(void *lane_ctx, const struct tr_tile *tile, int64_t *device_time_ns,
+                           char *err, size_t errlen)
+{
+    struct tr_cpu_backend *b = lane_ctx;
+    (void)device_time_ns;
+    (void)err;
+    (void)errlen;
+    b->render(&b->frame, tile);
+    return 0;
+}
+
+static const struct tr_backend_ops cpu_ops = {
+    .lane_open = cpu_lane_open,
+    .render_tile = cpu_render_tile,
+};
+
+int tr_cpu_backend_init(struct tr_cpu_backend *b, const struct tr_params *p, uint16_t *frame,
+                        char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    memset(b, 0, sizeof(*b));
+    b->base.ops = &cpu_ops;
+    b->base.self = b;
+    b->frame.counts = frame;
+    b->frame.width = p->width;
+    b->frame.height = p->height;
+    b->frame.max_iter = p->max_iter;
+    if (p->precision == TR_PRECISION_FLOAT) {
+        b->render = tr_tile_scalar_float;
+        b->kernel_name = "scalar-float";
+    } else {
+        b->render = tr_tile_scalar_double;
+        b->kernel_name = "scalar-double";
+    }
+    return 0;
+}
+
+void tr_cpu_model_name(char *buf, size_t len)
+{
+    char line[512];
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    snprintf(buf, len, "host CPU");
+    if (!f)
+        return;
+    while (fgets(line, sizeof(line), f)) {
+        if (strncmp(line, "model name", 10) == 0) {
+            char *v = strchr(line, ':');
+            if (v) {
+                v++;
+                while (*v == ' ' || *v == '\t')
+                    v++;
+                v[strcspn(v, "\n")] = '\0';
+                snprintf(buf, len, "%s", v);
+            }
+            break;
+        }
+    }
+    fclose(f);
+}

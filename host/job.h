@@ -1,0 +1,37 @@
+/* One complete run: allocate the frame, open the chosen device, schedule the tiles. */
+#ifndef TILERACE_JOB_H
+#define TILERACE_JOB_H
+
+#include <stdint.h>
+
+#include "params.h"
+#include "runner.h"
+
+struct tr_device_info {
+    char selector[TR_DEVICE_MAXLEN]; /* what --device said */
+    char name[256];
+    char platform[256];
+    char type[16];   /* "CPU", "GPU", "ACCELERATOR" */
+    char kernel[48]; /* which kernel rendered the tiles */
+    int64_t build_ns;    /* OpenCL program build; 0 on the pthread path */
+    int64_t readback_ns; /* final frame read-back; 0 on the pthread path */
+};
+
+struct tr_job_options {
+    const char *kernel_dir;   /* load kernels from here instead of the embedded copy */
+    struct tr_run_hooks hooks;
+};
+
+struct tr_job {
+    struct tr_params params;
+    uint16_t *frame; /* width * height counts; unrendered tiles stay 0 */
+    struct tr_run run;
+    struct tr_device_info device;
+};
+
+/* Returns 0 or an exit code with a one-line message in err. job is always safe to free. */
+int tr_job_run(const struct tr_params *p, const struct tr_job_options *opt, struct tr_job *job,
+               char *err, size_t errlen);
+void tr_job_free(struct tr_job *job);
+
+#endif

@@ -1,0 +1,243 @@
+#include "runner.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checksum.h"
+#include "clock.h"
+#include "exit_codes.h"
+
+struct shared {
+    const struct tr_params *p;
+    const struct tr_backend *backend;
+    const struct tr_run_hooks *hooks;
+    struct tr_tile_grid grid;
+    uint16_t *frame;
+    struct tr_record *slots; /* indexed by task_id; each written by exactly one lane */
+    unsigned char *done;
+    int64_t limit_ns;      /* 0: no limit */
+    atomic_int stop;       /* the seed's "time exceeded" flag, also set on failure */
+    atomic_int cancelled;
+    atomic_uint next_tile; /* dynamic mode */
+    int64_t origin_ns;
+
+    /* Start gate: lanes open their backend state, then wait for the origin. */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    uint32_t ready;
+    int go;
+};
+
+struct lane {
+    struct shared *s;
+    uint32_t index;
+    uint32_t first, end; /* static chunk */
+    int rc;
+    char err[256];
+};
+
+uint32_t tr_lane_count(enum tr_mode mode, uint64_t tiles, uint32_t threads)
+{
+    switch (mode) {
+    case TR_MODE_SEQUENTIAL:
+        return tiles ? 1 : 0;
+    case TR_MODE_CONCURRENT:
+        return tr_chunk_count(tiles, threads);
+    case TR_MODE_DYNAMIC:
+    default:
+        return (uint32_t)(threads < tiles ? threads : tiles);
+    }
+}
+
+/* Returns the next task_id for this lane, or -1 when its work is over. */
+static int64_t next_task(struct lane *l, uint32_t *cursor)
+{
+    struct shared *s = l->s;
+    if (s->p->mode == TR_MODE_DYNAMIC) {
+        unsigned id = atomic_fetch_add(&s->next_tile, 1);
+        return id < s->grid.tiles ? (int64_t)id : -1;
+    }
+    return *cursor < l->end ? (int64_t)(*cursor)++ : -1;
+}
+
+static void lane_loop(struct lane *l, void *ctx)
+{
+    struct shared *s = l->s;
+    const struct tr_backend_ops *ops = s->backend->ops;
+    uint32_t cursor = l->first;
+    for (;;) {
+        if (atomic_load_explicit(&s->stop, memory_order_relaxed))
+            break;
+        if (s->hooks && s->hooks->cancel && atomic_load(s->hooks->cancel)) {
+            atomic_store(&s->cancelled, 1);
+            atomic_store(&s->stop, 1);
+            break;
+        }
+        /* A tile starts only while elapsed < limit; this reading is its start time. */
+        int64_t t0 = tr_now_ns() - s->origin_ns;
+        if (s->limit_ns && t0 >= s->limit_ns) {
+            atomic_store(&s->stop, 1);
+            break;
+        }
+        int64_t id = next_task(l, &cursor);
+        if (id < 0)
+            break;
+        struct tr_tile tile = tr_tile_grid_tile(&s->grid, (uint32_t)id);
+        int64_t device_ns = -1;
+        int rc = ops->render_tile(ctx, &tile, &device_ns, l->err, sizeof(l->err));
+        int64_t t1 = tr_now_ns() - s->origin_ns;
+        if (rc == 0 && s->hooks && s->hooks->want_counts && ops->read_tile)
+            rc = ops->read_tile(ctx, &tile, l->err, sizeof(l->err));
+        if (rc) {
+            l->rc = rc;
+            atomic_store(&s->stop, 1);
+            break;
+        }
+        struct tr_record *r = &s->slots[id];
+        r->task_id = tile.task_id;
+        r->thread_id = l->index;
+        r->tile_x = tile.x;
+        r->tile_y = tile.y;
+        r->tile_w = tile.w;
+        r->tile_h = tile.h;
+        r->pixels_computed = (uint64_t)tile.w * tile.h;
+        r->start_ns = t0;
+        r->duration_ns = t1 - t0;
+        r->device_time_ns = device_ns;
+        s->done[id] = 1;
+        if (s->hooks && s->hooks->on_tile)
+            s->hooks->on_tile(s->hooks->user, r, s->frame);
+    }
+}
+
+static void *lane_main(void *arg)
+{
+    struct lane *l = arg;
+    struct shared *s = l->s;
+    void *ctx = NULL;
+    l->rc = s->backend->ops->lane_open(s->backend->self, l->index, &ctx, l->err, sizeof(l->err));
+    if (l->rc)
+        atomic_store(&s->stop, 1);
+
+    pthread_mutex_lock(&s->lock);
+    s->ready++;
+    pthread_cond_broadcast(&s->cond);
+    while (!s->go)
+        pthread_cond_wait(&s->cond, &s->lock);
+    pthread_mutex_unlock(&s->lock);
+
+    if (l->rc == 0)
+        lane_loop(l, ctx);
+    if (ctx && s->backend->ops->lane_close)
+        s->backend->ops->lane_close(ctx);
+    return NULL;
+}
+
+int tr_run_tiles(const struct tr_params *p, uint16_t *frame, const struct tr_backend *backend,
+                 const struct tr_run_hooks *hooks, struct tr_run *out, char *err, size_t errlen)
+{
+    int rc = 0;
+    struct shared s;
+    struct lane *lanes = NULL;
+    pthread_t *threads = NULL;
+    uint32_t started = 0;
+
+    memset(out, 0, sizeof(*out));
+    memset(&s, 0, sizeof(s));
+    s.p = p;
+    s.backend = backend;
+    s.hooks = hooks;
+    s.frame = frame;
+    s.limit_ns = (int64_t)p->time_limit_ms * 1000000;
+    tr_tile_grid_init(&s.grid, p->width, p->height, p->tile_w, p->tile_h);
+    atomic_init(&s.stop, 0);
+    atomic_init(&s.cancelled, 0);
+    atomic_init(&s.next_tile, 0);
+    pthread_mutex_init(&s.lock, NULL);
+    pthread_cond_init(&s.cond, NULL);
+
+    uint32_t n = tr_lane_count(p->mode, s.grid.tiles, p->num_threads);
+    out->tiles_total = s.grid.tiles;
+    out->lanes = n;
+    s.slots = calloc(s.grid.tiles, sizeof(*s.slots));
+    s.done = calloc(s.grid.tiles, 1);
+    lanes = calloc(n, sizeof(*lanes));
+    threads = calloc(n, sizeof(*threads));
+    if (!s.slots || !s.done || !lanes || !threads) {
+        snprintf(err, errlen, "out of memory for %llu tile records",
+                 (unsigned long long)s.grid.tiles);
+        rc = TR_EXIT_FAILURE;
+        goto cleanup;
+    }
+
+    for (uint32_t i = 0; i < n; i++) {
+        lanes[i].s = &s;
+        lanes[i].index = i;
+        if (p->mode == TR_MODE_CONCURRENT)
+            tr_chunk_range(s.grid.tiles, p->num_threads, i, &lanes[i].first, &lanes[i].end);
+        else if (p->mode == TR_MODE_SEQUENTIAL)
+            lanes[i].end = (uint32_t)s.grid.tiles;
+        if (pthread_create(&threads[i], NULL, lane_main, &lanes[i]) != 0) {
+            snprintf(err, errlen, "could not start thread %u of %u", i + 1, n);
+            rc = TR_EXIT_FAILURE;
+            atomic_store(&s.stop, 1);
+            break;
+        }
+        started++;
+    }
+
+    /* The origin is taken once every lane is ready, just before the first tile. */
+    pthread_mutex_lock(&s.lock);
+    while (s.ready < started)
+        pthread_cond_wait(&s.cond, &s.lock);
+    s.origin_ns = tr_now_ns();
+    s.go = 1;
+    pthread_cond_broadcast(&s.cond);
+    pthread_mutex_unlock(&s.lock);
+
+    for (uint32_t i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    out->elapsed_ns = tr_now_ns() - s.origin_ns;
+
+    for (uint32_t i = 0; i < started && rc == 0; i++) {
+        if (lanes[i].rc) {
+            rc = lanes[i].rc;
+            snprintf(err, errlen, "%s", lanes[i].err);
+        }
+    }
+    if (rc == 0 && backend->ops->finish)
+        rc = backend->ops->finish(backend->self, err, errlen);
+    if (rc)
+        goto cleanup;
+
+    for (uint64_t id = 0; id < s.grid.tiles; id++)
+        if (s.done[id])
+            s.slots[out->n_records++] = s.slots[id];
+    tr_records_sort(s.slots, out->n_records);
+    out->records = s.slots;
+    s.slots = NULL;
+    out->cancelled = atomic_load(&s.cancelled);
+    out->complete = out->n_records == s.grid.tiles;
+    out->time_limited = !out->complete && !out->cancelled;
+    size_t pixels = (size_t)p->width * p->height;
+    out->total_iterations = tr_sum_counts(frame, pixels);
+    if (out->complete)
+        out->checksum = tr_fnv1a64_counts(frame, pixels);
+
+cleanup:
+    free(threads);
+    free(lanes);
+    free(s.done);
+    free(s.slots);
+    pthread_cond_destroy(&s.cond);
+    pthread_mutex_destroy(&s.lock);
+    return rc;
+}
+
+void tr_run_free(struct tr_run *run)
+{
+    free(run->records);
+    memset(run, 0, sizeof(*run));
+}

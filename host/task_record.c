@@ -1,0 +1,46 @@
+#include "task_record.h"
+
+#include <stdlib.h>
+
+#include <cjson/cJSON.h>
+
+static int compare_records(const void *a, const void *b)
+{
+    const struct tr_record *x = a, *y = b;
+    int64_t sx = x->start_ns / 1000, sy = y->start_ns / 1000;
+    if (sx != sy)
+        return sx < sy ? -1 : 1;
+    return (x->task_id > y->task_id) - (x->task_id < y->task_id);
+}
+
+void tr_records_sort(struct tr_record *records, size_t n)
+{
+    if (n > 1)
+        qsort(records, n, sizeof(*records), compare_records);
+}
+
+struct cJSON *tr_record_to_json(const struct tr_record *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    int64_t start_us = r->start_ns / 1000, duration_us = r->duration_ns / 1000;
+    int ok = cJSON_AddNumberToObject(o, "task_id", r->task_id) &&
+             cJSON_AddNumberToObject(o, "thread_id", r->thread_id) &&
+             cJSON_AddNumberToObject(o, "tile_x", r->tile_x) &&
+             cJSON_AddNumberToObject(o, "tile_y", r->tile_y) &&
+             cJSON_AddNumberToObject(o, "tile_w", r->tile_w) &&
+             cJSON_AddNumberToObject(o, "tile_h", r->tile_h) &&
+             cJSON_AddNumberToObject(o, "start_time_ms", (double)(start_us / 1000)) &&
+             cJSON_AddNumberToObject(o, "duration_ms", (double)(duration_us / 1000)) &&
+             cJSON_AddNumberToObject(o, "pixels_computed", (double)r->pixels_computed) &&
+             cJSON_AddNumberToObject(o, "start_time_us", (double)start_us) &&
+             cJSON_AddNumberToObject(o, "duration_us", (double)duration_us);
+    if (ok && r->device_time_ns >= 0)
+        ok = cJSON_AddNumberToObject(o, "device_time_us", (double)(r->device_time_ns / 1000)) != NULL;
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}

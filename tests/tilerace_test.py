@@ -1,0 +1,86 @@
+"""Shared helpers for the end-to-end tests: run the binary, load golden rows, validate."""
+import csv
+import json
+import os
+import subprocess
+
+BINARY = os.environ.get("TILERACE_BIN", "build/tilerace")
+GOLDEN = os.environ.get("TILERACE_GOLDEN", "tests/data/golden.tsv")
+SCHEMA = os.environ.get("TILERACE_SCHEMA", "docs/tilerace-output.schema.json")
+
+
+def run(*args, check=True, timeout=300, **kw):
+    """Runs tilerace; returns (CompletedProcess, parsed JSON or None)."""
+    p = subprocess.run([BINARY] + [str(a) for a in args], capture_output=True, timeout=timeout,
+                       **kw)
+    if check and p.returncode != 0:
+        raise AssertionError(f"tilerace {' '.join(map(str, args))} exited {p.returncode}: "
+                             f"{p.stderr.decode()}")
+    doc = json.loads(p.stdout) if p.returncode == 0 and p.stdout.strip().startswith(b"{") else None
+    return p, doc
+
+
+def golden_rows():
+    with open(GOLDEN, newline="") as f:
+        return [dict(width=int(r["width"]), height=int(r["height"]), max_iter=int(r["max_iter"]),
+                     checksum="fnv1a64:" + r["fnv1a64"],
+                     total_iterations=int(r["total_iterations"]))
+                for r in csv.DictReader(f, delimiter="\t")]
+
+
+_validator = None
+
+
+def validate(doc):
+    global _validator
+    if _validator is None:
+        import jsonschema
+        with open(SCHEMA) as f:
+            schema = json.load(f)
+        cls = jsonschema.validators.validator_for(schema)
+        cls.check_schema(schema)
+        _validator = cls(schema)
+    _validator.validate(doc)
+
+
+def tile_key(rec):
+    return (rec["task_id"], rec["thread_id"], rec["tile_x"], rec["tile_y"], rec["tile_w"],
+            rec["tile_h"], rec["pixels_computed"])
+
+
+def check_records(tc, doc):
+    """Structural checks every run must pass, whatever the device."""
+    p = doc["params"]
+    cols = -(-p["width"] // p["tile_w"])
+    rows = -(-p["height"] // p["tile_h"])
+    tc.assertEqual(doc["summary"]["tiles_total"], cols * rows)
+    tc.assertEqual(doc["summary"]["tiles_completed"], len(doc["data"]))
+    seen = set()
+    prev = None
+    for r in doc["data"]:
+        tc.assertNotIn(r["task_id"], seen)
+        seen.add(r["task_id"])
+        x = (r["task_id"] % cols) * p["tile_w"]
+        y = (r["task_id"] // cols) * p["tile_h"]
+        tc.assertEqual((r["tile_x"], r["tile_y"]), (x, y))
+        tc.assertEqual(r["tile_w"], min(p["tile_w"], p["width"] - x))
+        tc.assertEqual(r["tile_h"], min(p["tile_h"], p["height"] - y))
+        tc.assertEqual(r["pixels_computed"], r["tile_w"] * r["tile_h"])
+        tc.assertEqual(r["start_time_ms"], r["start_time_us"] // 1000)
+        tc.assertEqual(r["duration_ms"], r["duration_us"] // 1000)
+        key = (r["start_time_us"], r["task_id"])
+        if prev is not None:
+            tc.assertLess(prev, key)
+        prev = key
+        if p["mode"] == "sequential":
+            tc.assertEqual(r["thread_id"], 0)
+        elif p["mode"] == "concurrent":
+            tiles = cols * rows
+            threads = min(p["num_threads"], tiles)
+            chunk = -(-tiles // threads)
+            tc.assertEqual(r["thread_id"], r["task_id"] // chunk)
+        else:
+            tc.assertLess(r["thread_id"], p["num_threads"])
+    if doc["summary"]["tiles_completed"] == doc["summary"]["tiles_total"]:
+        tc.assertEqual(sum(r["pixels_computed"] for r in doc["data"]),
+                       p["width"] * p["height"])
