@@ -1,6 +1,7 @@
 #include "task_record.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 
@@ -43,4 +44,29 @@ struct cJSON *tr_record_to_json(const struct tr_record *r)
         return NULL;
     }
     return o;
+}
+
+int tr_record_write_with_counts(FILE *f, const struct tr_record *r, const uint16_t *frame,
+                                uint32_t frame_width)
+{
+    cJSON *o = tr_record_to_json(r);
+    char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    if (!text)
+        return -1;
+    size_t len = strlen(text); /* ends in '}': the counts go in before it */
+    int rc = fwrite(text, 1, len - 1, f) == len - 1 && fputs(",\"data\":[", f) >= 0 ? 0 : -1;
+    cJSON_free(text);
+    for (uint32_t y = 0; rc == 0 && y < r->tile_h; y++) {
+        const uint16_t *row = frame + (size_t)(r->tile_y + y) * frame_width + r->tile_x;
+        for (uint32_t x = 0; x < r->tile_w; x++) {
+            if (fprintf(f, (x | y) ? ",%u" : "%u", (unsigned)row[x]) < 0) {
+                rc = -1;
+                break;
+            }
+        }
+    }
+    if (rc == 0 && fputs("]}", f) < 0)
+        rc = -1;
+    return rc;
 }
