@@ -6,9 +6,21 @@
 #include "exit_codes.h"
 #include "usage.h"
 
+/* Each command parses its own options; argv[0] is the command's name. */
+static const struct {
+    const char *name;
+    int (*main)(int argc, char **argv);
+} commands[] = {
+    {"run", tr_cli_run},
+};
+
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "run") == 0)
-        return tr_cli_run(argc - 1, argv + 1);
+    if (argc > 1) {
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+            if (strcmp(argv[1], commands[i].name) == 0)
+                return commands[i].main(argc - 1, argv + 1);
+    }
+    /* No command word: options of `run`, as in the seed's single endpoint. */
     return tr_cli_run(argc, argv);
 }
