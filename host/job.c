@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cl_device.h"
+#include "cl_runner.h"
 #include "cpu_runner.h"
 #include "device_spec.h"
 #include "exit_codes.h"
@@ -20,6 +22,30 @@ static int run_cpu(struct tr_job *job, const struct tr_job_options *opt, char *e
     snprintf(job->device.kernel, sizeof(job->device.kernel), "%s", cpu.kernel_name);
     return tr_run_tiles(&job->params, job->frame, &cpu.base, opt ? &opt->hooks : NULL, &job->run,
                         err, errlen);
+}
+
+static int run_opencl(struct tr_job *job, const struct tr_device_spec *spec,
+                      const struct tr_job_options *opt, char *err, size_t errlen)
+{
+    struct tr_cl_device_list list;
+    const struct tr_cl_device *dev = NULL;
+    struct tr_cl_backend *cl = NULL;
+    int rc = tr_cl_list_devices(&list, err, errlen);
+    if (rc)
+        return rc;
+    rc = tr_cl_select(&list, spec, job->params.device,
+                      job->params.precision == TR_PRECISION_DOUBLE, &dev, err, errlen);
+    if (rc == 0)
+        rc = tr_cl_backend_open(&job->params, dev, opt ? opt->kernel_dir : NULL, job->frame, &cl,
+                                &job->device, err, errlen);
+    if (rc == 0) {
+        rc = tr_run_tiles(&job->params, job->frame, tr_cl_backend_base(cl),
+                          opt ? &opt->hooks : NULL, &job->run, err, errlen);
+        job->device.readback_ns = tr_cl_backend_readback_ns(cl);
+    }
+    tr_cl_backend_close(cl);
+    tr_cl_device_list_free(&list);
+    return rc;
 }
 
 int tr_job_run(const struct tr_params *p, const struct tr_job_options *opt, struct tr_job *job,
@@ -45,9 +71,7 @@ int tr_job_run(const struct tr_params *p, const struct tr_job_options *opt, stru
     }
     if (spec.kind == TR_DEVICE_CPU)
         return run_cpu(job, opt, err, errlen);
-    snprintf(err, errlen, "--device: '%s' is not available in this build (accepted: cpu)",
-             p->device);
-    return TR_EXIT_USAGE;
+    return run_opencl(job, &spec, opt, err, errlen);
 }
 
 void tr_job_free(struct tr_job *job)

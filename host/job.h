@@ -14,6 +14,7 @@ struct tr_device_info {
     char type[16];   /* "CPU", "GPU", "ACCELERATOR" */
     char kernel[48]; /* which kernel rendered the tiles */
     int64_t build_ns;    /* OpenCL program build; 0 on the pthread path */
+    int64_t warmup_ns;   /* first launch of each tile shape, before the clock starts */
     int64_t readback_ns; /* final frame read-back; 0 on the pthread path */
 };
 

@@ -2,8 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_devices.h"
 #include "cli_run.h"
 #include "exit_codes.h"
+#include "selftest.h"
 #include "usage.h"
 
 /* Each command parses its own options; argv[0] is the command's name. */
@@ -12,6 +14,8 @@ static const struct {
     int (*main)(int argc, char **argv);
 } commands[] = {
     {"run", tr_cli_run},
+    {"devices", tr_cli_devices},
+    {"selftest", tr_cli_selftest},
 };
 
 int main(int argc, char **argv)

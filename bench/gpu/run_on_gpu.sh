@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Builds and runs tilerace on a lent GPU machine that has no network: the Debian packages it
+# needs (ICD loader, headers, cJSON, pkgconf) travel as .deb files in .debs/ and are unpacked
+# into a private prefix. Writes what it finds and measures under $OUT (or bench/results/gpu).
+#   bench/gpu/run_on_gpu.sh [explore|full]
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+mode=${1:-explore}
+out=${OUT:-bench/results/gpu}
+mkdir -p "$out"
+log="$out/gpu-session.log"
+exec > >(tee -a "$log") 2>&1
+
+deps=/tmp/tilerace-deps
+rm -rf "$deps"; mkdir -p "$deps"
+for f in .debs/*.deb; do dpkg -x "$f" "$deps"; done
+export PATH="$deps/usr/bin:$PATH"
+export LD_LIBRARY_PATH="$deps/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export PKG_CONFIG_PATH="$deps/usr/lib/x86_64-linux-gnu/pkgconfig:$deps/usr/share/pkgconfig"
+export PKG_CONFIG_SYSROOT_DIR="$deps"
+# pkgconf 1.8 prefixes sysroot onto -I/-L paths of .pc files that say /usr.
+
+echo "=== machine"
+date -u; uname -a; nproc; free -g | head -2
+grep -m1 "model name" /proc/cpuinfo
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv 2>&1 || true
+echo "=== OpenCL ICDs"
+ls -la /etc/OpenCL/vendors 2>&1 || true
+cat /etc/OpenCL/vendors/*.icd 2>/dev/null || true
+nvlibs=$( (ldconfig -p | grep -o '/[^ ]*libnvidia-opencl.so[^ ]*'; \
+           find / -xdev -name 'libnvidia-opencl.so*' 2>/dev/null) | sort -u)
+echo "libnvidia-opencl: ${nvlibs:-none found}"
+if [ ! -e /etc/OpenCL/vendors/nvidia.icd ] && [ -n "$nvlibs" ]; then
+  # The driver ships the library but no ICD file here: register it for the loader ourselves.
+  mkdir -p /tmp/tilerace-icd
+  echo "$(echo "$nvlibs" | head -n1)" > /tmp/tilerace-icd/nvidia.icd
+  export OCL_ICD_VENDORS=/tmp/tilerace-icd
+  echo "registered $(cat /tmp/tilerace-icd/nvidia.icd) through OCL_ICD_VENDORS=$OCL_ICD_VENDORS"
+fi
+echo "=== clinfo -l"
+clinfo -l 2>&1 || true
+
+echo "=== build"
+which cc gcc cmake make pkg-config pkgconf || true
+cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
+  -DOpenCL_INCLUDE_DIR="$deps/usr/include" \
+  -DOpenCL_LIBRARY="$deps/usr/lib/x86_64-linux-gnu/libOpenCL.so" \
+  -DCMAKE_C_FLAGS="-I$deps/usr/include" \
+  -DCMAKE_EXE_LINKER_FLAGS="-L$deps/usr/lib/x86_64-linux-gnu" >"$out/cmake.log" 2>&1 \
+  || { tail -30 "$out/cmake.log"; exit 1; }
+cmake --build build-gpu -j"$(nproc)" >"$out/build.log" 2>&1 || { tail -30 "$out/build.log"; exit 1; }
+t=build-gpu/tilerace
+
+echo "=== tilerace devices"
+$t devices
+$t devices --json > "$out/devices.json"
+echo "=== tilerace selftest"
+$t selftest
+echo "selftest exit code: $?"
+
+frame() { # device precision lanes kernel width height max_iter tile
+  $t --device "$1" --precision "$2" --num-threads "$3" --kernel "$4" --width "$5" --height "$6" \
+     --max-iter "$7" --tile-w "$8" --tile-h "$8" --time-limit-ms 0 --out "$out/run.json" &&
+  python3 - "$out/run.json" "$@" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); s = d["summary"]
+print(f"{sys.argv[2]:<8} {sys.argv[3]:<6} lanes={sys.argv[4]:<3} {s['device']['kernel']:<22} "
+      f"{sys.argv[6]}x{sys.argv[7]}/{sys.argv[8]} tile {sys.argv[9]:<4} "
+      f"elapsed {s['elapsed_us']/1000:9.1f} ms  {s['giga_iterations_per_s']:8.2f} Giter/s  "
+      f"build {s['device']['build_time_us']/1000:.0f} ms  {s['checksum']}")
+PY
+}
+echo "=== frames"
+for dev in gpu cpu; do
+  for prec in double float; do
+    frame $dev $prec 16 auto 1920 1080 1000 64
+    frame $dev $prec 16 auto 4096 4096 256 128
+  done
+done
+frame gpu double 16 auto 8192 8192 1000 512
+frame gpu float 16 auto 8192 8192 1000 512
+if [ "$mode" = full ] && [ -x bench/run_bench.py ]; then
+  echo "=== bench suite"
+  python3 bench/run_bench.py --out "$out" --devices cpu,gpu --threads 1,2,4,8,16 || true
+fi
+echo "=== done"

@@ -1,0 +1,48 @@
+/* OpenCL platforms and devices: listing, and choosing one from a --device selector. */
+#ifndef TILERACE_CL_DEVICE_H
+#define TILERACE_CL_DEVICE_H
+
+#include <stddef.h>
+
+#include "cl_common.h"
+#include "device_spec.h"
+
+struct tr_cl_device {
+    cl_platform_id platform;
+    cl_device_id device;
+    unsigned platform_index, device_index;
+    char name[256], vendor[256], platform_name[256], driver[128], version[128];
+    cl_device_type type;
+    cl_uint compute_units;
+    size_t max_work_group;
+    cl_ulong global_mem, max_alloc;
+    int fp64;               /* cl_khr_fp64 */
+    int fp32_correct_div;   /* CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT */
+    int is_pocl;
+};
+
+struct tr_cl_device_list {
+    struct tr_cl_device *devices;
+    size_t count;
+    cl_int platform_status; /* CL_SUCCESS, or why no platform could be listed */
+};
+
+/* Lists every device of every platform. No platform is not an error: count is 0. */
+int tr_cl_list_devices(struct tr_cl_device_list *list, char *err, size_t errlen);
+void tr_cl_device_list_free(struct tr_cl_device_list *list);
+
+/*
+ * Resolves a selector (opencl, gpu, pocl, opencl:P.D) to a device. Returns 0, or
+ * TR_EXIT_DEVICE with a one-line message that names the selector and lists what exists.
+ */
+int tr_cl_select(const struct tr_cl_device_list *list, const struct tr_device_spec *spec,
+                 const char *selector, int need_fp64, const struct tr_cl_device **out, char *err,
+                 size_t errlen);
+
+const char *tr_cl_type_name(cl_device_type type);
+
+/* pocl caches built kernels under $XDG_CACHE_HOME or ~/.cache; where that is not writable,
+ * point POCL_CACHE_DIR at a private folder under the temporary directory. */
+void tr_cl_prepare_environment(void);
+
+#endif

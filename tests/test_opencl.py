@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the OpenCL path on pocl: golden frames, identity with the CPU path,
+the time limit, device selection, kernel overrides and failures, the self-test.
+
+Exits 77 (ctest SKIP) only when no OpenCL platform exists; CI has pocl, so there it runs."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tilerace_test as tt  # noqa: E402
+
+KERNELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "kernels")
+
+
+def has_opencl():
+    p, doc = tt.run("devices", "--json")
+    return any(d["selector"].startswith("opencl:") for d in doc["devices"])
+
+
+def summary(*args):
+    return tt.run(*args)[1]
+
+
+class Pocl(unittest.TestCase):
+    def test_golden_frames_both_modes(self):
+        configs = [("sequential", 1, 64, 64, "auto"), ("concurrent", 2, 64, 64, "auto"),
+                   ("concurrent", 3, 37, 23, "scalar"), ("concurrent", 5, 100, 7, "vector"),
+                   ("dynamic", 3, 50, 50, "auto")]
+        for row in tt.golden_rows():
+            for mode, lanes, tw, th, kernel in configs:
+                if row["total_iterations"] > 100e6 and kernel == "scalar":
+                    continue  # the scalar baseline on the big frame adds seconds, nothing more
+                with self.subTest(row=row, mode=mode, lanes=lanes, tile=(tw, th), kernel=kernel):
+                    doc = summary("--device", "pocl", "--width", row["width"],
+                                  "--height", row["height"], "--max-iter", row["max_iter"],
+                                  "--mode", mode, "--num-threads", lanes, "--tile-w", tw,
+                                  "--tile-h", th, "--time-limit-ms", 0, "--kernel", kernel)
+                    tt.validate(doc)
+                    tt.check_records(self, doc)
+                    self.assertEqual(doc["summary"]["checksum"], row["checksum"])
+                    self.assertEqual(doc["summary"]["total_iterations"], row["total_iterations"])
+                    self.assertEqual(doc["summary"]["device"]["type"], "CPU")
+                    for r in doc["data"]:
+                        self.assertIn("device_time_us", r)
+
+    def test_same_records_and_pixels_as_cpu(self):
+        for precision in ("double", "float"):
+            for mode, lanes in (("sequential", 1), ("concurrent", 3), ("concurrent", 8)):
+                args = ["--width", 301, "--height", 203, "--tile-w", 33, "--tile-h", 29,
+                        "--max-iter", 500, "--time-limit-ms", 0, "--mode", mode,
+                        "--num-threads", lanes, "--precision", precision]
+                with self.subTest(precision=precision, mode=mode, lanes=lanes):
+                    cpu = summary("--device", "cpu", *args)
+                    for kernel in ("scalar", "vector"):
+                        cl = summary("--device", "pocl", "--kernel", kernel, *args)
+                        self.assertEqual(cl["summary"]["checksum"], cpu["summary"]["checksum"])
+                        self.assertIsNotNone(cl["summary"]["checksum"])
+                        self.assertEqual(cl["summary"]["total_iterations"],
+                                         cpu["summary"]["total_iterations"])
+                        self.assertEqual(sorted(map(tt.tile_key, cl["data"])),
+                                         sorted(map(tt.tile_key, cpu["data"])))
+                        self.assertNotIn("device_time_us", cpu["data"][0])
+
+    def test_time_limit(self):
+        limit = 150
+        doc = summary("--device", "pocl", "--width", 4096, "--height", 4096, "--tile-w", 32,
+                      "--tile-h", 32, "--max-iter", 65535, "--time-limit-ms", limit,
+                      "--num-threads", 2)
+        tt.validate(doc)
+        tt.check_records(self, doc)
+        s = doc["summary"]
+        self.assertTrue(s["time_limited"])
+        self.assertIsNone(s["checksum"])
+        self.assertGreater(s["tiles_completed"], 0)
+        self.assertLess(s["tiles_completed"], s["tiles_total"])
+        for r in doc["data"]:
+            self.assertLess(r["start_time_us"], limit * 1000)
+        # counts exist exactly for the recorded tiles
+        rec_pixels = sum(r["pixels_computed"] for r in doc["data"])
+        self.assertGreater(s["total_iterations"], 0)
+        self.assertLessEqual(s["total_iterations"], rec_pixels * 65535)
+
+    def test_selectors(self):
+        p, doc = tt.run("devices", "--json")
+        sel = next(d["selector"] for d in doc["devices"] if d["selector"].startswith("opencl:"))
+        for device in ("pocl", "opencl", sel):
+            with self.subTest(device=device):
+                d = summary("--device", device, "--width", 96, "--height", 96, "--max-iter", 128)
+                self.assertEqual(d["params"]["device"], device)
+                self.assertEqual(d["summary"]["checksum"], tt.golden_rows()[0]["checksum"])
+        p, out = tt.run("devices")
+        self.assertIn(sel, p.stdout.decode())
+        self.assertIn("cpu", p.stdout.decode())
+
+    def test_missing_device_is_exit_3(self):
+        for device in ("opencl:9.9", "opencl:0.99"):
+            p, _ = tt.run("--device", device, check=False)
+            self.assertEqual(p.returncode, 3)
+            err = p.stderr.decode()
+            self.assertEqual(len(err.splitlines()), 1)
+            self.assertIn(f"'{device}'", err)
+            self.assertIn("available: cpu, opencl:0.0", err)
+            self.assertEqual(p.stdout, b"")
+
+    def test_kernel_dir_override(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            # the shipped kernel, loaded from a folder, gives the same pixels
+            with open(os.path.join(KERNELS, "mandelbrot.cl")) as f:
+                src = f.read()
+            with open(os.path.join(tmp, "mandelbrot.cl"), "w") as f:
+                f.write(src)
+            d = summary("--device", "pocl", "--kernel-dir", tmp, "--width", 96, "--height", 96,
+                        "--max-iter", 128)
+            self.assertEqual(d["summary"]["checksum"], tt.golden_rows()[0]["checksum"])
+            # a kernel that loops one iteration too few: the override really is used
+            with open(os.path.join(tmp, "mandelbrot.cl"), "w") as f:
+                f.write(src.replace("for (; i < max_iter; i++)", "for (; i + 1 < max_iter; i++)"))
+            d = summary("--device", "pocl", "--kernel", "scalar", "--kernel-dir", tmp,
+                        "--width", 96, "--height", 96, "--max-iter", 128)
+            self.assertNotEqual(d["summary"]["checksum"], tt.golden_rows()[0]["checksum"])
+
+    def test_missing_kernel_dir_is_exit_2(self):
+        p, _ = tt.run("--device", "pocl", "--kernel-dir", "/nonexistent-kernels", check=False)
+        self.assertEqual(p.returncode, 2)
+        err = p.stderr.decode()
+        self.assertEqual(len(err.splitlines()), 1)
+        self.assertIn("--kernel-dir: '/nonexistent-kernels/mandelbrot.cl' cannot be read", err)
+        self.assertEqual(p.stdout, b"")
+
+    def test_broken_kernel_prints_build_log(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            with open(os.path.join(tmp, "mandelbrot.cl"), "w") as f:
+                f.write("__kernel void mandelbrot_vector_double(__global ushort *c) { c[0] = }\n")
+            out = os.path.join(tmp, "run.json")
+            p, _ = tt.run("--device", "pocl", "--kernel-dir", tmp, "--out", out, check=False)
+            self.assertEqual(p.returncode, 3)
+            err = p.stderr.decode()
+            self.assertIn("--- OpenCL build log", err)
+            self.assertIn("error", err)
+            self.assertIn("clBuildProgram failed", err)
+            self.assertIn("CL_BUILD_PROGRAM_FAILURE", err)
+            self.assertEqual(p.stdout, b"")
+            self.assertEqual(sorted(os.listdir(tmp)), ["mandelbrot.cl"])
+
+    def test_cache_folder_fallback_and_cold_build(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {k: v for k, v in os.environ.items()
+                   if k not in ("POCL_CACHE_DIR", "XDG_CACHE_HOME")}
+            env["HOME"] = "/proc/self"  # not writable: pocl's default cache is unusable
+            env["TMPDIR"] = tmp
+            p = subprocess.run([tt.BINARY, "--device", "pocl", "--width", "96", "--height", "96",
+                                "--max-iter", "128"], capture_output=True, env=env, timeout=300)
+            self.assertEqual(p.returncode, 0, p.stderr.decode())
+            doc = json.loads(p.stdout)
+            self.assertEqual(doc["summary"]["checksum"], tt.golden_rows()[0]["checksum"])
+            cache = os.path.join(tmp, f"tilerace-pocl-cache-{os.getuid()}")
+            self.assertTrue(os.path.isdir(cache))
+            self.assertTrue(os.listdir(cache), "pocl wrote nothing into the fallback cache")
+
+    def test_selftest(self):
+        p = subprocess.run([tt.BINARY, "selftest"], capture_output=True, timeout=900)
+        out = p.stdout.decode()
+        self.assertEqual(p.returncode, 0, out + p.stderr.decode())
+        lines = [line for line in out.splitlines() if line.startswith(("cpu ", "opencl:"))]
+        self.assertGreaterEqual(len(lines), 2)
+        for line in lines:
+            self.assertRegex(line, r"\s(\d+)/\1\s.*\sok$")
+        self.assertIn("all devices agree", out)
+
+    def test_selftest_catches_a_wrong_kernel(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            with open(os.path.join(KERNELS, "mandelbrot.cl")) as f:
+                src = f.read()
+            with open(os.path.join(tmp, "mandelbrot.cl"), "w") as f:
+                f.write(src.replace("LIT(4.0)", "LIT(4.5)"))
+            p = subprocess.run([tt.BINARY, "selftest", "--kernel-dir", tmp], capture_output=True,
+                               timeout=900)
+            self.assertEqual(p.returncode, 1, p.stdout.decode())
+            self.assertIn("MISMATCH", p.stdout.decode())
+
+
+if __name__ == "__main__":
+    if not has_opencl():
+        print("SKIP: no OpenCL platform/device found")
+        sys.exit(77)
+    unittest.main(verbosity=2)
