@@ -8,10 +8,10 @@
 #include "clock.h"
 #include "exit_codes.h"
 
-/* Pixels per work-item of the vector kernels: VW lanes x TR_UNROLL vectors (see the .cl). */
-#define VECTOR_UNROLL 4
-#define VECTOR_LANES_DOUBLE 8
-#define VECTOR_LANES_FLOAT 16
+/* The vector kernels' shape (see kernels/mandelbrot.cl): vectors per work-item, and rows of a
+ * tile per work-item. */
+#define VECTOR_UNROLL     4
+#define VECTOR_STRIP_ROWS 16
 
 struct tr_cl_backend {
     struct tr_backend base;
@@ -23,7 +23,7 @@ struct tr_cl_backend {
     cl_mem counts;
     cl_program program;
     char kernel[48];
-    uint32_t segment; /* pixels per work-item in dimension 0; 1 for the scalar kernel */
+    int vector;       /* the strip kernel rather than one pixel per work-item */
     int64_t readback_ns;
 };
 
@@ -85,13 +85,22 @@ static int cl_lane_open(void *self, uint32_t lane, void **lane_ctx, char *err, s
     CL_CHECK(clSetKernelArg(l->kernel, 1, sizeof(cl_uint), &p->width), "clSetKernelArg");
     CL_CHECK(clSetKernelArg(l->kernel, 2, sizeof(cl_uint), &p->height), "clSetKernelArg");
     CL_CHECK(clSetKernelArg(l->kernel, 3, sizeof(cl_uint), &p->max_iter), "clSetKernelArg");
-    if (b->segment > 1)
+    if (b->vector) {
         CL_CHECK(clSetKernelArg(l->kernel, 4, sizeof(cl_uint), &p->tile_w), "clSetKernelArg");
+        CL_CHECK(clSetKernelArg(l->kernel, 5, sizeof(cl_uint), &p->tile_h), "clSetKernelArg");
+    }
     *lane_ctx = l;
     return 0;
 fail:
     lane_free(l);
     return rc;
+}
+
+/* One work-item per pixel, or per strip of VECTOR_STRIP_ROWS rows for the vector kernel. */
+static void global_size(const struct tr_cl_backend *b, const struct tr_tile *t, size_t global[2])
+{
+    global[0] = b->vector ? 1 : t->w;
+    global[1] = b->vector ? (t->h + VECTOR_STRIP_ROWS - 1) / VECTOR_STRIP_ROWS : t->h;
 }
 
 static int cl_render_tile(void *lane_ctx, const struct tr_tile *t, int64_t *device_time_ns,
@@ -100,10 +109,11 @@ static int cl_render_tile(void *lane_ctx, const struct tr_tile *t, int64_t *devi
     struct cl_lane *l = lane_ctx;
     const struct tr_cl_device *dev = l->b->dev;
     const size_t offset[2] = {t->x, t->y};
-    const size_t global[2] = {(t->w + l->b->segment - 1) / l->b->segment, t->h};
+    size_t global[2];
     cl_event ev = NULL;
     cl_ulong start = 0, end = 0;
     int rc = 0;
+    global_size(l->b, t, global);
     CL_CHECK(clEnqueueNDRangeKernel(l->queue, l->kernel, 2, offset, global, NULL, 0, NULL, &ev),
              "clEnqueueNDRangeKernel");
     CL_CHECK(clWaitForEvents(1, &ev), "clWaitForEvents");
@@ -176,14 +186,17 @@ static int warm_up(struct tr_cl_backend *b, char *err, size_t errlen)
     CL_CHECK(clSetKernelArg(k, 1, sizeof(cl_uint), &p->width), "clSetKernelArg");
     CL_CHECK(clSetKernelArg(k, 2, sizeof(cl_uint), &p->height), "clSetKernelArg");
     CL_CHECK(clSetKernelArg(k, 3, sizeof(cl_uint), &one), "clSetKernelArg");
-    if (b->segment > 1)
+    if (b->vector) {
         CL_CHECK(clSetKernelArg(k, 4, sizeof(cl_uint), &p->tile_w), "clSetKernelArg");
+        CL_CHECK(clSetKernelArg(k, 5, sizeof(cl_uint), &p->tile_h), "clSetKernelArg");
+    }
     for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
         if (ids[i] >= g.tiles)
             continue;
         struct tr_tile t = tr_tile_grid_tile(&g, (uint32_t)ids[i]);
         const size_t offset[2] = {t.x, t.y};
-        const size_t global[2] = {(t.w + b->segment - 1) / b->segment, t.h};
+        size_t global[2];
+        global_size(b, &t, global);
         CL_CHECK(clEnqueueNDRangeKernel(b->queue, k, 2, offset, global, NULL, 0, NULL, NULL),
                  "clEnqueueNDRangeKernel");
     }
@@ -241,7 +254,7 @@ int tr_cl_backend_open(const struct tr_params *p, const struct tr_cl_device *dev
     b->p = p;
     b->dev = dev;
     b->frame = frame;
-    b->segment = vector ? (dbl ? VECTOR_LANES_DOUBLE : VECTOR_LANES_FLOAT) * VECTOR_UNROLL : 1;
+    b->vector = vector;
     snprintf(b->kernel, sizeof(b->kernel), "mandelbrot_%s_%s", vector ? "vector" : "scalar",
              dbl ? "double" : "float");
 
@@ -254,8 +267,8 @@ int tr_cl_backend_open(const struct tr_params *p, const struct tr_cl_device *dev
 
     if ((rc = tr_cl_load_source(kernel_dir, &src, err, errlen)) != 0)
         goto fail;
-    snprintf(options, sizeof(options), "-DTR_UNROLL=%d%s", VECTOR_UNROLL,
-             dbl ? "" : " -cl-fp32-correctly-rounded-divide-sqrt");
+    snprintf(options, sizeof(options), "-DTR_UNROLL=%d -DTR_STRIP_ROWS=%d%s", VECTOR_UNROLL,
+             VECTOR_STRIP_ROWS, dbl ? "" : " -cl-fp32-correctly-rounded-divide-sqrt");
     if ((rc = tr_cl_build(b->ctx, dev, src, options, &b->program, &info->build_ns, err,
                           errlen)) != 0)
         goto fail;

@@ -6,6 +6,7 @@
 
 #include "cl_device.h"
 #include "cl_runner.h"
+#include "clock.h"
 #include "cpu_runner.h"
 #include "device_spec.h"
 #include "exit_codes.h"
@@ -53,6 +54,7 @@ int tr_job_run(const struct tr_params *p, const struct tr_job_options *opt, stru
 {
     struct tr_device_spec spec;
     memset(job, 0, sizeof(*job));
+    int64_t start_ns = tr_now_ns();
     job->params = *p;
     snprintf(job->device.selector, sizeof(job->device.selector), "%s", p->device);
 
@@ -69,9 +71,13 @@ int tr_job_run(const struct tr_params *p, const struct tr_job_options *opt, stru
                  pixels * sizeof(uint16_t) >> 20);
         return TR_EXIT_FAILURE;
     }
-    if (spec.kind == TR_DEVICE_CPU)
-        return run_cpu(job, opt, err, errlen);
-    return run_opencl(job, &spec, opt, err, errlen);
+    rc = spec.kind == TR_DEVICE_CPU ? run_cpu(job, opt, err, errlen)
+                                    : run_opencl(job, &spec, opt, err, errlen);
+    if (rc == 0 && job->run.n_records) {
+        int64_t first = job->run.records[0].start_ns; /* records are sorted by start */
+        job->device.first_tile_ns = job->run.origin_ns + first - start_ns;
+    }
+    return rc;
 }
 
 void tr_job_free(struct tr_job *job)

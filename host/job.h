@@ -16,6 +16,7 @@ struct tr_device_info {
     int64_t build_ns;    /* OpenCL program build; 0 on the pthread path */
     int64_t warmup_ns;   /* first launch of each tile shape, before the clock starts */
     int64_t readback_ns; /* final frame read-back; 0 on the pthread path */
+    int64_t first_tile_ns; /* from the job's start (device set-up included) to the first tile */
 };
 
 struct tr_job_options {

@@ -38,7 +38,8 @@ static cJSON *device_json(const struct tr_device_info *d)
              cJSON_AddStringToObject(o, "kernel", d->kernel) &&
              cJSON_AddNumberToObject(o, "build_time_us", (double)(d->build_ns / 1000)) &&
              cJSON_AddNumberToObject(o, "warmup_time_us", (double)(d->warmup_ns / 1000)) &&
-             cJSON_AddNumberToObject(o, "readback_time_us", (double)(d->readback_ns / 1000));
+             cJSON_AddNumberToObject(o, "readback_time_us", (double)(d->readback_ns / 1000)) &&
+             cJSON_AddNumberToObject(o, "time_to_first_tile_us", (double)(d->first_tile_ns / 1000));
     if (!ok) {
         cJSON_Delete(o);
         return NULL;

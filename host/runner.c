@@ -199,6 +199,7 @@ int tr_run_tiles(const struct tr_params *p, uint16_t *frame, const struct tr_bac
 
     for (uint32_t i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
+    out->origin_ns = s.origin_ns;
     out->elapsed_ns = tr_now_ns() - s.origin_ns;
 
     for (uint32_t i = 0; i < started && rc == 0; i++) {

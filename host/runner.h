@@ -47,6 +47,7 @@ struct tr_run {
     size_t n_records;
     uint64_t tiles_total;
     uint32_t lanes;
+    int64_t origin_ns;  /* the clock reading every record's times are relative to */
     int64_t elapsed_ns; /* origin to the last lane's end */
     int time_limited;   /* the limit left tiles unrendered */
     int cancelled;

@@ -13,6 +13,9 @@
 #ifndef TR_UNROLL
 #define TR_UNROLL 4 /* independent vectors per work-item in the vector kernels */
 #endif
+#ifndef TR_STRIP_ROWS
+#define TR_STRIP_ROWS 16 /* rows of a tile per work-item in the vector kernels */
+#endif
 
 /* One pixel per work-item: the GPU kernel, and the scalar baseline on CPU devices. */
 #define SCALAR_KERNEL(NAME, REAL, LIT)                                                           \
@@ -36,62 +39,97 @@
     }
 
 /*
- * Row segments for CPU devices: work-item k of a tile renders TR_UNROLL vectors of VW pixels
- * starting at x0 + k*VW*TR_UNROLL, where x0 = get_global_offset(0). The global size in
- * dimension 0 is ceil(tile width / (VW*TR_UNROLL)); the tile ends at min(x0 + tile_w, width)
- * because tiles are only ever clipped by the image's right edge. Lanes that escape are masked;
- * the loop ends when every lane of every vector is done. Several vectors in flight hide the
- * latency of the dependent multiply-add chain, which pocl will not interleave by itself.
+ * The vector kernel for CPU devices: each work-item renders a strip of TR_STRIP_ROWS rows of
+ * its tile as a stream of pixels over TR_UNROLL independent vectors of VW lanes. Lane j takes
+ * the strip's pixels j, j + L, j + 2L, ... (L = VW * TR_UNROLL, row-major in the strip): when a
+ * lane's pixel escapes or reaches max_iter, its count is stored and the lane moves on to its
+ * next pixel at once, so no lane idles while a slow neighbour finishes. Several vectors in
+ * flight hide the latency of the dependent multiply-add chain, which pocl would not interleave
+ * by itself (it does not vectorise a per-pixel loop with an early exit).
+ *
+ * The global work offset is the tile's origin; the global size is (1, number of strips). Tiles
+ * are clipped only by the image's right and bottom edges, so the tile's extent is
+ * min(origin + tile size, image size) and the arguments stay the same for every tile.
+ *
+ * Per pixel the arithmetic is the scalar kernel's, operation for operation, so the counts are
+ * bit-identical: a refilled lane starts with z = 0, and its first update computes
+ * zi = 2*0*0 + c_im and zr = 0 - 0 + c_re exactly as the scalar loop's first iteration does.
  */
 #define VECTOR_KERNEL(NAME, REAL, REALV, INTV, VW, LIT)                                           \
     __kernel void NAME(__global ushort *counts, uint width, uint height, uint max_iter,          \
-                       uint tile_w)                                                                \
+                       uint tile_w, uint tile_h)                                                   \
     {                                                                                              \
         const uint x0 = (uint)get_global_offset(0);                                                \
-        const uint seg = (uint)(get_global_id(0) - get_global_offset(0));                          \
-        const uint y = (uint)get_global_id(1);                                                     \
-        const uint x_end = min(x0 + tile_w, width);                                                \
-        const uint first = x0 + seg * (VW * TR_UNROLL);                                            \
-        const REAL c_im = (REAL)y / (REAL)height * LIT(2.0) - LIT(1.0);                            \
-        REALV c_re[TR_UNROLL], zr[TR_UNROLL], zi[TR_UNROLL];                                       \
-        INTV live[TR_UNROLL], n[TR_UNROLL];                                                        \
-        INTV lane = (INTV)(0, 1, 2, 3, 4, 5, 6, 7 LANES_##VW);                                     \
+        const uint ty0 = (uint)get_global_offset(1);                                               \
+        const uint y0 = ty0 + (uint)(get_global_id(1) - get_global_offset(1)) * TR_STRIP_ROWS;     \
+        const uint y_end = min(min(ty0 + tile_h, height), y0 + TR_STRIP_ROWS);                     \
+        const int w = (int)(min(x0 + tile_w, width) - x0);                                         \
+        const int npix = w * (int)(y_end - y0);                                                    \
+        const int L = VW * TR_UNROLL;                                                              \
+        const INTV dq = (INTV)(L / w), dr = (INTV)(L % w); /* rows, columns per move of L */      \
+        const INTV lane = (INTV)(0, 1, 2, 3, 4, 5, 6, 7 LANES_##VW);                               \
+        REALV zr[TR_UNROLL], zi[TR_UNROLL], cr[TR_UNROLL], ci[TR_UNROLL];                          \
+        INTV n[TR_UNROLL], col[TR_UNROLL], row[TR_UNROLL], idx[TR_UNROLL], live[TR_UNROLL];        \
         for (int u = 0; u < TR_UNROLL; u++) {                                                      \
-            INTV x = (INTV)(first + u * VW) + lane;                                                \
-            c_re[u] = convert_##REALV(x) / (REAL)width * LIT(3.5) - LIT(2.5);                      \
-            zr[u] = (REALV)LIT(0.0);                                                               \
-            zi[u] = (REALV)LIT(0.0);                                                               \
-            live[u] = x < (INTV)x_end; /* -1 where the pixel belongs to the tile */               \
+            idx[u] = lane + (INTV)(u * VW);                                                        \
+            col[u] = idx[u] % (INTV)w;                                                             \
+            row[u] = idx[u] / (INTV)w;                                                             \
+            live[u] = idx[u] < (INTV)npix;                                                         \
+            cr[u] = convert_##REALV(col[u] + (INTV)x0) / (REAL)width * LIT(3.5) - LIT(2.5);        \
+            ci[u] = convert_##REALV(row[u] + (INTV)y0) / (REAL)height * LIT(2.0) - LIT(1.0);       \
+            zr[u] = zi[u] = (REALV)LIT(0.0);                                                       \
             n[u] = (INTV)0;                                                                        \
         }                                                                                          \
-        for (uint i = 0; i < max_iter; i++) {                                                      \
-            int any_live = 0;                                                                      \
+        for (;;) {                                                                                 \
+            INTV any_live = (INTV)0;                                                               \
             for (int u = 0; u < TR_UNROLL; u++) {                                                  \
                 REALV re2 = zr[u] * zr[u];                                                         \
                 REALV im2 = zi[u] * zi[u];                                                         \
-                live[u] &= ~(re2 + im2 > (REALV)LIT(4.0));                                         \
-                zi[u] = LIT(2.0) * zr[u] * zi[u] + c_im;                                           \
-                zr[u] = re2 - im2 + c_re[u];                                                       \
+                /* the escape test counts only below max_iter, as in the scalar loop */           \
+                INTV done = live[u] & ((n[u] == (INTV)max_iter) |                                  \
+                                       ((re2 + im2 > (REALV)LIT(4.0)) & (n[u] < (INTV)max_iter))); \
+                if (any(done)) {                                                                   \
+                    STORE_DONE(VW, done, n[u], col[u], row[u]);                                    \
+                    INTV c2 = col[u] + dr;                                                         \
+                    INTV wrap = c2 >= (INTV)w;                                                     \
+                    col[u] = select(col[u], c2 - ((INTV)w & wrap), done);                          \
+                    row[u] = select(row[u], row[u] + dq - wrap, done);                             \
+                    idx[u] = select(idx[u], idx[u] + (INTV)L, done);                               \
+                    live[u] = select(live[u], idx[u] < (INTV)npix, done);                          \
+                    REALV ncr = convert_##REALV(col[u] + (INTV)x0) / (REAL)width * LIT(3.5) -      \
+                                LIT(2.5);                                                          \
+                    REALV nci = convert_##REALV(row[u] + (INTV)y0) / (REAL)height * LIT(2.0) -     \
+                                LIT(1.0);                                                          \
+                    cr[u] = select(cr[u], ncr, done);                                              \
+                    ci[u] = select(ci[u], nci, done);                                              \
+                    zr[u] = select(zr[u], (REALV)LIT(0.0), done);                                  \
+                    zi[u] = select(zi[u], (REALV)LIT(0.0), done);                                  \
+                    re2 = select(re2, (REALV)LIT(0.0), done);                                      \
+                    im2 = select(im2, (REALV)LIT(0.0), done);                                      \
+                    n[u] = select(n[u], (INTV)0, done);                                            \
+                }                                                                                  \
+                zi[u] = LIT(2.0) * zr[u] * zi[u] + ci[u];                                          \
+                zr[u] = re2 - im2 + cr[u];                                                         \
                 n[u] -= live[u]; /* live is -1: one more completed iteration */                    \
-                any_live |= any(live[u]);                                                          \
+                any_live |= live[u];                                                               \
             }                                                                                      \
-            if (!any_live)                                                                         \
+            if (!any(any_live))                                                                    \
                 break;                                                                             \
         }                                                                                          \
-        __global ushort *row = counts + (size_t)y * width;                                         \
-        for (int u = 0; u < TR_UNROLL; u++) {                                                      \
-            uint x = first + u * VW;                                                               \
-            ushort##VW c = convert_ushort##VW(n[u]);                                               \
-            if (x + VW <= x_end) {                                                                 \
-                vstore##VW(c, 0, row + x);                                                         \
-            } else {                                                                               \
-                ushort part[VW];                                                                   \
-                vstore##VW(c, 0, part);                                                            \
-                for (uint l = 0; x + l < x_end; l++)                                               \
-                    row[x + l] = part[l];                                                          \
-            }                                                                                      \
-        }                                                                                          \
     }
+
+/* Stores the counts of the lanes flagged in done (a rare event next to an iteration). */
+#define STORE_DONE(VW, done, n, col, row)                                                          \
+    do {                                                                                           \
+        int d_[VW], n_[VW], c_[VW], r_[VW];                                                        \
+        vstore##VW(convert_int##VW(done), 0, d_);                                                  \
+        vstore##VW(convert_int##VW(n), 0, n_);                                                     \
+        vstore##VW(convert_int##VW(col), 0, c_);                                                   \
+        vstore##VW(convert_int##VW(row), 0, r_);                                                   \
+        for (int l = 0; l < VW; l++)                                                               \
+            if (d_[l])                                                                             \
+                counts[(size_t)(y0 + (uint)r_[l]) * width + x0 + (uint)c_[l]] = (ushort)n_[l];     \
+    } while (0)
 
 #define LANES_8
 #define LANES_16 , 8, 9, 10, 11, 12, 13, 14, 15
