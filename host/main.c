@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_replay.h"
 #include "cli_run.h"
 #include "exit_codes.h"
 #include "usage.h"
@@ -12,6 +13,7 @@ static const struct {
     int (*main)(int argc, char **argv);
 } commands[] = {
     {"run", tr_cli_run},
+    {"replay", tr_cli_replay},
 };
 
 int main(int argc, char **argv)
