@@ -1,6 +1,7 @@
 #include "atomic_file.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,12 +76,23 @@ int tr_atomic_file_open(struct tr_atomic_file *af, const char *path, char *err, 
         goto fail;
     }
     snprintf(af->tmp_path, len, "%.*s.%s.tmp-XXXXXX", (int)dirlen, path, path + dirlen);
+    /* A signal between creating the file and registering it would leave the file behind. */
+    sigset_t cleanup_sigs, old_sigs;
+    sigemptyset(&cleanup_sigs);
+    sigaddset(&cleanup_sigs, SIGINT);
+    sigaddset(&cleanup_sigs, SIGTERM);
+    sigaddset(&cleanup_sigs, SIGHUP);
+    sigaddset(&cleanup_sigs, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &cleanup_sigs, &old_sigs);
     int fd = mkstemp(af->tmp_path);
+    int saved = errno;
+    if (fd >= 0)
+        af->slot = claim_slot(af->tmp_path);
+    pthread_sigmask(SIG_SETMASK, &old_sigs, NULL);
     if (fd < 0) {
-        snprintf(err, errlen, "'%s' cannot be written: %s", path, strerror(errno));
+        snprintf(err, errlen, "'%s' cannot be written: %s", path, strerror(saved));
         goto fail;
     }
-    af->slot = claim_slot(af->tmp_path);
     mode_t mask = umask(0);
     umask(mask);
     if (fchmod(fd, 0666 & ~mask) != 0 || !(af->f = fdopen(fd, "w"))) {
