@@ -1,6 +1,7 @@
 #include "atomic_file.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,8 @@ static void release_slot(struct tr_atomic_file *af)
     af->slot = -1;
 }
 
+static int open_temporary(struct tr_atomic_file *af, const char *path, char *err, size_t errlen);
+
 int tr_atomic_file_open(struct tr_atomic_file *af, const char *path, char *err, size_t errlen)
 {
     struct stat st;
@@ -61,10 +64,41 @@ int tr_atomic_file_open(struct tr_atomic_file *af, const char *path, char *err, 
         af->f = stdout;
         return 0;
     }
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    /* Through a symbolic link, the file written is the link's target; the link stays. */
+    char *resolved = NULL;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+        resolved = realpath(path, NULL);
+    const char *target = resolved ? resolved : path;
+    if (stat(target, &st) == 0 && S_ISDIR(st.st_mode)) {
         snprintf(err, errlen, "'%s' is a directory (accepted: a file path, or - for stdout)", path);
+        free(resolved);
         return -1;
     }
+    if (stat(target, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* A device or a FIFO (/dev/null, a pipe): it cannot be renamed over, and a partial
+         * file cannot be left in it, so it is written straight. */
+        af->f = fopen(target, "w");
+        af->final_path = strdup(path);
+        free(resolved);
+        if (!af->f || !af->final_path) {
+            snprintf(err, errlen, "'%s' cannot be written: %s", path, strerror(errno));
+            if (af->f)
+                fclose(af->f);
+            free(af->final_path);
+            memset(af, 0, sizeof(*af));
+            af->slot = -1;
+            return -1;
+        }
+        af->direct = 1;
+        return 0;
+    }
+    int rc = open_temporary(af, target, err, errlen);
+    free(resolved);
+    return rc;
+}
+
+static int open_temporary(struct tr_atomic_file *af, const char *path, char *err, size_t errlen)
+{
     const char *slash = strrchr(path, '/');
     size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
     size_t len = strlen(path) + 16;
@@ -75,12 +109,23 @@ int tr_atomic_file_open(struct tr_atomic_file *af, const char *path, char *err, 
         goto fail;
     }
     snprintf(af->tmp_path, len, "%.*s.%s.tmp-XXXXXX", (int)dirlen, path, path + dirlen);
+    /* A signal between creating the file and registering it would leave the file behind. */
+    sigset_t cleanup_sigs, old_sigs;
+    sigemptyset(&cleanup_sigs);
+    sigaddset(&cleanup_sigs, SIGINT);
+    sigaddset(&cleanup_sigs, SIGTERM);
+    sigaddset(&cleanup_sigs, SIGHUP);
+    sigaddset(&cleanup_sigs, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &cleanup_sigs, &old_sigs);
     int fd = mkstemp(af->tmp_path);
+    int saved = errno;
+    if (fd >= 0)
+        af->slot = claim_slot(af->tmp_path);
+    pthread_sigmask(SIG_SETMASK, &old_sigs, NULL);
     if (fd < 0) {
-        snprintf(err, errlen, "'%s' cannot be written: %s", path, strerror(errno));
+        snprintf(err, errlen, "'%s' cannot be written: %s", path, strerror(saved));
         goto fail;
     }
-    af->slot = claim_slot(af->tmp_path);
     mode_t mask = umask(0);
     umask(mask);
     if (fchmod(fd, 0666 & ~mask) != 0 || !(af->f = fdopen(fd, "w"))) {
@@ -100,6 +145,17 @@ fail:
 
 int tr_atomic_file_commit(struct tr_atomic_file *af, char *err, size_t errlen)
 {
+    if (af->direct) {
+        int failed = fflush(af->f) != 0 || ferror(af->f);
+        int saved = errno;
+        failed |= fclose(af->f) != 0;
+        if (failed)
+            snprintf(err, errlen, "'%s' cannot be written: %s", af->final_path, strerror(saved));
+        free(af->final_path);
+        memset(af, 0, sizeof(*af));
+        af->slot = -1;
+        return failed ? -1 : 0;
+    }
     if (!af->tmp_path) {
         if (fflush(af->f) != 0 || ferror(af->f)) {
             snprintf(err, errlen, "standard output cannot be written: %s", strerror(errno));
@@ -128,6 +184,13 @@ int tr_atomic_file_commit(struct tr_atomic_file *af, char *err, size_t errlen)
 
 void tr_atomic_file_abort(struct tr_atomic_file *af)
 {
+    if (af->direct) {
+        fclose(af->f);
+        free(af->final_path);
+        memset(af, 0, sizeof(*af));
+        af->slot = -1;
+        return;
+    }
     if (af->tmp_path) {
         if (af->f)
             fclose(af->f);

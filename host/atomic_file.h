@@ -1,6 +1,8 @@
 /*
  * Output files written to a temporary file beside the target and renamed into place, so a
- * failed or interrupted run never leaves a partial file. Path "-" means stdout.
+ * failed or interrupted run never leaves a partial file. Path "-" means stdout; a device or
+ * FIFO (/dev/null, a named pipe) is written straight; a symbolic link's target is replaced,
+ * the link kept.
  */
 #ifndef TILERACE_ATOMIC_FILE_H
 #define TILERACE_ATOMIC_FILE_H
@@ -13,6 +15,7 @@ struct tr_atomic_file {
     char *tmp_path;   /* NULL for stdout */
     char *final_path;
     int slot;         /* in the signal-cleanup table, or -1 */
+    int direct;       /* a device or FIFO, written straight (no rename possible) */
 };
 
 /* Creates the temporary file; returns 0, or -1 with a message in err. */

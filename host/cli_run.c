@@ -8,6 +8,7 @@
 #include "exit_codes.h"
 #include "job.h"
 #include "output_json.h"
+#include "run_outputs.h"
 #include "usage.h"
 
 enum {
@@ -23,6 +24,7 @@ struct run_options {
     struct tr_params params;
     const char *out;
     const char *kernel_dir;
+    struct tr_run_outputs extras;
 };
 
 static int fail(int code, const char *msg)
@@ -43,13 +45,14 @@ static int parse(int argc, char **argv, struct run_options *o)
         {"out", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
+        TR_RUN_OUTPUT_OPTIONS,
     };
     struct option longopts[sizeof(fixed) / sizeof(fixed[0]) + 16];
     size_t n = 0;
     char err[320];
     for (size_t i = 0; i < tr_num_params_count; i++)
-        longopts[n++] =
-            (struct option){tr_num_params[i].cli_name, required_argument, NULL, OPT_NUMBER + (int)i};
+        longopts[n++] = (struct option){tr_num_params[i].cli_name, required_argument, NULL,
+                                        OPT_NUMBER + (int)i};
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
         longopts[n++] = fixed[i];
     longopts[n] = (struct option){NULL, 0, NULL, 0};
@@ -57,13 +60,16 @@ static int parse(int argc, char **argv, struct run_options *o)
     tr_params_defaults(&o->params);
     o->out = "-";
     o->kernel_dir = NULL;
+    tr_run_outputs_init(&o->extras);
     opterr = 0;
     optind = 1;
     int c, rc = 0;
     while ((c = getopt_long(argc, argv, "+:ho:V", longopts, NULL)) != -1) {
         const char *name = argv[optind - 1];
         char label[48];
-        if (c >= OPT_NUMBER && c < OPT_NUMBER + (int)tr_num_params_count) {
+        if (c >= TR_OPT_IMAGE && c < TR_OPT_RUN_OUTPUTS_END) {
+            rc = tr_run_outputs_option(&o->extras, c, optarg, err, sizeof(err));
+        } else if (c >= OPT_NUMBER && c < OPT_NUMBER + (int)tr_num_params_count) {
             snprintf(label, sizeof(label), "--%s", tr_num_params[c - OPT_NUMBER].cli_name);
             rc = tr_params_set_number(&o->params, &tr_num_params[c - OPT_NUMBER], label, optarg,
                                       err, sizeof(err));
@@ -94,8 +100,7 @@ static int parse(int argc, char **argv, struct run_options *o)
                 tr_version(stdout);
                 return TR_EXIT_OK;
             case ':':
-                snprintf(err, sizeof(err), "%.60s: a value is missing (see tilerace --help)",
-                         name);
+                snprintf(err, sizeof(err), "%.60s: a value is missing (see tilerace --help)", name);
                 rc = TR_EXIT_USAGE;
                 break;
             default: {
@@ -115,7 +120,8 @@ static int parse(int argc, char **argv, struct run_options *o)
                  argv[optind]);
         return fail(TR_EXIT_USAGE, err);
     }
-    if ((rc = tr_params_check(&o->params, err, sizeof(err))) != 0)
+    if ((rc = tr_params_check(&o->params, err, sizeof(err))) != 0 ||
+        (rc = tr_run_outputs_check(&o->extras, err, sizeof(err))) != 0)
         return fail(rc, err);
     return -1;
 }
@@ -139,22 +145,25 @@ int tr_cli_run(int argc, char **argv)
     }
     memset(&jo, 0, sizeof(jo));
     jo.kernel_dir = o.kernel_dir;
-    rc = tr_job_run(&o.params, &jo, &job, err, sizeof(err));
+    rc = tr_run_outputs_begin(&o.extras, &o.params, out.f, o.out, &job, &jo, err, sizeof(err));
+    if (rc == 0)
+        rc = tr_job_run(&o.params, &jo, &job, err, sizeof(err));
+    else
+        memset(&job, 0, sizeof(job));
+    if (rc == 0)
+        rc = tr_run_outputs_finish(&o.extras, out.f, err, sizeof(err));
+    tr_job_free(&job);
     if (rc) {
         tr_atomic_file_abort(&out);
-        tr_job_free(&job);
+        tr_run_outputs_close(&o.extras);
         return fail(rc, err);
     }
-    if (tr_json_write_document(out.f, &job) != 0) {
-        snprintf(msg, sizeof(msg), "--out: '%s' cannot be written", o.out);
-        tr_atomic_file_abort(&out);
-        tr_job_free(&job);
-        return fail(TR_EXIT_IO, msg);
-    }
-    tr_job_free(&job);
     if (tr_atomic_file_commit(&out, err, sizeof(err)) != 0) {
         snprintf(msg, sizeof(msg), "--out: %s", err);
+        tr_run_outputs_close(&o.extras);
         return fail(TR_EXIT_IO, msg);
     }
-    return TR_EXIT_OK;
+    rc = tr_run_outputs_commit(&o.extras, err, sizeof(err));
+    tr_run_outputs_close(&o.extras);
+    return rc ? fail(rc, err) : TR_EXIT_OK;
 }

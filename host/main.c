@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli_devices.h"
+#include "cli_replay.h"
 #include "cli_run.h"
 #include "exit_codes.h"
 #include "selftest.h"
@@ -16,6 +17,7 @@ static const struct {
     {"run", tr_cli_run},
     {"devices", tr_cli_devices},
     {"selftest", tr_cli_selftest},
+    {"replay", tr_cli_replay},
 };
 
 int main(int argc, char **argv)

@@ -109,18 +109,31 @@ static int write_item(FILE *f, cJSON *item)
 
 int tr_json_write_document(FILE *f, const struct tr_job *job)
 {
+    return tr_json_write_document_flags(f, job, 0);
+}
+
+int tr_json_write_document_flags(FILE *f, const struct tr_job *job, unsigned flags)
+{
     char message[128];
+    const char *nl = flags & TR_JSON_ONE_LINE ? "" : "\n";
     if (fputs("{\"success\":true,\"data\":[", f) < 0)
         return -1;
     for (size_t i = 0; i < job->run.n_records; i++) {
-        if (fputs(i ? ",\n" : "\n", f) < 0 || write_item(f, tr_record_to_json(&job->run.records[i])))
+        const struct tr_record *r = &job->run.records[i];
+        if ((i && fputc(',', f) == EOF) || fputs(nl, f) < 0)
             return -1;
+        if (flags & TR_JSON_RECORD_COUNTS) {
+            if (tr_record_write_with_counts(f, r, job->frame, job->params.width) != 0)
+                return -1;
+        } else if (write_item(f, tr_record_to_json(r))) {
+            return -1;
+        }
     }
     tr_json_message(job, message, sizeof(message));
-    if (fputs("\n],\"params\":", f) < 0 || write_item(f, tr_json_params(&job->params)) ||
-        fputs(",\"message\":", f) < 0 || write_item(f, cJSON_CreateString(message)) ||
-        fputs(",\"summary\":", f) < 0 || write_item(f, tr_json_summary(job)) ||
-        fputs("}\n", f) < 0)
+    if (fputs(nl, f) < 0 || fputs("],\"params\":", f) < 0 ||
+        write_item(f, tr_json_params(&job->params)) || fputs(",\"message\":", f) < 0 ||
+        write_item(f, cJSON_CreateString(message)) || fputs(",\"summary\":", f) < 0 ||
+        write_item(f, tr_json_summary(job)) || fputs("}\n", f) < 0)
         return -1;
     return 0;
 }

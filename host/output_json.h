@@ -19,4 +19,11 @@ void tr_json_message(const struct tr_job *job, char *buf, size_t len);
  */
 int tr_json_write_document(FILE *f, const struct tr_job *job);
 
+enum {
+    TR_JSON_ONE_LINE = 1,      /* the whole document on one line (--stream's last line) */
+    TR_JSON_RECORD_COUNTS = 2, /* each record carries its tile's counts as "data" */
+};
+/* The same with TR_JSON_* flags; tr_json_write_document is flags 0. */
+int tr_json_write_document_flags(FILE *f, const struct tr_job *job, unsigned flags);
+
 #endif

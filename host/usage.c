@@ -4,6 +4,7 @@
 
 static const char usage_text[] =
     "Usage: tilerace [run] [OPTIONS]\n"
+    "       tilerace replay RUN.json [RUN2.json ...] -o replay.html\n"
     "       tilerace devices [--json]\n"
     "       tilerace selftest [--kernel-dir DIR]\n"
     "       tilerace --help | --version\n"
@@ -41,9 +42,27 @@ static const char usage_text[] =
     "  --kernel-dir DIR     load OpenCL kernels (mandelbrot.cl) from DIR instead of the\n"
     "                       copy built into the program (for kernel development)\n"
     "  -o, --out FILE       write the JSON to FILE (atomically) instead of stdout [-]\n"
+    "  --image FILE         also write the frame as a PNG (atomically); tiles the time\n"
+    "                       limit left unrendered are marked (see --image-format)\n"
+    "  --image-format F     color | gray16 [color]\n"
+    "                         color:  8-bit RGB, a smooth colour map over the counts,\n"
+    "                                 black where a point never escaped; unrendered\n"
+    "                                 tiles hatched in grey\n"
+    "                         gray16: the raw counts as 16-bit grayscale; with unrendered\n"
+    "                                 tiles, 16-bit gray+alpha with alpha 0 there\n"
+    "  --stream             write NDJSON instead: one line per tile as it finishes (its\n"
+    "                       record plus \"data\", its tile_w*tile_h counts, row-major),\n"
+    "                       then the whole document as the last line\n"
+    "  --record-pixels      every record of the document carries its counts as \"data\"\n"
+    "  --quiet              no progress bar (otherwise shown on stderr when it is a\n"
+    "                       terminal and the run takes longer than half a second)\n"
     "\n"
     "Commands:\n"
     "  run                  render one frame (the default command)\n"
+    "  replay RUN... -o F   write F, one self-contained HTML page that plays 1..16 runs\n"
+    "                       back side by side on one clock (tiles, lanes, timeline);\n"
+    "                       RUN is a run document or the NDJSON of --stream; -o - for\n"
+    "                       stdout. Unreadable RUN: exit 4; RUN not a run: exit 2\n"
     "  devices [--json]     list the devices --device can name\n"
     "  selftest             render small frames on the CPU path and on every OpenCL device\n"
     "                       and compare their checksums and records\n"
@@ -58,7 +77,7 @@ static const char usage_text[] =
     "  1  internal failure (out of memory, self-test mismatch)\n"
     "  2  bad usage or out-of-range input\n"
     "  3  device failure (no such device, no double precision, OpenCL error, kernel build)\n"
-    "  4  output could not be written\n";
+    "  4  output could not be written (replay: also an input that cannot be read)\n";
 
 void tr_usage(FILE *out)
 {

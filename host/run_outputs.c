@@ -1,0 +1,156 @@
+#include "run_outputs.h"
+
+#include <string.h>
+
+#include "exit_codes.h"
+#include "output_json.h"
+#include "tile_grid.h"
+
+void tr_run_outputs_init(struct tr_run_outputs *x)
+{
+    memset(x, 0, sizeof(*x));
+    x->image_format = TR_IMAGE_COLOR;
+    atomic_init(&x->cancel, 0);
+}
+
+int tr_run_outputs_option(struct tr_run_outputs *x, int code, const char *arg, char *err,
+                          size_t errlen)
+{
+    switch (code) {
+    case TR_OPT_IMAGE:
+        if (!arg[0] || strcmp(arg, "-") == 0) {
+            snprintf(err, errlen, "--image: '%.60s' is not a file path (accepted: a .png path)",
+                     arg);
+            return TR_EXIT_USAGE;
+        }
+        x->image_path = arg;
+        return 0;
+    case TR_OPT_IMAGE_FORMAT:
+        if (tr_image_format_parse(arg, &x->image_format) != 0) {
+            snprintf(err, errlen,
+                     "--image-format: '%.60s' is not one of the accepted values (color, gray16)",
+                     arg);
+            return TR_EXIT_USAGE;
+        }
+        x->image_format_given = 1;
+        return 0;
+    case TR_OPT_STREAM:
+        x->stream = 1;
+        return 0;
+    case TR_OPT_RECORD_PIXELS:
+        x->record_pixels = 1;
+        return 0;
+    case TR_OPT_QUIET:
+        x->quiet = 1;
+        return 0;
+    default:
+        snprintf(err, errlen, "internal error: option %d", code);
+        return TR_EXIT_FAILURE;
+    }
+}
+
+int tr_run_outputs_check(const struct tr_run_outputs *x, char *err, size_t errlen)
+{
+    if (x->image_format_given && !x->image_path) {
+        snprintf(err, errlen, "--image-format: needs --image FILE (see tilerace --help)");
+        return TR_EXIT_USAGE;
+    }
+    return 0;
+}
+
+static void out_failed(const struct tr_run_outputs *x, char *err, size_t errlen)
+{
+    if (strcmp(x->out_path, "-") == 0)
+        snprintf(err, errlen, "--out: standard output cannot be written");
+    else
+        snprintf(err, errlen, "--out: '%s' cannot be written", x->out_path);
+}
+
+static void on_tile(void *user, const struct tr_record *rec, const uint16_t *frame)
+{
+    struct tr_run_outputs *x = user;
+    if (x->stream_open)
+        tr_tile_stream_write(&x->tiles, rec, frame);
+    /* The device's name was set before the lanes started, so reading it here is safe. */
+    tr_progress_tile_done(x->progress, x->job->device.name);
+}
+
+int tr_run_outputs_begin(struct tr_run_outputs *x, const struct tr_params *p, FILE *out,
+                         const char *out_path, const struct tr_job *job, struct tr_job_options *jo,
+                         char *err, size_t errlen)
+{
+    char why[400];
+    x->out_path = out_path;
+    x->job = job;
+    if (x->image_path) {
+        if (tr_atomic_file_open(&x->image, x->image_path, why, sizeof(why)) != 0) {
+            snprintf(err, errlen, "--image: %s", why);
+            return TR_EXIT_IO;
+        }
+        x->image_open = 1;
+    }
+    if (x->stream) {
+        tr_tile_stream_init(&x->tiles, out, p->width, &x->cancel);
+        x->stream_open = 1;
+    }
+    if (!x->quiet) {
+        struct tr_tile_grid g;
+        tr_tile_grid_init(&g, p->width, p->height, p->tile_w, p->tile_h);
+        x->progress = tr_progress_start(stderr, g.tiles, p->device);
+    }
+    if (x->stream_open || x->progress) {
+        jo->hooks.on_tile = on_tile;
+        jo->hooks.user = x;
+        jo->hooks.want_counts = x->stream_open;
+        jo->hooks.cancel = &x->cancel;
+    }
+    return 0;
+}
+
+int tr_run_outputs_finish(struct tr_run_outputs *x, FILE *out, char *err, size_t errlen)
+{
+    char why[400];
+    tr_progress_stop(x->progress);
+    x->progress = NULL;
+    if (x->stream_open && tr_tile_stream_failed(&x->tiles)) {
+        out_failed(x, err, errlen);
+        return TR_EXIT_IO;
+    }
+    unsigned flags =
+        (x->stream ? TR_JSON_ONE_LINE : 0) | (x->record_pixels ? TR_JSON_RECORD_COUNTS : 0);
+    if (tr_json_write_document_flags(out, x->job, flags) != 0) {
+        out_failed(x, err, errlen);
+        return TR_EXIT_IO;
+    }
+    if (x->image_open &&
+        tr_png_write_job(x->image.f, x->job, x->image_format, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "--image: '%s' cannot be written: %s", x->image_path, why);
+        return TR_EXIT_IO;
+    }
+    return 0;
+}
+
+int tr_run_outputs_commit(struct tr_run_outputs *x, char *err, size_t errlen)
+{
+    char why[400];
+    if (!x->image_open)
+        return 0;
+    x->image_open = 0;
+    if (tr_atomic_file_commit(&x->image, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "--image: %s", why);
+        return TR_EXIT_IO;
+    }
+    return 0;
+}
+
+void tr_run_outputs_close(struct tr_run_outputs *x)
+{
+    tr_progress_stop(x->progress);
+    x->progress = NULL;
+    if (x->image_open)
+        tr_atomic_file_abort(&x->image);
+    x->image_open = 0;
+    if (x->stream_open)
+        tr_tile_stream_destroy(&x->tiles);
+    x->stream_open = 0;
+}

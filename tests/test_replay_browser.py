@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""Plays replay pages in Debian's headless Chromium and checks, from the page itself (the data
+attributes it sets on its DOM as it draws and verifies its canvases), that every completed tile
+was drawn with the right pixels, each timeline has one row per thread, and there is one panel
+per run. Keeps a screenshot of the finished replay in TILERACE_ARTIFACTS.
+
+Exits 77 (ctest's SKIP_RETURN_CODE) only when no chromium binary can be found; CI installs it
+(scripts/setup-debian.sh --tests). TILERACE_DEVICE and TILERACE_DEVICE2 name the devices of the
+runs (default cpu), so a CPU run and an OpenCL run can race on one page."""
+import html.parser
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import png_reader  # noqa: E402
+import see_frames as sf  # noqa: E402
+import tilerace_test as tt  # noqa: E402
+
+DEVICE = os.environ.get("TILERACE_DEVICE", "cpu")
+DEVICE2 = os.environ.get("TILERACE_DEVICE2", DEVICE)
+ARTIFACTS = os.environ.get("TILERACE_ARTIFACTS", "")
+CHROMIUM = next((c for c in (os.environ.get("TILERACE_CHROMIUM"), shutil.which("chromium"),
+                             "/usr/bin/chromium") if c and os.access(c, os.X_OK)), None)
+FRAME = ["--width", 400, "--height", 300, "--tile-w", 40, "--tile-h", 30, "--max-iter", 120,
+         "--time-limit-ms", 0]
+
+
+class DomReader(html.parser.HTMLParser):
+    """Collects the attributes of <body>, of each section.run and of its timeline rows."""
+
+    def __init__(self):
+        super().__init__()
+        self.body, self.panels, self.depth = {}, [], 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        cls = (a.get("class") or "").split()
+        if tag == "body":
+            self.body = a
+        elif tag == "section" and "run" in cls:
+            self.panels.append(dict(a, rows=0, bars=0))
+        elif self.panels and "gantt-row" in cls:
+            self.panels[-1]["rows"] += 1
+        elif self.panels and "progress" in cls:
+            self.panels[-1]["bars"] += 1
+
+
+def chromium(url, profile, *mode):
+    args = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--disable-extensions", "--disable-dev-shm-usage",
+            "--hide-scrollbars", "--mute-audio", f"--user-data-dir={profile}",
+            "--window-size=1400,1100", "--virtual-time-budget=30000", *mode, url]
+    p = subprocess.run(args, capture_output=True, timeout=180)
+    if p.returncode != 0:
+        raise AssertionError(f"chromium exited {p.returncode}: {p.stderr.decode()[-2000:]}")
+    return p.stdout.decode("utf-8", "replace")
+
+
+class ReplayInBrowser(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls._tmp = tempfile.TemporaryDirectory(prefix="tilerace-browser-")
+        cls.tmp = cls._tmp.name
+
+    @classmethod
+    def tearDownClass(cls):
+        cls._tmp.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
+
+    def tilerace(self, *args):
+        p = subprocess.run([tt.BINARY, "--quiet"] + [str(a) for a in args], capture_output=True,
+                           timeout=300)
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+
+    def tilerace_replay(self, *args):
+        p = subprocess.run([tt.BINARY, "replay"] + [str(a) for a in args], capture_output=True,
+                           timeout=300)
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+
+    def play(self, page, query="?speed=25"):
+        dom = DomReader()
+        dom.feed(chromium("file://" + page + query, self.path("profile-" + os.path.basename(page)),
+                          "--dump-dom"))
+        return dom
+
+    def check_panel(self, panel, doc):
+        s = doc["summary"]
+        self.assertEqual(panel.get("data-verified"), "yes", panel)
+        self.assertEqual(int(panel["data-tiles-total"]), s["tiles_total"])
+        self.assertEqual(int(panel["data-tiles-completed"]), s["tiles_completed"])
+        self.assertEqual(int(panel["data-tiles-started"]), s["tiles_completed"])
+        self.assertEqual(int(panel["data-tiles-drawn"]), s["tiles_completed"])
+        self.assertEqual(int(panel["data-tiles-hatched"]), s["tiles_total"] - s["tiles_completed"])
+        self.assertEqual(int(panel["data-mismatched-tiles"]), 0)
+        threads = s["threads_used"]
+        self.assertEqual(len({r["thread_id"] for r in doc["data"]}), threads)
+        self.assertEqual(int(panel["data-timeline-rows"]), threads)
+        self.assertEqual(panel["rows"], threads)  # rows counted in the DOM itself
+        self.assertEqual(panel["bars"], threads)
+
+    def test_runs_side_by_side(self):
+        # a: document with pixels; b: --stream NDJSON; c: a wide frame (drawn at 1/3 scale)
+        # cut short by the time limit, with pixels; d: no pixels (flat lane-coloured tiles)
+        self.tilerace("--device", DEVICE, *FRAME, "--num-threads", 4, "--record-pixels",
+                      "--image", self.path("a.png"), "-o", self.path("a.json"))
+        self.tilerace("--device", DEVICE2, *FRAME, "--mode", "dynamic", "--num-threads", 3,
+                      "--stream", "--image", self.path("b.png"), "-o", self.path("b.ndjson"))
+        self.tilerace("--device", DEVICE, "--width", 4400, "--height", 96, "--tile-w", 32,
+                      "--tile-h", 32, "--max-iter", 65535, "--time-limit-ms", 30,
+                      "--num-threads", 2, "--record-pixels", "-o", self.path("c.json"))
+        self.tilerace("--device", DEVICE, *FRAME, "--mode", "sequential", "-o",
+                      self.path("d.json"))
+        page = self.path("replay.html")
+        self.tilerace_replay(self.path("a.json"), self.path("b.ndjson"), self.path("c.json"),
+                             self.path("d.json"), "-o", page)
+        docs = []
+        for name in ("a.json", "b.ndjson", "c.json", "d.json"):
+            with open(self.path(name)) as f:
+                docs.append(json.loads(f.read().splitlines()[-1]) if name.endswith(".ndjson")
+                            else json.load(f))
+        self.assertTrue(docs[2]["summary"]["time_limited"], "run c was meant to be cut short")
+
+        dom = self.play(page)
+        self.assertEqual(dom.body.get("data-state"), "finished", dom.body)
+        self.assertEqual(int(dom.body["data-panels"]), 4)
+        self.assertEqual(len(dom.panels), 4)
+        for panel, doc in zip(dom.panels, docs):
+            with self.subTest(run=panel["data-run"]):
+                self.check_panel(panel, doc)
+        self.assertEqual([p["data-has-pixels"] for p in dom.panels], ["yes", "yes", "yes", "no"])
+        # the replay shows exactly the pixels of --image
+        for panel, png in zip(dom.panels, ("a.png", "b.png")):
+            img = png_reader.read(self.path(png))
+            self.assertEqual(panel["data-frame-fnv"],
+                             f"{png_reader.fnv1a64(b''.join(img.rows)):016x}")
+
+        if ARTIFACTS:
+            os.makedirs(ARTIFACTS, exist_ok=True)
+            shot = os.path.join(ARTIFACTS, "replay.png")
+            if os.path.exists(shot):
+                os.unlink(shot)
+            two = self.path("two.html")
+            self.tilerace_replay(self.path("a.json"), self.path("b.ndjson"), "-o", two)
+            chromium("file://" + two + "?speed=25", self.path("profile-shot"),
+                     f"--screenshot={shot}")
+            img = png_reader.read(shot)
+            self.assertEqual((img.width, img.height), (1400, 1100))
+
+    def test_load_api_takes_stream_text_at_run_time(self):
+        # the server's variant: a page without runs, loaded from JavaScript
+        self.tilerace("--device", DEVICE, *FRAME, "--num-threads", 2, "--stream", "-o",
+                      self.path("s.ndjson"))
+        with open(self.path("s.ndjson")) as f:
+            text = f.read()
+        doc = json.loads(text.splitlines()[-1])
+        self.tilerace_replay(self.path("s.ndjson"), "-o", self.path("base.html"))
+        with open(self.path("base.html")) as f:
+            page = f.read()
+        start = page.index('<script id="tilerace-runs" type="application/json">')
+        start = page.index(">", start) + 1
+        end = page.index("</script>", start)
+        loader = ("<script>window.tilerace.load(" +
+                  json.dumps(text).replace("<", "\\u003c") + ");</script>")
+        page = page[:start] + "[]" + page[end:].replace("</body>", loader + "</body>")
+        with open(self.path("api.html"), "w") as f:
+            f.write(page)
+        dom = self.play(self.path("api.html"))
+        self.assertEqual(dom.body.get("data-state"), "finished", dom.body)
+        self.assertEqual(len(dom.panels), 1)
+        self.check_panel(dom.panels[0], doc)
+        self.assertEqual(dom.panels[0]["data-has-pixels"], "yes")
+
+    def test_empty_page_waits(self):
+        self.tilerace("--device", DEVICE, "--width", 9, "--height", 7, "-o", self.path("e.json"))
+        self.tilerace_replay(self.path("e.json"), "-o", self.path("e.html"))
+        with open(self.path("e.html")) as f:
+            page = f.read()
+        start = page.index('<script id="tilerace-runs" type="application/json">')
+        start = page.index(">", start) + 1
+        end = page.index("</script>", start)
+        with open(self.path("empty.html"), "w") as f:
+            f.write(page[:start] + "[]" + page[end:])
+        dom = self.play(self.path("empty.html"))
+        self.assertEqual(dom.body.get("data-state"), "empty")
+        self.assertEqual(len(dom.panels), 0)
+
+
+if __name__ == "__main__":
+    if not CHROMIUM:
+        print("SKIP: chromium not found (scripts/setup-debian.sh --tests installs it)")
+        sys.exit(77)
+    unittest.main(verbosity=2)
