@@ -4,6 +4,7 @@
 
 #include "cli_run.h"
 #include "exit_codes.h"
+#include "serve_cli.h"
 #include "usage.h"
 
 /* Each command parses its own options; argv[0] is the command's name. */
@@ -12,6 +13,7 @@ static const struct {
     int (*main)(int argc, char **argv);
 } commands[] = {
     {"run", tr_cli_run},
+    {"serve", tr_serve_main},
 };
 
 int main(int argc, char **argv)
