@@ -28,6 +28,9 @@ static void quote_key(char *dst, size_t dstlen, const char *key)
         snprintf(dst, dstlen, "'%s'", key);
 }
 
+static int check_caps(const struct tr_params *p, const struct tr_server_caps *caps, unsigned given,
+                      char *err, size_t errlen);
+
 static int apply_pair(struct tr_params *p, const struct tr_query_pair *pair, char *err,
                       size_t errlen)
 {
@@ -63,6 +66,7 @@ int tr_http_params_parse(const struct tr_http_target *t, enum tr_mode mode,
                          size_t errlen)
 {
     int rc;
+    unsigned given = 0; /* bit i: tr_num_params[i] came in the query */
     tr_params_defaults(p);
     p->mode = mode;
     for (size_t i = 0; i < t->n_pairs; i++) {
@@ -76,14 +80,24 @@ int tr_http_params_parse(const struct tr_http_target *t, enum tr_mode mode,
         }
         if ((rc = apply_pair(p, &t->pairs[i], err, errlen)) != 0)
             return rc;
+        const struct tr_num_param *num = tr_num_param_by_query(t->pairs[i].key);
+        if (num)
+            given |= 1u << (num - tr_num_params);
     }
     if ((rc = tr_params_check(p, err, errlen)) != 0)
         return rc;
-    return tr_http_params_check_caps(p, caps, err, errlen);
+    return check_caps(p, caps, given, err, errlen);
 }
 
-int tr_http_params_check_caps(const struct tr_params *p, const struct tr_server_caps *caps,
-                              char *err, size_t errlen)
+/* " (the default)" when the request left the parameter out: the client never typed it. */
+static const char *origin_of(unsigned given, const char *query_name)
+{
+    const struct tr_num_param *num = tr_num_param_by_query(query_name);
+    return given & (1u << (num - tr_num_params)) ? "" : " (the default)";
+}
+
+static int check_caps(const struct tr_params *p, const struct tr_server_caps *caps, unsigned given,
+                      char *err, size_t errlen)
 {
     uint64_t pixels = (uint64_t)p->width * p->height;
     struct tr_tile_grid g;
@@ -100,17 +114,19 @@ int tr_http_params_check_caps(const struct tr_params *p, const struct tr_server_
                  g.cols, g.rows, p->tile_w, p->tile_h, (unsigned long long)g.tiles,
                  (unsigned long long)caps->tiles);
     } else if (p->max_iter > caps->max_iter) {
-        snprintf(err, errlen, "max_iter: '%u' is above this server's limit (accepted range 1..%u)",
-                 p->max_iter, caps->max_iter);
+        snprintf(err, errlen,
+                 "max_iter: '%u'%s is above this server's limit (accepted range 1..%u)",
+                 p->max_iter, origin_of(given, "max_iter"), caps->max_iter);
     } else if (caps->time_limit_ms &&
                (p->time_limit_ms == 0 || p->time_limit_ms > caps->time_limit_ms)) {
         snprintf(err, errlen,
-                 "time_limit_ms: '%u'%s is above this server's limit (accepted range 1..%u)",
-                 p->time_limit_ms, p->time_limit_ms ? "" : " (no limit)", caps->time_limit_ms);
+                 "time_limit_ms: '%u'%s%s is above this server's limit (accepted range 1..%u)",
+                 p->time_limit_ms, p->time_limit_ms ? "" : " (no limit)",
+                 origin_of(given, "time_limit_ms"), caps->time_limit_ms);
     } else if (p->num_threads > caps->num_threads) {
         snprintf(err, errlen,
-                 "num_threads: '%u' is above this server's limit (accepted range 1..%u)",
-                 p->num_threads, caps->num_threads);
+                 "num_threads: '%u'%s is above this server's limit (accepted range 1..%u)",
+                 p->num_threads, origin_of(given, "num_threads"), caps->num_threads);
     } else {
         return 0;
     }

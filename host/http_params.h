@@ -32,8 +32,4 @@ int tr_http_params_parse(const struct tr_http_target *t, enum tr_mode mode,
                          const struct tr_server_caps *caps, struct tr_params *p, char *err,
                          size_t errlen);
 
-/* Checks p against caps alone (after the program's own checks). */
-int tr_http_params_check_caps(const struct tr_params *p, const struct tr_server_caps *caps,
-                              char *err, size_t errlen);
-
 #endif

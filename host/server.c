@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -35,7 +36,8 @@ struct tr_server {
     atomic_int stopping; /* quiesced: new requests get 503 */
     atomic_int stop_all; /* every render stops at its next tile */
     pthread_mutex_t lock;
-    unsigned busy; /* requests and streams in progress */
+    unsigned busy;          /* requests and streams in progress */
+    MHD_socket quiesced_fd; /* the listening socket, ours to close after MHD stops */
 };
 
 /* Per connection: its current request's raw target, saved before MHD decodes it in place. */
@@ -563,6 +565,7 @@ int tr_server_start(const struct tr_server_config *cfg, struct tr_server **out, 
         goto fail;
     }
     s->cfg = *cfg;
+    s->quiesced_fd = MHD_INVALID_SOCKET;
     atomic_init(&s->stopping, 0);
     atomic_init(&s->stop_all, 0);
     have_lock = pthread_mutex_init(&s->lock, NULL) == 0;
@@ -615,9 +618,11 @@ const char *tr_server_url(const struct tr_server *s)
 void tr_server_quiesce(struct tr_server *s)
 {
     atomic_store(&s->stopping, 1);
-    MHD_socket fd = MHD_quiesce_daemon(s->daemon);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+    /* MHD's threads may still hold the socket until MHD_stop_daemon, so it stays open until
+     * then; shutdown() makes the kernel refuse new connections now. */
+    s->quiesced_fd = MHD_quiesce_daemon(s->daemon);
+    if (s->quiesced_fd != MHD_INVALID_SOCKET)
+        shutdown(s->quiesced_fd, SHUT_RDWR);
 }
 
 unsigned tr_server_busy(struct tr_server *s)
@@ -638,6 +643,8 @@ void tr_server_free(struct tr_server *s)
     if (!s)
         return;
     MHD_stop_daemon(s->daemon);
+    if (s->quiesced_fd != MHD_INVALID_SOCKET)
+        close(s->quiesced_fd);
     tr_render_gate_destroy(&s->gate);
     pthread_mutex_destroy(&s->lock);
     free(s);
