@@ -187,3 +187,28 @@ def vm_rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     raise AssertionError("no VmRSS")
+
+
+WRK_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "wrk_statuses.lua")
+
+
+def wrk_command(url, threads=2, connections=8, seconds=5):
+    return ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+            "-s", WRK_SCRIPT, url]
+
+
+def run_wrk(url, threads=2, connections=8, seconds=5):
+    """Runs wrk against url; returns its summary (requests, errors, statuses, latency)."""
+    cmd = wrk_command(url, threads, connections, seconds)
+    p = subprocess.run(cmd, capture_output=True, timeout=seconds + 120)
+    out = p.stdout.decode()
+    if p.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} exited {p.returncode}: {p.stderr.decode()}")
+    line = next((l for l in out.splitlines() if l.startswith("WRK_JSON ")), None)
+    if line is None:
+        raise AssertionError(f"no WRK_JSON line in wrk's output: {out}")
+    doc = json.loads(line[len("WRK_JSON "):])
+    doc["statuses"] = {int(k): v for k, v in doc["statuses"].items()}
+    doc["command"] = " ".join(cmd)
+    doc["text"] = out
+    return doc
