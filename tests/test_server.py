@@ -140,6 +140,7 @@ class Endpoints(unittest.TestCase):
                     continue
                 self.assertEqual(status, 400, doc)
                 self.assertEqual(doc["error"], "invalid_parameter")
+                self.assertEqual(set(doc), {"success", "error", "message"})
                 self.assertIs(doc["success"], False)
                 msg = doc["message"]
                 unknown = [k for k in query_keys(query) if k not in QUERY_PARAMS and k != "mode"]
@@ -160,6 +161,7 @@ class Endpoints(unittest.TestCase):
                 status, hdrs, doc = self.srv.get_json(path)
                 self.assertEqual(status, 404)
                 self.assertEqual(doc["error"], "not_found")
+                self.assertEqual(set(doc), {"success", "error", "message"})
                 self.assertIs(doc["success"], False)
                 self.assertEqual(hdrs["content-type"], "application/json")
         status, _, _ = self.srv.request("/nope", method="OPTIONS")
@@ -614,6 +616,40 @@ class Lifecycle(unittest.TestCase):
             self.assertTrue(doc["summary"]["cancelled"])
             self.assertRegex(doc["message"], r"^Completed \d+/4096 tiles \(cancelled\)$")
             self.assertIn("cancelling 1 requests still in progress", srv.log())
+
+    def test_second_signal_cancels_at_once(self):
+        with st.Server("--shutdown-timeout-ms", 600000) as srv:
+            s = srv.open_request(f"/api/compute/concurrent?{BIG}")
+            srv.wait_health(lambda d: d["renders"]["running"] == 1)
+            srv.proc.send_signal(signal.SIGTERM)
+            self.assertTrue(srv.wait_log("stopped accepting connections"))
+            srv.proc.send_signal(signal.SIGINT)
+            s.settimeout(60 * st.SLOW)
+            status, _, body = st.split_raw(read_response(s))
+            s.close()
+            self.assertEqual(srv.stop(), 0)
+            self.assertEqual(status, 200)
+            self.assertTrue(json.loads(body)["summary"]["cancelled"])
+            self.assertIn("not waiting any longer", srv.log())
+
+    def test_connection_limit(self):
+        with st.Server("--max-connections", 2) as srv:
+            held = [srv.connection(), srv.connection()]
+            for c in held:
+                self.assertEqual(srv.request("/api/compute/health", conn=c)[0], 200)
+            # a third connection is closed without an answer
+            self.assertEqual(srv.raw(b"GET /api/compute/health HTTP/1.1\r\nHost: x\r\n\r\n",
+                                     timeout=10), b"")
+            held.pop().close()
+            deadline = time.time() + 10 * st.SLOW
+            while True:  # the server notices the close on its own time
+                raw = srv.raw(b"GET /api/compute/health HTTP/1.1\r\nHost: x\r\n"
+                              b"Connection: close\r\n\r\n", timeout=10)
+                if raw or time.time() > deadline:
+                    break
+                time.sleep(0.05)
+            self.assertEqual(st.parse_status(raw), 200)
+            held[0].close()
 
     def test_idle_server_stops_at_once(self):
         with st.Server() as srv:
