@@ -151,8 +151,10 @@ static enum MHD_Result dispatch(struct tr_server *s, struct MHD_Connection *c, s
     }
     if (!cs->target)
         return tr_srv_error(s, c, rq, 500, TR_HTTP_ERR_INTERNAL, "out of memory", echo);
-    if (tr_http_target_parse(cs->target, &t, msg, sizeof(msg)) != 0)
+    if (tr_http_target_parse(cs->target, &t, msg, sizeof(msg)) != 0) {
+        tr_http_target_free(&t);
         return tr_srv_error(s, c, rq, 400, TR_HTTP_ERR_MALFORMED, msg, echo);
+    }
 
     const struct route *rt = find_route(t.path);
     if (!rt) {

@@ -132,9 +132,16 @@ class Server:
         return self
 
     def __exit__(self, *exc):
-        if self.proc.poll() is None:
-            self.stop()
-        self.log_file.close()
+        try:
+            rc = self.stop() if self.proc.poll() is None else self.proc.returncode
+            log = self.log()
+        finally:
+            self.log_file.close()
+        # a sanitizer's report, or any unclean end, fails the test that ran this server
+        bad = [m for m in ("ThreadSanitizer", "AddressSanitizer", "LeakSanitizer",
+                           "runtime error:") if m in log]
+        if (not exc or exc[0] is None) and (rc != 0 or bad):
+            raise AssertionError(f"server ended with {rc} {bad}; log tail:\n{log[-3000:]}")
 
 
 def parse_status(raw):
