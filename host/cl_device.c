@@ -167,8 +167,8 @@ static void available(const struct tr_cl_device_list *list, char *buf, size_t le
 }
 
 int tr_cl_select(const struct tr_cl_device_list *list, const struct tr_device_spec *spec,
-                 const char *selector, int need_fp64, const struct tr_cl_device **out, char *err,
-                 size_t errlen)
+                 const char *label, const char *selector, int need_fp64,
+                 const struct tr_cl_device **out, char *err, size_t errlen)
 {
     const struct tr_cl_device *found = NULL;
     char avail[1024];
@@ -189,14 +189,14 @@ int tr_cl_select(const struct tr_cl_device_list *list, const struct tr_device_sp
                            : spec->kind == TR_DEVICE_POCL ? "no pocl CPU device found"
                            : list->count == 0             ? "no OpenCL device found"
                                                           : "no such device";
-        snprintf(err, errlen, "--device: '%s': %s (%s)", selector, what, avail);
+        snprintf(err, errlen, "%s: '%s': %s (%s)", label, selector, what, avail);
         return TR_EXIT_DEVICE;
     }
     if (need_fp64 && !found->fp64) {
         snprintf(err, errlen,
-                 "--device: '%s' (opencl:%u.%u, %s) has no double precision (cl_khr_fp64); use "
-                 "--precision float or another device (%s)",
-                 selector, found->platform_index, found->device_index, found->name, avail);
+                 "%s: '%s' (opencl:%u.%u, %s) has no double precision (cl_khr_fp64); use "
+                 "precision float or another device (%s)",
+                 label, selector, found->platform_index, found->device_index, found->name, avail);
         return TR_EXIT_DEVICE;
     }
     *out = found;

@@ -36,8 +36,8 @@ void tr_cl_device_list_free(struct tr_cl_device_list *list);
  * TR_EXIT_DEVICE with a one-line message that names the selector and lists what exists.
  */
 int tr_cl_select(const struct tr_cl_device_list *list, const struct tr_device_spec *spec,
-                 const char *selector, int need_fp64, const struct tr_cl_device **out, char *err,
-                 size_t errlen);
+                 const char *label, const char *selector, int need_fp64,
+                 const struct tr_cl_device **out, char *err, size_t errlen);
 
 const char *tr_cl_type_name(cl_device_type type);
 

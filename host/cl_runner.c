@@ -232,8 +232,8 @@ int tr_cl_backend_open(const struct tr_params *p, const struct tr_cl_device *dev
     *out = NULL;
     if (!dbl && !dev->fp32_correct_div) {
         snprintf(err, errlen,
-                 "--device: '%s' has no correctly rounded float division, so float results "
-                 "would differ from the CPU path (use --precision double)",
+                 "'%s' has no correctly rounded float division, so float results would "
+                 "differ from the CPU path (use precision double)",
                  dev->name);
         return TR_EXIT_DEVICE;
     }

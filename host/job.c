@@ -34,8 +34,9 @@ static int run_opencl(struct tr_job *job, const struct tr_device_spec *spec,
     int rc = tr_cl_list_devices(&list, err, errlen);
     if (rc)
         return rc;
-    rc = tr_cl_select(&list, spec, job->params.device,
-                      job->params.precision == TR_PRECISION_DOUBLE, &dev, err, errlen);
+    rc = tr_cl_select(&list, spec, opt && opt->device_label ? opt->device_label : "--device",
+                      job->params.device, job->params.precision == TR_PRECISION_DOUBLE, &dev, err,
+                      errlen);
     if (rc == 0)
         rc = tr_cl_backend_open(&job->params, dev, opt ? opt->kernel_dir : NULL, job->frame, &cl,
                                 &job->device, err, errlen);

@@ -21,6 +21,7 @@ struct tr_device_info {
 
 struct tr_job_options {
     const char *kernel_dir;   /* load kernels from here instead of the embedded copy */
+    const char *device_label; /* names the device in messages: "--device" (default), "device" */
     struct tr_run_hooks hooks;
 };
 

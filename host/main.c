@@ -7,6 +7,7 @@
 #include "cli_run.h"
 #include "exit_codes.h"
 #include "selftest.h"
+#include "serve_cli.h"
 #include "usage.h"
 
 /* Each command parses its own options; argv[0] is the command's name. */
@@ -18,6 +19,7 @@ static const struct {
     {"devices", tr_cli_devices},
     {"selftest", tr_cli_selftest},
     {"replay", tr_cli_replay},
+    {"serve", tr_serve_main},
 };
 
 int main(int argc, char **argv)

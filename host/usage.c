@@ -7,6 +7,7 @@ static const char usage_text[] =
     "       tilerace replay RUN.json [RUN2.json ...] -o replay.html\n"
     "       tilerace devices [--json]\n"
     "       tilerace selftest [--kernel-dir DIR]\n"
+    "       tilerace serve [OPTIONS]      (see tilerace serve --help)\n"
     "       tilerace --help | --version\n"
     "\n"
     "Renders the Mandelbrot set as a grid of tiles under a time limit, on CPU threads or an\n"
@@ -66,6 +67,7 @@ static const char usage_text[] =
     "  devices [--json]     list the devices --device can name\n"
     "  selftest             render small frames on the CPU path and on every OpenCL device\n"
     "                       and compare their checksums and records\n"
+    "  serve                the HTTP API (GET /api/compute/...); see tilerace serve --help\n"
     "\n"
     "Output: {\"success\", \"data\": [records], \"params\", \"message\", \"summary\"}; a record\n"
     "is task_id, thread_id, tile_x, tile_y, tile_w, tile_h, start_time_ms, duration_ms,\n"
@@ -87,4 +89,55 @@ void tr_usage(FILE *out)
 void tr_version(FILE *out)
 {
     fprintf(out, "tilerace %s\n", TILERACE_VERSION);
+}
+
+static const char serve_usage_text[] =
+    "Usage: tilerace serve [OPTIONS]\n"
+    "\n"
+    "Serves the Hardware Havoc HTTP API until SIGTERM or SIGINT:\n"
+    "  GET /api/compute/health\n"
+    "  GET /api/compute/{sequential,concurrent,dynamic}?width=..&height=..&tile_w=..&tile_h=..\n"
+    "      &max_iter=..&time_limit_ms=..&num_threads=..&device=..&precision=..&kernel=..\n"
+    "      the same JSON document as 'tilerace run' with the same parameters\n"
+    "  GET /api/compute/{sequential,concurrent,dynamic}/stream?...\n"
+    "      Server-Sent Events: one 'tile' event per finished tile, then 'complete'\n"
+    "Parameters take the run options' ranges and defaults; unknown or repeated ones are\n"
+    "errors. Errors are JSON {\"success\": false, \"error\", \"message\"}.\n"
+    "\n"
+    "Options (default in brackets):\n"
+    "  --bind ADDR              IPv4 or IPv6 address to listen on [127.0.0.1]\n"
+    "  --port N                 TCP port, 0..65535; 0 = any free port [8405]\n"
+    "                           (the URL is printed on stdout once listening)\n"
+    "  --allow-origin ORIGIN    a browser origin allowed by CORS, e.g. http://host:5173 or\n"
+    "                           http://host:* for any port; repeatable, at most 32; the\n"
+    "                           first replaces the default [http://127.0.0.1:*,\n"
+    "                           http://localhost:*, http://[::1]:*]\n"
+    "  --cap-pixels N           largest width x height a request may ask,\n"
+    "                           1..268435456 [16777216]\n"
+    "  --cap-tiles N            largest tile count a request may ask, 1..4194304 [65536]\n"
+    "  --cap-max-iter N         largest max_iter, 1..65535 [65535]\n"
+    "  --cap-time-limit-ms N    largest time_limit_ms, 0..86400000; 0 = no cap, and only\n"
+    "                           then may a request ask time_limit_ms=0 (no limit) [60000]\n"
+    "  --cap-num-threads N      largest num_threads, 1..256 [64]\n"
+    "  --max-renders N          renders at once, 1..256 [4]\n"
+    "  --max-queued N           requests waiting for a render slot, 0..4096 [16];\n"
+    "                           beyond them: 503 with Retry-After\n"
+    "  --max-connections N      open connections (one thread each), 1..4096 [256]\n"
+    "  --shutdown-timeout-ms N  on SIGTERM/SIGINT, how long requests in progress may\n"
+    "                           finish before their renders are cancelled,\n"
+    "                           0..3600000 [10000]\n"
+    "  --log-requests           one line per request on stderr\n"
+    "  -h, --help               this text\n"
+    "\n"
+    "HTTP statuses: 200 answer; 204 CORS preflight; 400 bad parameter or malformed URL;\n"
+    "403 origin not allowed; 404 unknown path; 405 method other than GET or OPTIONS;\n"
+    "414 URL longer than 8192 bytes; 500 internal failure; 503 busy or shutting down\n"
+    "(with Retry-After) or the device is unavailable on this server.\n"
+    "\n"
+    "Exit codes: 0 stopped by SIGTERM/SIGINT; 2 bad option; 4 cannot listen (address in\n"
+    "use, permission); 1 internal failure.\n";
+
+void tr_usage_serve(FILE *out)
+{
+    fputs(serve_usage_text, out);
 }

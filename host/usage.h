@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 void tr_usage(FILE *out);
+void tr_usage_serve(FILE *out); /* tilerace serve --help */
 void tr_version(FILE *out);
 
 #endif

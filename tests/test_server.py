@@ -1,0 +1,704 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `tilerace serve` against a real server on a free loopback port:
+endpoints against the schema and the CLI, every CLI bad-input case as query parameters, URLs,
+methods, CORS, the event stream, disconnects, limits, and graceful shutdown."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import unittest
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import server_test as st  # noqa: E402
+import tilerace_test as tt  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RECORD_TIMINGS = {"start_time_ms", "duration_ms", "start_time_us", "duration_us",
+                  "device_time_us"}
+SUMMARY_TIMINGS = {"elapsed_us", "giga_iterations_per_s"}
+DEVICE_TIMINGS = {"build_time_us", "warmup_time_us", "readback_time_us",
+                  "time_to_first_tile_us"}
+QUERY_PARAMS = {"width", "height", "tile_w", "tile_h", "max_iter", "time_limit_ms",
+                "num_threads", "device", "precision", "kernel"}
+BIG = "width=4096&height=4096&max_iter=65535&num_threads=2&time_limit_ms=60000"
+
+
+def without_timings(doc):
+    """The document with every timing removed and records in task_id order."""
+    d = json.loads(json.dumps(doc))
+    dynamic = d["params"]["mode"] == "dynamic"  # which lane took a tile is a race there
+    d["data"] = sorted(({k: v for k, v in r.items()
+                         if k not in RECORD_TIMINGS and not (dynamic and k == "thread_id")}
+                        for r in d["data"]), key=lambda r: r["task_id"])
+    for k in SUMMARY_TIMINGS:
+        d["summary"].pop(k, None)
+    for k in DEVICE_TIMINGS:
+        d["summary"]["device"].pop(k, None)
+    return d
+
+
+def cli_args(query):
+    """?tile_w=5 -> --tile-w 5"""
+    out = []
+    for k, v in urllib.parse.parse_qsl(query, keep_blank_values=True):
+        out += ["--" + k.replace("_", "-"), v]
+    return out
+
+
+class Endpoints(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = st.Server()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.__exit__()
+
+    def test_health(self):
+        status, hdrs, doc = self.srv.get_json("/api/compute/health")
+        self.assertEqual(status, 200)
+        self.assertEqual(hdrs["content-type"], "application/json")
+        self.assertEqual(list(doc)[:3], ["status", "devices", "version"])
+        self.assertEqual(doc["status"], "ok")
+        self.assertIn("cpu", doc["devices"])
+        p, _ = tt.run("--version")
+        self.assertEqual("tilerace " + doc["version"], p.stdout.decode().strip())
+        self.assertEqual(doc["renders"]["max_running"], 4)
+        self.assertEqual(doc["renders"]["max_queued"], 16)
+
+    def test_compute_equals_cli(self):
+        q = "width=333&height=217&tile_w=50&tile_h=40&max_iter=77&time_limit_ms=60000&num_threads=3"
+        for mode in ("sequential", "concurrent", "dynamic"):
+            with self.subTest(mode=mode):
+                status, hdrs, body = self.srv.request(f"/api/compute/{mode}?{q}")
+                self.assertEqual(status, 200, body[:300])
+                self.assertEqual(hdrs["content-type"], "application/json")
+                doc = json.loads(body)
+                tt.validate(doc)
+                tt.check_records(self, doc)
+                self.assertEqual(doc["params"]["mode"], mode)
+                _, cli = tt.run(*cli_args(q), "--mode", mode)
+                self.assertEqual(without_timings(doc), without_timings(cli))
+                # the golden frame, so that both cannot be wrong together
+                self.assertEqual(doc["summary"]["checksum"], "fnv1a64:e1bb86fa3891cfda")
+                # the same writer: one record a line, like the CLI
+                self.assertEqual(body.count(b"\n"), len(doc["data"]) + 2)
+
+    def test_defaults_are_the_seeds(self):
+        for mode in ("sequential", "concurrent"):
+            with self.subTest(mode=mode):
+                status, _, doc = self.srv.get_json(f"/api/compute/{mode}")
+                self.assertEqual(status, 200)
+                tt.validate(doc)
+                _, cli = tt.run("--mode", mode)
+                self.assertEqual(doc["params"], cli["params"])
+                self.assertEqual(doc["params"]["time_limit_ms"], 2000)
+                if not doc["summary"]["time_limited"] and not cli["summary"]["time_limited"]:
+                    self.assertEqual(without_timings(doc), without_timings(cli))
+
+    def test_device_passes_through(self):
+        status, _, doc = self.srv.get_json("/api/compute/concurrent?width=40&height=30&device=cpu")
+        self.assertEqual(status, 200)
+        self.assertEqual(doc["params"]["device"], "cpu")
+        self.assertEqual(doc["summary"]["device"]["selector"], "cpu")
+        # what the CLI answers for an OpenCL selector decides the status: 2 -> 400, 3 -> 503
+        p, _ = tt.run("--device", "opencl:9.9", "--width", 8, "--height", 8, check=False)
+        status, hdrs, doc = self.srv.get_json(
+            "/api/compute/concurrent?width=8&height=8&device=opencl:9.9")
+        want = {0: 200, 2: 400, 3: 503}[p.returncode]
+        self.assertEqual(status, want, doc)
+        if status != 200:
+            self.assertIs(doc["success"], False)
+            self.assertIn("opencl:9.9", doc["message"])
+            self.assertNotIn("retry-after", hdrs)
+
+    def test_every_cli_bad_input_case(self):
+        with open(os.path.join(HERE, "cli_cases.tsv")) as f:
+            rows = [line.rstrip("\n").split("\t") for line in f
+                    if line.strip() and not line.startswith("#")]
+        mapped = 0
+        for name, want_exit, fragment, args in ((r[0], int(r[1]), r[2], r[3]) for r in rows):
+            argv = args.split()
+            with self.subTest(case=name, args=args):
+                if not_a_query(argv):
+                    continue
+                mapped += 1
+                path, query, mode_missing = to_query(argv)
+                p = subprocess.run([tt.BINARY] + argv, capture_output=True, timeout=120)
+                self.assertEqual(p.returncode, want_exit)
+                status, _, body = self.srv.request(path + ("?" + query if query else ""))
+                doc = json.loads(body)
+                if want_exit == 0:
+                    self.assertEqual(status, 200, doc)
+                    continue
+                if path.rsplit("/", 1)[1] not in ("sequential", "concurrent", "dynamic"):
+                    self.assertEqual((status, doc["error"]), (404, "not_found"))
+                    continue
+                if want_exit == 3:  # a device that is not there
+                    self.assertEqual((status, doc["error"]), (503, "device_unavailable"))
+                    self.assertEqual(doc["message"], cli_message_as_http(p.stderr.decode()))
+                    continue
+                self.assertEqual(status, 400, doc)
+                self.assertEqual(doc["error"], "invalid_parameter")
+                self.assertEqual(set(doc), {"success", "error", "message"})
+                self.assertIs(doc["success"], False)
+                msg = doc["message"]
+                unknown = [k for k in query_keys(query) if k not in QUERY_PARAMS and k != "mode"]
+                if mode_missing:
+                    self.assertTrue(msg.startswith("mode: is set by the path"), msg)
+                elif unknown:
+                    self.assertTrue(msg.startswith(f"unknown parameter '{unknown[0]}'"), msg)
+                else:
+                    want = cli_message_as_http(p.stderr.decode())
+                    self.assertEqual(msg, want)
+                    self.assertIn(cli_message_as_http(fragment), msg)
+        self.assertGreaterEqual(mapped, 35)
+
+    def test_not_found(self):
+        for path in ("/index.html", "/api", "/api/compute", "/api/compute/health/", "/api/compute/parallel",
+                     "/api/compute/concurrent/stream/x", "/favicon.ico", "/API/compute/health"):
+            with self.subTest(path=path):
+                status, hdrs, doc = self.srv.get_json(path)
+                self.assertEqual(status, 404)
+                self.assertEqual(doc["error"], "not_found")
+                self.assertEqual(set(doc), {"success", "error", "message"})
+                self.assertIs(doc["success"], False)
+                self.assertEqual(hdrs["content-type"], "application/json")
+        status, _, _ = self.srv.request("/nope", method="OPTIONS")
+        self.assertEqual(status, 404)
+
+    def test_method_not_allowed(self):
+        for method in ("POST", "PUT", "DELETE", "PATCH", "HEAD", "TRACE"):
+            with self.subTest(method=method):
+                status, hdrs, body = self.srv.request("/api/compute/concurrent", method=method,
+                                                      headers={"Content-Length": "0"})
+                self.assertEqual(status, 405)
+                self.assertEqual(hdrs["allow"], "GET, OPTIONS")
+                if method != "HEAD":
+                    doc = json.loads(body)
+                    self.assertEqual(doc["error"], "method_not_allowed")
+                    self.assertIn(method, doc["message"])
+        # a body is not read, and the server goes on
+        raw = self.srv.raw(b"POST /api/compute/health HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                           b"100000\r\n\r\n" + b"x" * 1000)
+        self.assertEqual(st.parse_status(raw), 405)
+        self.assertEqual(self.srv.health()["status"], "ok")
+
+    def test_malformed_urls(self):
+        cases = [("/api/compute/concurrent?width=%zz", "'%zz' is not a valid percent-escape"),
+                 ("/api/compute/concurrent?width=1%", "not a valid percent-escape"),
+                 ("/api/compute/concurrent?width=1%00", "byte 0x00 is not allowed"),
+                 ("/api/compute/concurrent?width=%ff", "byte 0xff is not allowed"),
+                 ("/api/compute/%zzhealth", "not a valid percent-escape")]
+        for target, fragment in cases:
+            with self.subTest(target=target):
+                raw = self.srv.raw(f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close"
+                                   "\r\n\r\n".encode())
+                status, hdrs, body = st.split_raw(raw)
+                self.assertEqual(status, 400)
+                doc = json.loads(body)
+                self.assertEqual(doc["error"], "malformed_url")
+                self.assertIn(fragment, doc["message"])
+        # decoded names reach the router: %68 is 'h'
+        status, _, _ = self.srv.request("/api/compute/%68ealth")
+        self.assertEqual(status, 200)
+        # not HTTP at all: a clean refusal, and the server goes on
+        for junk in (b"HELLO\r\n\r\n", b"GET\r\n\r\n", b"\x00\x01\x02\r\n\r\n",
+                     b"GET /api/compute/health HTTP/9.9\r\n\r\n"):
+            raw = self.srv.raw(junk)
+            status = st.parse_status(raw)
+            self.assertTrue(status is None or 400 <= status < 600, raw[:200])
+        self.assertEqual(self.srv.health()["status"], "ok")
+
+    def test_long_urls(self):
+        # at the limit: parsed, and the parameter is what is wrong
+        target = "/api/compute/concurrent?width=" + "9" * (8192 - 30)
+        status, _, doc = self.srv.get_json(target)
+        self.assertEqual(len(target), 8192)
+        self.assertEqual(status, 400)
+        self.assertIn("is out of range", doc["message"])
+        # over our limit: 414 as JSON
+        status, _, doc = self.srv.get_json(target + "9")
+        self.assertEqual(status, 414)
+        self.assertEqual(doc["error"], "uri_too_long")
+        # far over what a connection may hold: refused by libmicrohttpd itself
+        raw = self.srv.raw(b"GET /api/compute/health?x=" + b"a" * 200000 +
+                           b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        status = st.parse_status(raw)
+        self.assertTrue(status in (None, 414, 431, 400), raw[:200])
+        # too many parameters
+        status, _, doc = self.srv.get_json("/api/compute/concurrent?" + "&".join(
+            f"p{i}=1" for i in range(40)))
+        self.assertEqual(status, 400)
+        self.assertIn("too many query parameters", doc["message"])
+        self.assertEqual(self.srv.health()["status"], "ok")
+
+    def test_health_takes_no_parameters(self):
+        status, _, doc = self.srv.get_json("/api/compute/health?x=1")
+        self.assertEqual(status, 400)
+        self.assertIn("unknown parameter 'x'", doc["message"])
+
+    def test_keep_alive(self):
+        conn = self.srv.connection()
+        try:
+            for _ in range(3):
+                status, hdrs, _ = self.srv.request("/api/compute/concurrent?width=16&height=16",
+                                                   conn=conn)
+                self.assertEqual(status, 200)
+                self.assertNotEqual(hdrs.get("connection"), "close")
+        finally:
+            conn.close()
+
+
+CLI_ONLY_OPTIONS = ("--help", "-h", "--version", "-o", "--out", "--image", "--image-format",
+                    "--stream", "--record-pixels", "--quiet", "--kernel-dir")
+
+
+def not_a_query(argv):
+    """CLI cases that no query can express: other commands, help, output files, images."""
+    return (argv[0] in ("run", "serve", "replay", "devices", "selftest") or
+            any(a.partition("=")[0] in CLI_ONLY_OPTIONS for a in argv))
+
+
+def to_query(argv):
+    """CLI arguments -> (path, query, mode_missing): options become parameters, --mode the
+    path, a stray word or short option a parameter with no value."""
+    mode, pairs, mode_missing, i = "concurrent", [], False, 0
+    while i < len(argv):
+        a = argv[i]
+        if a.startswith("--"):
+            name, eq, value = a[2:].partition("=")
+            if not eq:
+                value = argv[i + 1] if i + 1 < len(argv) else None
+                i += 1 if value is not None else 0
+            if name == "mode":
+                if value is None:
+                    mode_missing = True
+                    pairs.append("mode")
+                else:
+                    mode = value
+            else:
+                key = name.replace("-", "_")
+                pairs.append(key if value is None else
+                             key + "=" + urllib.parse.quote(value, safe=""))
+        else:
+            pairs.append(a.lstrip("-"))
+        i += 1
+    return f"/api/compute/{mode}", "&".join(pairs), mode_missing
+
+
+def query_keys(query):
+    return [p.partition("=")[0] for p in query.split("&") if p]
+
+
+def cli_message_as_http(text):
+    """'tilerace: --tile-w: ...' -> 'tile_w: ...': the option's name becomes the parameter's."""
+    text = text.strip()
+    if text.startswith("tilerace: "):
+        text = text[len("tilerace: "):]
+    if text.startswith("--"):
+        name, sep, rest = text[2:].partition(":")
+        text = name.replace("-", "_") + sep + rest
+    return text.replace(" (see tilerace --help)", "")
+
+
+class Cors(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = st.Server()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.__exit__()
+
+    def preflight(self, srv, origin, path="/api/compute/concurrent"):
+        return srv.request(path, method="OPTIONS", headers={
+            "Origin": origin, "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "content-type,x-origin"})
+
+    def test_preflight_allowed(self):
+        for origin in ("http://localhost:5173", "http://127.0.0.1:8080", "http://[::1]:3000",
+                       "http://localhost"):
+            for path in ("/api/compute/concurrent", "/api/compute/sequential",
+                         "/api/compute/health", "/api/compute/concurrent/stream"):
+                with self.subTest(origin=origin, path=path):
+                    status, h, body = self.preflight(self.srv, origin, path)
+                    self.assertEqual(status, 204)
+                    self.assertEqual(body, b"")
+                    self.assertEqual(h["access-control-allow-origin"], origin)
+                    self.assertEqual(h["access-control-allow-credentials"], "true")
+                    methods = {m.strip() for m in h["access-control-allow-methods"].split(",")}
+                    self.assertEqual(methods, {"GET", "OPTIONS"})
+                    allowed = {x.strip().lower() for x in
+                               h["access-control-allow-headers"].split(",")}
+                    self.assertLessEqual({"content-type", "x-origin"}, allowed)
+                    self.assertGreater(int(h["access-control-max-age"]), 0)
+                    self.assertIn("Origin", h["vary"])
+
+    def test_preflight_refused(self):
+        for origin in ("http://evil.example", "https://localhost:5173", "null",
+                       "http://localhost.evil.example:80"):
+            with self.subTest(origin=origin):
+                status, h, body = self.preflight(self.srv, origin)
+                self.assertEqual(status, 403)
+                self.assertNotIn("access-control-allow-origin", h)
+                self.assertEqual(json.loads(body)["error"], "origin_not_allowed")
+
+    def test_answers_echo_allowed_origin(self):
+        origin = "http://localhost:5173"
+        hdrs = {"Origin": origin, "Content-Type": "application/json", "X-Origin": "client"}
+        for path, want in (("/api/compute/concurrent?width=32&height=32", 200),
+                           ("/api/compute/health", 200),
+                           ("/api/compute/concurrent?width=0", 400),
+                           ("/nope", 404)):
+            with self.subTest(path=path):
+                status, h, _ = self.srv.request(path, headers=hdrs)
+                self.assertEqual(status, want)
+                self.assertEqual(h["access-control-allow-origin"], origin)
+                self.assertEqual(h["access-control-allow-credentials"], "true")
+                self.assertIn("Origin", h["vary"])
+        # no Origin (curl, the CLI's users): no CORS headers, never '*'
+        status, h, _ = self.srv.request("/api/compute/health")
+        self.assertEqual(status, 200)
+        self.assertNotIn("access-control-allow-origin", h)
+        self.assertIn("Origin", h["vary"])
+
+    def test_get_from_refused_origin(self):
+        status, h, body = self.srv.request("/api/compute/concurrent?width=8&height=8",
+                                           headers={"Origin": "http://evil.example"})
+        self.assertEqual(status, 403)
+        self.assertNotIn("access-control-allow-origin", h)
+        self.assertIn("http://evil.example", json.loads(body)["message"])
+
+    def test_allow_origin_flag_replaces_default(self):
+        with st.Server("--allow-origin", "http://app.example:8080", "--allow-origin",
+                       "http://10.1.2.3:*") as srv:
+            status, h, _ = self.preflight(srv, "http://app.example:8080")
+            self.assertEqual((status, h.get("access-control-allow-origin")),
+                             (204, "http://app.example:8080"))
+            status, h, _ = self.preflight(srv, "http://10.1.2.3:9")
+            self.assertEqual(status, 204)
+            for refused in ("http://localhost:5173", "http://app.example:8081"):
+                status, h, _ = self.preflight(srv, refused)
+                self.assertEqual(status, 403)
+                self.assertNotIn("access-control-allow-origin", h)
+
+
+class Stream(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = st.Server()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.__exit__()
+
+    def read_stream(self, path, headers=None):
+        status, hdrs, body = self.srv.request(path, headers=headers)
+        return status, hdrs, st.parse_sse(body.decode())
+
+    def test_every_tile_then_complete(self):
+        for mode, tw, th, threads in (("sequential", 64, 64, 1), ("concurrent", 37, 23, 3),
+                                      ("dynamic", 50, 7, 2)):
+            with self.subTest(mode=mode):
+                q = (f"width=333&height=217&tile_w={tw}&tile_h={th}&max_iter=77"
+                     f"&time_limit_ms=60000&num_threads={threads}")
+                status, hdrs, events = self.read_stream(f"/api/compute/{mode}/stream?{q}")
+                self.assertEqual(status, 200)
+                self.assertEqual(hdrs["content-type"], "text/event-stream")
+                tiles = [e for e in events if e["event"] == "tile"]
+                self.assertEqual([e["event"] for e in events],
+                                 ["tile"] * len(tiles) + ["complete"])
+                self.assertEqual([e["id"] for e in tiles],
+                                 [str(i + 1) for i in range(len(tiles))])
+                doc = json.loads(events[-1]["data"])
+                tt.validate(doc)
+                tt.check_records(self, doc)
+                self.assertEqual(len(tiles), doc["summary"]["tiles_total"])
+                # each tile event is its record plus the counts; together they are the frame
+                records = {r["task_id"]: r for r in doc["data"]}
+                frame = [0] * (333 * 217)
+                for e in tiles:
+                    t = json.loads(e["data"])
+                    counts = t.pop("data")
+                    self.assertEqual(t, records[t["task_id"]])
+                    self.assertEqual(len(counts), t["tile_w"] * t["tile_h"])
+                    for y in range(t["tile_h"]):
+                        row = (t["tile_y"] + y) * 333 + t["tile_x"]
+                        frame[row:row + t["tile_w"]] = counts[y * t["tile_w"]:
+                                                              (y + 1) * t["tile_w"]]
+                self.assertEqual(fnv1a64(frame), doc["summary"]["checksum"])
+                self.assertEqual(doc["summary"]["checksum"], "fnv1a64:e1bb86fa3891cfda")
+                self.assertEqual(sum(frame), doc["summary"]["total_iterations"])
+
+    def test_complete_equals_json_endpoint(self):
+        q = "width=120&height=90&tile_w=30&tile_h=30&max_iter=50&time_limit_ms=60000"
+        _, _, events = self.read_stream(f"/api/compute/concurrent/stream?{q}")
+        _, _, doc = self.srv.get_json(f"/api/compute/concurrent?{q}")
+        self.assertEqual(without_timings(json.loads(events[-1]["data"])), without_timings(doc))
+
+    def test_bad_input_and_reconnect(self):
+        status, hdrs, body = self.srv.request("/api/compute/concurrent/stream?max_iter=0")
+        self.assertEqual(status, 400)
+        self.assertEqual(json.loads(body)["message"],
+                         "max_iter: '0' is out of range (accepted range 1..65535)")
+        # an EventSource reconnecting after the end is told to stop
+        status, _, body = self.srv.request("/api/compute/concurrent/stream?width=8&height=8",
+                                           headers={"Last-Event-ID": "complete"})
+        self.assertEqual((status, body), (204, b""))
+
+
+def fnv1a64(counts):
+    h = 0xcbf29ce484222325
+    for c in counts:
+        for b in (c & 0xff, c >> 8):
+            h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+    return f"fnv1a64:{h:016x}"
+
+
+class Limits(unittest.TestCase):
+    def test_disconnect_cancels_render(self):
+        with st.Server() as srv:
+            for path in (f"/api/compute/concurrent?{BIG}", f"/api/compute/dynamic/stream?{BIG}"):
+                with self.subTest(path=path):
+                    before = srv.health()["renders"]["cancelled"]
+                    s = srv.open_request(path)
+                    srv.wait_health(lambda d: d["renders"]["running"] == 1)
+                    time.sleep(0.2)
+                    s.close()
+                    # the full frame would take minutes: it stops at the next tile
+                    doc = srv.wait_health(lambda d: d["renders"]["running"] == 0, timeout=20)
+                    self.assertEqual(doc["renders"]["cancelled"], before + 1)
+            self.assertTrue(srv.wait_log("render cancelled, client went away"))
+            self.assertTrue(srv.wait_log("stream cancelled, client went away"))
+
+    def test_busy_gets_503(self):
+        with st.Server("--max-renders", 1, "--max-queued", 0) as srv:
+            s = srv.open_request(f"/api/compute/concurrent?{BIG}")
+            srv.wait_health(lambda d: d["renders"]["running"] == 1)
+            status, hdrs, body = srv.request("/api/compute/concurrent?width=8&height=8")
+            self.assertEqual(status, 503)
+            self.assertEqual(hdrs["retry-after"], "1")
+            doc = json.loads(body)
+            self.assertEqual(doc["error"], "busy")
+            self.assertIn("1 render slots and 0 queue places", doc["message"])
+            self.assertEqual(srv.health()["renders"]["rejected"], 1)
+            s.close()
+            srv.wait_health(lambda d: d["renders"]["running"] == 0)
+            status, _, _ = srv.request("/api/compute/concurrent?width=8&height=8")
+            self.assertEqual(status, 200)
+
+    def test_queue_waits_its_turn(self):
+        with st.Server("--max-renders", 1, "--max-queued", 1) as srv:
+            first = srv.open_request("/api/compute/concurrent?width=4096&height=4096&max_iter="
+                                     "65535&num_threads=1&time_limit_ms=1500")
+            srv.wait_health(lambda d: d["renders"]["running"] == 1)
+            result = {}
+            second = threading.Thread(target=lambda: result.update(
+                zip(("status", "hdrs", "body"),
+                    srv.request("/api/compute/concurrent?width=16&height=16"))))
+            second.start()
+            srv.wait_health(lambda d: d["renders"]["queued"] == 1)
+            status, hdrs, _ = srv.request("/api/compute/concurrent?width=8&height=8")
+            self.assertEqual(status, 503)
+            second.join(60 * st.SLOW)
+            self.assertEqual(result.get("status"), 200)
+            first.settimeout(60 * st.SLOW)
+            status, _, body = st.split_raw(read_response(first))
+            first.close()
+            self.assertEqual(status, 200)
+            self.assertTrue(json.loads(body)["summary"]["time_limited"])
+
+    def test_caps_from_flags(self):
+        with st.Server("--cap-pixels", 10000, "--cap-tiles", 50, "--cap-max-iter", 100,
+                       "--cap-time-limit-ms", 500, "--cap-num-threads", 2) as srv:
+            ok = "max_iter=100&time_limit_ms=500&num_threads=2"
+            cases = {
+                f"width=101&height=100&{ok}":
+                    "width x height: 101x100 = 10100 pixels is above this server's limit "
+                    "(accepted range 1..10000 pixels)",
+                f"width=100&height=100&tile_w=10&tile_h=10&{ok}":
+                    "tile grid: 10x10 tiles of 10x10 = 100 tiles is above this server's limit "
+                    "(accepted range 1..50 tiles; use larger tiles)",
+                "width=10&height=10&max_iter=101&time_limit_ms=500&num_threads=2":
+                    "max_iter: '101' is above this server's limit (accepted range 1..100)",
+                "width=10&height=10&max_iter=100&time_limit_ms=501&num_threads=2":
+                    "time_limit_ms: '501' is above this server's limit (accepted range 1..500)",
+                "width=10&height=10&max_iter=100&time_limit_ms=0&num_threads=2":
+                    "time_limit_ms: '0' (no limit) is above this server's limit (accepted "
+                    "range 1..500)",
+                "width=10&height=10&max_iter=100&time_limit_ms=500&num_threads=3":
+                    "num_threads: '3' is above this server's limit (accepted range 1..2)",
+                # a default above a cap is named as such: the client never typed it
+                "width=10&height=10&time_limit_ms=500&num_threads=2":
+                    "max_iter: '256' (the default) is above this server's limit (accepted "
+                    "range 1..100)",
+                "width=10&height=10&max_iter=100&num_threads=2":
+                    "time_limit_ms: '2000' (the default) is above this server's limit "
+                    "(accepted range 1..500)",
+                "width=10&height=10&max_iter=100&time_limit_ms=500":
+                    "num_threads: '4' (the default) is above this server's limit (accepted "
+                    "range 1..2)",
+            }
+            for q, msg in cases.items():
+                with self.subTest(q=q):
+                    for path in ("/api/compute/sequential", "/api/compute/concurrent/stream"):
+                        status, _, body = srv.request(f"{path}?{q}")
+                        self.assertEqual(status, 400)
+                        self.assertEqual(json.loads(body)["message"], msg)
+            # the program's own ranges come first, with their own words
+            status, _, doc = srv.get_json("/api/compute/concurrent?max_iter=70000")
+            self.assertEqual(doc["message"],
+                             "max_iter: '70000' is out of range (accepted range 1..65535)")
+            status, _, doc = srv.get_json("/api/compute/concurrent?width=100&height=100&"
+                                          "max_iter=100&time_limit_ms=500&num_threads=2&"
+                                          "tile_w=20&tile_h=20")
+            self.assertEqual(status, 200)
+        with st.Server("--cap-time-limit-ms", 0) as srv:
+            status, _, doc = srv.get_json("/api/compute/concurrent?width=64&height=64&"
+                                          "time_limit_ms=0")
+            self.assertEqual(status, 200)
+            self.assertEqual(doc["params"]["time_limit_ms"], 0)
+
+
+def read_response(sock):
+    """Reads one Content-Length answer from a raw socket."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        c = sock.recv(65536)
+        if not c:
+            return data
+        data += c
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                  if line.lower().startswith(b"content-length:"))
+    while len(body) < length:
+        c = sock.recv(65536)
+        if not c:
+            break
+        body += c
+    return head + b"\r\n\r\n" + body
+
+
+class Lifecycle(unittest.TestCase):
+    def test_sigterm_finishes_in_flight_requests(self):
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with self.subTest(sig=sig), st.Server() as srv:
+                s = srv.open_request("/api/compute/concurrent?width=4096&height=4096&max_iter="
+                                     "65535&num_threads=1&time_limit_ms=1000")
+                srv.wait_health(lambda d: d["renders"]["running"] == 1)
+                srv.proc.send_signal(sig)
+                self.assertTrue(srv.wait_log("stopped accepting connections"))
+                with self.assertRaises(OSError):  # no new connections
+                    socket.create_connection((srv.host, srv.port), timeout=5).close()
+                s.settimeout(60 * st.SLOW)
+                status, hdrs, body = st.split_raw(read_response(s))
+                s.close()
+                self.assertEqual(status, 200)
+                self.assertEqual(hdrs.get("connection"), "close")
+                doc = json.loads(body)
+                tt.validate(doc)
+                self.assertFalse(doc["summary"]["cancelled"])
+                self.assertEqual(srv.stop(), 0)
+                self.assertIn("tilerace serve: stopped", srv.log())
+
+    def test_sigterm_deadline_cancels(self):
+        with st.Server("--shutdown-timeout-ms", 300) as srv:
+            s = srv.open_request(f"/api/compute/concurrent?{BIG}")
+            srv.wait_health(lambda d: d["renders"]["running"] == 1)
+            t0 = time.time()
+            srv.proc.send_signal(signal.SIGTERM)
+            s.settimeout(60 * st.SLOW)
+            status, _, body = st.split_raw(read_response(s))
+            s.close()
+            self.assertEqual(srv.stop(), 0)
+            self.assertLess(time.time() - t0, 30 * st.SLOW)
+            self.assertEqual(status, 200)
+            doc = json.loads(body)
+            tt.validate(doc)
+            self.assertTrue(doc["summary"]["cancelled"])
+            self.assertRegex(doc["message"], r"^Completed \d+/4096 tiles \(cancelled\)$")
+            self.assertIn("cancelling 1 requests still in progress", srv.log())
+
+    def test_second_signal_cancels_at_once(self):
+        with st.Server("--shutdown-timeout-ms", 600000) as srv:
+            s = srv.open_request(f"/api/compute/concurrent?{BIG}")
+            srv.wait_health(lambda d: d["renders"]["running"] == 1)
+            srv.proc.send_signal(signal.SIGTERM)
+            self.assertTrue(srv.wait_log("stopped accepting connections"))
+            srv.proc.send_signal(signal.SIGINT)
+            s.settimeout(60 * st.SLOW)
+            status, _, body = st.split_raw(read_response(s))
+            s.close()
+            self.assertEqual(srv.stop(), 0)
+            self.assertEqual(status, 200)
+            self.assertTrue(json.loads(body)["summary"]["cancelled"])
+            self.assertIn("not waiting any longer", srv.log())
+
+    def test_connection_limit(self):
+        with st.Server("--max-connections", 2) as srv:
+            held = [srv.connection(), srv.connection()]
+            for c in held:
+                self.assertEqual(srv.request("/api/compute/health", conn=c)[0], 200)
+            # a third connection is closed without an answer
+            self.assertEqual(srv.raw(b"GET /api/compute/health HTTP/1.1\r\nHost: x\r\n\r\n",
+                                     timeout=10), b"")
+            held.pop().close()
+            deadline = time.time() + 10 * st.SLOW
+            while True:  # the server notices the close on its own time
+                raw = srv.raw(b"GET /api/compute/health HTTP/1.1\r\nHost: x\r\n"
+                              b"Connection: close\r\n\r\n", timeout=10)
+                if raw or time.time() > deadline:
+                    break
+                time.sleep(0.05)
+            self.assertEqual(st.parse_status(raw), 200)
+            held[0].close()
+
+    def test_idle_server_stops_at_once(self):
+        with st.Server() as srv:
+            conn = srv.connection()  # an idle kept-alive connection does not hold it up
+            srv.request("/api/compute/health", conn=conn)
+            t0 = time.time()
+            self.assertEqual(srv.stop(), 0)
+            self.assertLess(time.time() - t0, 10 * st.SLOW)
+            conn.close()
+
+    def test_port_in_use(self):
+        with st.Server() as srv:
+            p = subprocess.run([tt.BINARY, "serve", "--port", str(srv.port)],
+                               capture_output=True, timeout=30 * st.SLOW)
+            self.assertEqual(p.returncode, 4)
+            self.assertEqual(p.stdout, b"")
+            lines = p.stderr.decode().splitlines()
+            self.assertEqual(len(lines), 1, lines)
+            self.assertEqual(lines[0], f"tilerace: serve: cannot listen on 127.0.0.1:{srv.port}: "
+                                       "Address already in use")
+
+    def test_ipv6_loopback(self):
+        try:
+            socket.socket(socket.AF_INET6).bind(("::1", 0))
+        except OSError:
+            self.skipTest("no IPv6 loopback here")
+        with st.Server(bind="::1") as srv:
+            self.assertTrue(srv.url.startswith("http://[::1]:"))
+            self.assertEqual(srv.health()["status"], "ok")
+
+    def test_binds_loopback_by_default(self):
+        p = subprocess.Popen([tt.BINARY, "serve", "--port", "0"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        try:
+            line = p.stdout.readline().decode()
+            self.assertRegex(line, r"^tilerace serve: listening on http://127\.0\.0\.1:\d+/$")
+        finally:
+            p.send_signal(signal.SIGTERM)
+            p.communicate(timeout=30 * st.SLOW)
+        self.assertEqual(p.returncode, 0)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
