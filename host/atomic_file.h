@@ -12,10 +12,10 @@
 
 struct tr_atomic_file {
     FILE *f;
-    char *tmp_path;   /* NULL for stdout */
+    char *tmp_path; /* NULL for stdout */
     char *final_path;
-    int slot;         /* in the signal-cleanup table, or -1 */
-    int direct;       /* a device or FIFO, written straight (no rename possible) */
+    int slot;   /* in the signal-cleanup table, or -1 */
+    int direct; /* a device or FIFO, written straight (no rename possible) */
 };
 
 /* Creates the temporary file; returns 0, or -1 with a message in err. */

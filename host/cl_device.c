@@ -79,8 +79,8 @@ static void describe(struct tr_cl_device *d)
     info_string(d->device, CL_DEVICE_VENDOR, d->vendor, sizeof(d->vendor));
     info_string(d->device, CL_DRIVER_VERSION, d->driver, sizeof(d->driver));
     info_string(d->device, CL_DEVICE_VERSION, d->version, sizeof(d->version));
-    if (clGetPlatformInfo(d->platform, CL_PLATFORM_NAME, sizeof(d->platform_name),
-                          d->platform_name, NULL) != CL_SUCCESS)
+    if (clGetPlatformInfo(d->platform, CL_PLATFORM_NAME, sizeof(d->platform_name), d->platform_name,
+                          NULL) != CL_SUCCESS)
         snprintf(d->platform_name, sizeof(d->platform_name), "?");
     d->platform_name[sizeof(d->platform_name) - 1] = '\0';
     clGetDeviceInfo(d->device, CL_DEVICE_TYPE, sizeof(d->type), &d->type, NULL);

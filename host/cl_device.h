@@ -16,8 +16,8 @@ struct tr_cl_device {
     cl_uint compute_units;
     size_t max_work_group;
     cl_ulong global_mem, max_alloc;
-    int fp64;               /* cl_khr_fp64 */
-    int fp32_correct_div;   /* CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT */
+    int fp64;             /* cl_khr_fp64 */
+    int fp32_correct_div; /* CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT */
     int is_pocl;
 };
 

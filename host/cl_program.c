@@ -64,8 +64,8 @@ static void print_build_log(cl_program program, const struct tr_cl_device *dev)
     if (clGetProgramBuildInfo(program, dev->device, CL_PROGRAM_BUILD_LOG, size, log, NULL) ==
         CL_SUCCESS) {
         log[size] = '\0';
-        fprintf(stderr, "--- OpenCL build log (%s) ---\n%s\n--- end of build log ---\n",
-                dev->name, log);
+        fprintf(stderr, "--- OpenCL build log (%s) ---\n%s\n--- end of build log ---\n", dev->name,
+                log);
     }
     free(log);
 }

@@ -23,7 +23,7 @@ struct tr_cl_backend {
     cl_mem counts;
     cl_program program;
     char kernel[48];
-    int vector;       /* the strip kernel rather than one pixel per work-item */
+    int vector; /* the strip kernel rather than one pixel per work-item */
     int64_t readback_ns;
 };
 
@@ -136,8 +136,8 @@ static int cl_read_tile(void *lane_ctx, const struct tr_tile *t, char *err, size
     const size_t origin[3] = {t->x * sizeof(uint16_t), t->y, 0};
     const size_t region[3] = {t->w * sizeof(uint16_t), t->h, 1};
     int rc = 0;
-    CL_CHECK(clEnqueueReadBufferRect(l->queue, l->b->counts, CL_TRUE, origin, origin, region,
-                                     pitch, 0, pitch, 0, l->b->frame, 0, NULL, NULL),
+    CL_CHECK(clEnqueueReadBufferRect(l->queue, l->b->counts, CL_TRUE, origin, origin, region, pitch,
+                                     0, pitch, 0, l->b->frame, 0, NULL, NULL),
              "clEnqueueReadBufferRect");
 fail:
     return rc;
@@ -178,8 +178,7 @@ static int warm_up(struct tr_cl_backend *b, char *err, size_t errlen)
     const cl_uint one = 1;
     int rc = 0;
     tr_tile_grid_init(&g, p->width, p->height, p->tile_w, p->tile_h);
-    const uint64_t ids[] = {0, 1, g.cols - 1, g.cols, (uint64_t)(g.rows - 1) * g.cols,
-                            g.tiles - 1};
+    const uint64_t ids[] = {0, 1, g.cols - 1, g.cols, (uint64_t)(g.rows - 1) * g.cols, g.tiles - 1};
     k = clCreateKernel(b->program, b->kernel, &cle);
     CL_CHECK(cle, "clCreateKernel");
     CL_CHECK(clSetKernelArg(k, 0, sizeof(cl_mem), &b->counts), "clSetKernelArg");
@@ -269,8 +268,8 @@ int tr_cl_backend_open(const struct tr_params *p, const struct tr_cl_device *dev
         goto fail;
     snprintf(options, sizeof(options), "-DTR_UNROLL=%d -DTR_STRIP_ROWS=%d%s", VECTOR_UNROLL,
              VECTOR_STRIP_ROWS, dbl ? "" : " -cl-fp32-correctly-rounded-divide-sqrt");
-    if ((rc = tr_cl_build(b->ctx, dev, src, options, &b->program, &info->build_ns, err,
-                          errlen)) != 0)
+    if ((rc = tr_cl_build(b->ctx, dev, src, options, &b->program, &info->build_ns, err, errlen)) !=
+        0)
         goto fail;
     free(src);
     src = NULL;
@@ -279,8 +278,7 @@ int tr_cl_backend_open(const struct tr_params *p, const struct tr_cl_device *dev
     if ((rc = warm_up(b, err, errlen)) != 0)
         goto fail;
     /* Tiles the time limit leaves unrendered must read back as 0, as on the CPU path. */
-    CL_CHECK(clEnqueueFillBuffer(b->queue, b->counts, &zero, sizeof(zero), 0, bytes, 0, NULL,
-                                 NULL),
+    CL_CHECK(clEnqueueFillBuffer(b->queue, b->counts, &zero, sizeof(zero), 0, bytes, 0, NULL, NULL),
              "clEnqueueFillBuffer");
     CL_CHECK(clFinish(b->queue), "clFinish");
     info->warmup_ns = tr_now_ns() - t0;

@@ -94,9 +94,8 @@ static void print_table(const struct tr_cl_device_list *list)
 
 int tr_cli_devices(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
-                                              {"help", no_argument, NULL, 'h'},
-                                              {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     struct tr_cl_device_list list;
     char err[256];
     int json = 0, c;

@@ -11,11 +11,11 @@ struct tr_device_info {
     char selector[TR_DEVICE_MAXLEN]; /* what --device said */
     char name[256];
     char platform[256];
-    char type[16];   /* "CPU", "GPU", "ACCELERATOR" */
-    char kernel[48]; /* which kernel rendered the tiles */
-    int64_t build_ns;    /* OpenCL program build; 0 on the pthread path */
-    int64_t warmup_ns;   /* first launch of each tile shape, before the clock starts */
-    int64_t readback_ns; /* final frame read-back; 0 on the pthread path */
+    char type[16];         /* "CPU", "GPU", "ACCELERATOR" */
+    char kernel[48];       /* which kernel rendered the tiles */
+    int64_t build_ns;      /* OpenCL program build; 0 on the pthread path */
+    int64_t warmup_ns;     /* first launch of each tile shape, before the clock starts */
+    int64_t readback_ns;   /* final frame read-back; 0 on the pthread path */
     int64_t first_tile_ns; /* from the job's start (device set-up included) to the first tile */
 };
 

@@ -15,11 +15,8 @@ static const struct {
     const char *name;
     int (*main)(int argc, char **argv);
 } commands[] = {
-    {"run", tr_cli_run},
-    {"devices", tr_cli_devices},
-    {"selftest", tr_cli_selftest},
-    {"replay", tr_cli_replay},
-    {"serve", tr_serve_main},
+    {"run", tr_cli_run},       {"devices", tr_cli_devices}, {"selftest", tr_cli_selftest},
+    {"replay", tr_cli_replay}, {"serve", tr_serve_main},
 };
 
 int main(int argc, char **argv)

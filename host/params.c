@@ -9,7 +9,9 @@
 #include "tile_grid.h"
 
 #define NUM_PARAM(cli, query, lo, hi, dflt, field)                                                 \
-    {cli, query, lo, hi, dflt, offsetof(struct tr_params, field)}
+    {                                                                                              \
+        cli, query, lo, hi, dflt, offsetof(struct tr_params, field)                                \
+    }
 
 const struct tr_num_param tr_num_params[] = {
     NUM_PARAM("width", "width", 1, 65536, 800, width),
@@ -160,7 +162,8 @@ int tr_params_check(const struct tr_params *p, char *err, size_t errlen)
         snprintf(err, errlen,
                  "width x height: %ux%u = %llu pixels is out of range (accepted range 1..%llu "
                  "pixels)",
-                 p->width, p->height, (unsigned long long)pixels, (unsigned long long)TR_MAX_PIXELS);
+                 p->width, p->height, (unsigned long long)pixels,
+                 (unsigned long long)TR_MAX_PIXELS);
         return TR_EXIT_USAGE;
     }
     struct tr_tile_grid g;

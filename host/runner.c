@@ -17,8 +17,8 @@ struct shared {
     uint16_t *frame;
     struct tr_record *slots; /* indexed by task_id; each written by exactly one lane */
     unsigned char *done;
-    int64_t limit_ns;      /* 0: no limit */
-    atomic_int stop;       /* the seed's "time exceeded" flag, also set on failure */
+    int64_t limit_ns; /* 0: no limit */
+    atomic_int stop;  /* the seed's "time exceeded" flag, also set on failure */
     atomic_int cancelled;
     atomic_uint next_tile; /* dynamic mode */
     int64_t origin_ns;

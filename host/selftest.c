@@ -99,8 +99,8 @@ static void test_device(const char *device, const char *kernel_dir,
                         row->passed++;
                     else if (!row->note[0])
                         snprintf(row->note, sizeof(row->note),
-                                 "%ux%u/%u %s %s: checksum %016llx, expected %016llx",
-                                 p.width, p.height, p.max_iter, tr_precision_name(p.precision),
+                                 "%ux%u/%u %s %s: checksum %016llx, expected %016llx", p.width,
+                                 p.height, p.max_iter, tr_precision_name(p.precision),
                                  tr_kernel_name(p.kernel), (unsigned long long)job.run.checksum,
                                  (unsigned long long)r->checksum);
                 } else {
@@ -118,8 +118,7 @@ static int compute_references(struct reference ref[N_FRAMES][2])
 {
     for (size_t fi = 0; fi < N_FRAMES; fi++) {
         for (size_t pi = 0; pi < 2; pi++) {
-            struct tr_params p = frame_params(&frames[fi], "cpu", precisions[pi],
-                                              TR_KERNEL_SCALAR);
+            struct tr_params p = frame_params(&frames[fi], "cpu", precisions[pi], TR_KERNEL_SCALAR);
             struct tr_job job;
             char err[512];
             if (tr_job_run(&p, NULL, &job, err, sizeof(err)) != 0) {

@@ -38,7 +38,8 @@ struct cJSON *tr_record_to_json(const struct tr_record *r)
              cJSON_AddNumberToObject(o, "start_time_us", (double)start_us) &&
              cJSON_AddNumberToObject(o, "duration_us", (double)duration_us);
     if (ok && r->device_time_ns >= 0)
-        ok = cJSON_AddNumberToObject(o, "device_time_us", (double)(r->device_time_ns / 1000)) != NULL;
+        ok = cJSON_AddNumberToObject(o, "device_time_us", (double)(r->device_time_ns / 1000)) !=
+             NULL;
     if (!ok) {
         cJSON_Delete(o);
         return NULL;

@@ -49,12 +49,18 @@ static void test_numbers_rejected(void **state)
     static const struct {
         const char *name, *text, *why;
     } bad[] = {
-        {"width", "0", "out of range"},          {"width", "65537", "out of range"},
-        {"width", "12abc", "not a whole number"}, {"width", "", "not a whole number"},
-        {"width", "-5", "negative"},              {"width", " 5", "not a whole number"},
-        {"width", "+5", "not a whole number"},    {"width", "5.0", "not a whole number"},
-        {"max-iter", "65536", "out of range"},    {"max-iter", "0", "out of range"},
-        {"num-threads", "257", "out of range"},   {"time-limit-ms", "86400001", "out of range"},
+        {"width", "0", "out of range"},
+        {"width", "65537", "out of range"},
+        {"width", "12abc", "not a whole number"},
+        {"width", "", "not a whole number"},
+        {"width", "-5", "negative"},
+        {"width", " 5", "not a whole number"},
+        {"width", "+5", "not a whole number"},
+        {"width", "5.0", "not a whole number"},
+        {"max-iter", "65536", "out of range"},
+        {"max-iter", "0", "out of range"},
+        {"num-threads", "257", "out of range"},
+        {"time-limit-ms", "86400001", "out of range"},
         {"tile-h", "99999999999999999999999", "out of range"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -103,8 +109,7 @@ static void test_choices(void **state)
     tr_params_defaults(&p);
     assert_int_equal(tr_params_set_mode(&p, "--mode", "sequential", err, sizeof(err)), 0);
     assert_int_equal(p.mode, TR_MODE_SEQUENTIAL);
-    assert_int_equal(tr_params_set_mode(&p, "--mode", "parallel", err, sizeof(err)),
-                     TR_EXIT_USAGE);
+    assert_int_equal(tr_params_set_mode(&p, "--mode", "parallel", err, sizeof(err)), TR_EXIT_USAGE);
     assert_non_null(strstr(err, "sequential, concurrent, dynamic"));
     assert_int_equal(p.mode, TR_MODE_SEQUENTIAL);
 }
@@ -122,8 +127,8 @@ static void test_device_syntax(void **state)
     assert_int_equal(s.kind, TR_DEVICE_INDEX);
     assert_int_equal(s.platform, 1);
     assert_int_equal(s.device, 2);
-    const char *bad[] = {"", "tpu", "opencl:", "opencl:1", "opencl:1.", "opencl:.1",
-                         "opencl:-1.0", "opencl:1.2.3", "opencl:1000.0", "CPU"};
+    const char *bad[] = {"",          "tpu",         "opencl:",      "opencl:1",      "opencl:1.",
+                         "opencl:.1", "opencl:-1.0", "opencl:1.2.3", "opencl:1000.0", "CPU"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_int_equal(tr_device_spec_parse(bad[i], &s, err, sizeof(err)), -1);
         assert_non_null(strstr(err, "accepted"));

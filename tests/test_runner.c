@@ -78,10 +78,9 @@ static void test_records_every_mode(void **state)
             assert_int_equal(job.run.n_records, 20);
             assert_true(job.run.complete);
             assert_false(job.run.time_limited);
-            uint32_t lanes = modes[m] == TR_MODE_SEQUENTIAL ? 1
-                             : modes[m] == TR_MODE_CONCURRENT
-                                 ? tr_chunk_count(20, threads[t])
-                                 : (threads[t] < 20 ? threads[t] : 20);
+            uint32_t lanes = modes[m] == TR_MODE_SEQUENTIAL   ? 1
+                             : modes[m] == TR_MODE_CONCURRENT ? tr_chunk_count(20, threads[t])
+                                                              : (threads[t] < 20 ? threads[t] : 20);
             assert_int_equal(job.run.lanes, lanes);
             check_records(&job);
             tr_job_free(&job);
@@ -139,9 +138,8 @@ static void test_golden_frames(void **state)
             /* the 458M-iteration frame once per mode keeps the sanitizer builds quick */
             if (rows[i].total_iterations > 100000000 && c % 2 == 1)
                 continue;
-            struct tr_params p = params(rows[i].width, rows[i].height, configs[c].tw,
-                                        configs[c].th, rows[i].max_iter, configs[c].mode,
-                                        configs[c].threads);
+            struct tr_params p = params(rows[i].width, rows[i].height, configs[c].tw, configs[c].th,
+                                        rows[i].max_iter, configs[c].mode, configs[c].threads);
             struct tr_job job;
             char err[256];
             assert_int_equal(tr_job_run(&p, NULL, &job, err, sizeof(err)), 0);
