@@ -48,6 +48,9 @@ def parse_args():
     ap.add_argument("--repeats", type=int, default=0,
                     help="timed runs per configuration after one warm-up (default 3, quick 3)")
     ap.add_argument("--name", default="latest", help="base name of the result files [latest]")
+    ap.add_argument("--peak-tflops", default="",
+                    help="the GPU's datasheet peak, e.g. double=34,float=67 (TFLOP/s, an FMA "
+                         "counted as 2): adds a peak-frame comparison at 8 flops per iteration")
     return ap.parse_args()
 
 
@@ -242,11 +245,28 @@ def main():
                                             mode=mode, kernel="vector", precision="double",
                                             num_threads=t))
 
+    if "gpu" in devices:
+        # a frame big enough to fill a GPU: 8192x8192/1000 in 512x512 tiles
+        for precision in ("double", "float"):
+            run.measure("peak", dict(device="gpu", workload="8192x8192/1000", width=8192,
+                                     height=8192, max_iter=1000, tile_w=512, tile_h=512,
+                                     mode="dynamic", kernel="auto", precision=precision,
+                                     num_threads=nthreads))
     ceil = ceiling(args, nthreads)
     overhead = [opencl_overhead(run, d) for d in devices if d != "cpu"]
     builds = [build_times(run, d) for d in devices if d != "cpu"]
     derive(run.rows, ceil)
+    peaks = dict(kv.split("=") for kv in args.peak_tflops.split(",") if kv)
+    peak_rows = []
+    for r in run.rows:
+        if r["section"] == "peak" and r["precision"] in peaks:
+            tflops = r["gips_median"] * 8 / 1000
+            peak = float(peaks[r["precision"]])
+            peak_rows.append(dict(precision=r["precision"], gips=r["gips_median"],
+                                  tflops=tflops, datasheet_tflops=peak,
+                                  of_datasheet=tflops / peak, of_no_fma=tflops / (peak / 2)))
     report = dict(host=host_facts(devs), command=" ".join(sys.argv), quick=args.quick,
+                  gpu_peak=peak_rows,
                   seconds=round(time.time() - t_start, 1), threads=threads,
                   ceiling=ceil, rows=run.rows, opencl_overhead=overhead, opencl_build=builds,
                   targets=targets(run.rows, ceil, overhead, nthreads))
@@ -359,7 +379,22 @@ def markdown(report):
             lines.append(f"| {p} | {c.get('isa')} | {c.get('threads')} | "
                          f"{c['giga_iterations_per_s']:.2f} |")
         lines.append("")
+    if report.get("gpu_peak"):
+        lines.append("## GPU against its datasheet peak (8192x8192/1000, 512x512 tiles)\n")
+        lines.append("8 floating-point operations per iteration (4 multiplies: zr*zr, zi*zi, "
+                     "2*zr, *zi; 4 adds: re2+im2, +c_im, re2-im2, +c_re); the kernel may not "
+                     "fuse them (FP_CONTRACT OFF), so half the datasheet's FMA peak is the "
+                     "reachable ceiling.\n")
+        lines.append("| precision | Giter/s | TFLOP/s | datasheet TFLOP/s | of datasheet | "
+                     "of datasheet without FMA |")
+        lines.append("|---|---|---|---|---|---|")
+        for g in report["gpu_peak"]:
+            lines.append(f"| {g['precision']} | {g['gips']:.1f} | {g['tflops']:.2f} | "
+                         f"{g['datasheet_tflops']:.1f} | {100 * g['of_datasheet']:.1f}% | "
+                         f"{100 * g['of_no_fma']:.1f}% |")
+        lines.append("")
     for section, title in (("matrix", "Devices x kernels x precision x modes (64x64 tiles)"),
+                           ("peak", "GPU peak frame"),
                            ("tiles", "Tile sizes (dynamic, vector, double, target frame)"),
                            ("threads", "Thread counts (vector, double, target frame)")):
         rows = [r for r in report["rows"] if r["section"] == section]

@@ -46,9 +46,9 @@ cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
   -DOpenCL_INCLUDE_DIR="$deps/usr/include" \
   -DOpenCL_LIBRARY="$deps/usr/lib/x86_64-linux-gnu/libOpenCL.so" \
   -DCMAKE_C_FLAGS="-I$deps/usr/include" \
-  -DCMAKE_EXE_LINKER_FLAGS="-L$deps/usr/lib/x86_64-linux-gnu" >"$out/cmake.log" 2>&1 \
-  || { tail -30 "$out/cmake.log"; exit 1; }
-cmake --build build-gpu -j"$(nproc)" >"$out/build.log" 2>&1 || { tail -30 "$out/build.log"; exit 1; }
+  -DCMAKE_EXE_LINKER_FLAGS="-L$deps/usr/lib/x86_64-linux-gnu" >/tmp/cmake.log 2>&1 \
+  || { tail -30 /tmp/cmake.log; exit 1; }
+cmake --build build-gpu -j"$(nproc)" >/tmp/build.log 2>&1 || { tail -30 /tmp/build.log; exit 1; }
 t=build-gpu/tilerace
 
 echo "=== tilerace devices"
@@ -60,8 +60,8 @@ echo "selftest exit code: $?"
 
 frame() { # device precision lanes kernel width height max_iter tile
   $t --device "$1" --precision "$2" --num-threads "$3" --kernel "$4" --width "$5" --height "$6" \
-     --max-iter "$7" --tile-w "$8" --tile-h "$8" --time-limit-ms 0 --out "$out/run.json" &&
-  python3 - "$out/run.json" "$@" <<'PY'
+     --max-iter "$7" --tile-w "$8" --tile-h "$8" --time-limit-ms 0 --out /tmp/run.json &&
+  python3 - /tmp/run.json "$@" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1])); s = d["summary"]
 print(f"{sys.argv[2]:<8} {sys.argv[3]:<6} lanes={sys.argv[4]:<3} {s['device']['kernel']:<22} "
@@ -79,8 +79,16 @@ for dev in gpu cpu; do
 done
 frame gpu double 16 auto 8192 8192 1000 512
 frame gpu float 16 auto 8192 8192 1000 512
-if [ "$mode" = full ] && [ -x bench/run_bench.py ]; then
+$t --device gpu --width 1920 --height 1080 --max-iter 1000 --time-limit-ms 0 --stream --quiet \
+   > /tmp/stream.ndjson && echo "gpu --stream: $(wc -l < /tmp/stream.ndjson) lines, last: \
+   $(tail -n1 /tmp/stream.ndjson | grep -o '"checksum":"[^"]*"')"
+if [ "$mode" = full ]; then
   echo "=== bench suite"
-  python3 bench/run_bench.py --out "$out" --devices cpu,gpu --threads 1,2,4,8,16 || true
+  # NVIDIA H100 SXM5 datasheet, non-tensor: FP64 34 TFLOP/s, FP32 67 TFLOP/s (FMA = 2 flops)
+  python3 bench/run_bench.py --out "$out" --name h100 --binary build-gpu/tilerace \
+    --ceiling build-gpu/tilerace-ceiling --devices cpu,gpu --threads 1,2,4,8,16 \
+    --peak-tflops double=34,float=67 > /dev/null 2> "$out/h100-progress.log"
+  echo "bench exit code: $?"
+  sed -n '/## Targets/,/## Devices/p;/## GPU against/,/## Tile sizes/p' "$out/h100.md"
 fi
 echo "=== done"
