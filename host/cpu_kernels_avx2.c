@@ -56,10 +56,11 @@ static inline __m256i d_lanes(unsigned m)
     const __m256i sel = _mm256_set_epi64x(8, 4, 2, 1);
     return _mm256_cmpeq_epi64(_mm256_and_si256(_mm256_set1_epi64x(m), sel), sel);
 }
-/* act & (mag <= 4): an ordered compare, so a NaN from an escaped lane stays inactive */
-static inline __m256d d_le_and(__m256d act, __m256d mag, __m256d four)
+/* act & !(mag > 4): exactly the scalar test (a NaN does not escape there either); the AND
+ * keeps a lane that escaped inactive for the rest of the block */
+static inline __m256d d_keep(__m256d act, __m256d mag, __m256d four)
 {
-    return _mm256_and_pd(act, _mm256_cmp_pd(mag, four, _CMP_LE_OQ));
+    return _mm256_and_pd(act, _mm256_cmp_pd(mag, four, _CMP_NGT_UQ));
 }
 /* active lanes are all-ones, i.e. -1 */
 static inline __m256i d_inc(__m256i cnt, __m256d act, __m256i one)
@@ -183,9 +184,9 @@ static inline __m256i f_lanes(unsigned m)
     const __m256i sel = _mm256_set_epi32(128, 64, 32, 16, 8, 4, 2, 1);
     return _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32((int)m), sel), sel);
 }
-static inline __m256 f_le_and(__m256 act, __m256 mag, __m256 four)
+static inline __m256 f_keep(__m256 act, __m256 mag, __m256 four)
 {
-    return _mm256_and_ps(act, _mm256_cmp_ps(mag, four, _CMP_LE_OQ));
+    return _mm256_and_ps(act, _mm256_cmp_ps(mag, four, _CMP_NGT_UQ));
 }
 static inline __m256i f_inc(__m256i cnt, __m256 act, __m256i one)
 {

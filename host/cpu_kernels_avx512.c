@@ -10,10 +10,11 @@
 
 /* ---- double: 8 lanes, counts and pixel indices in 64-bit lanes ---- */
 
-/* act & (mag <= 4): an ordered compare, so a NaN from an escaped lane stays inactive */
-static inline __mmask8 d_le_and(__mmask8 act, __m512d mag, __m512d four)
+/* act & !(mag > 4): exactly the scalar test (a NaN does not escape there either); the AND
+ * keeps a lane that escaped inactive for the rest of the block */
+static inline __mmask8 d_keep(__mmask8 act, __m512d mag, __m512d four)
 {
-    return _mm512_mask_cmp_pd_mask(act, mag, four, _CMP_LE_OQ);
+    return _mm512_mask_cmp_pd_mask(act, mag, four, _CMP_NGT_UQ);
 }
 static inline __m512i d_inc(__m512i cnt, __mmask8 act, __m512i one)
 {
@@ -122,9 +123,9 @@ static inline uint64_t d_ihmax(__m512i v)
 
 /* ---- float: 16 lanes, counts and pixel indices in 32-bit lanes ---- */
 
-static inline __mmask16 f_le_and(__mmask16 act, __m512 mag, __m512 four)
+static inline __mmask16 f_keep(__mmask16 act, __m512 mag, __m512 four)
 {
-    return _mm512_mask_cmp_ps_mask(act, mag, four, _CMP_LE_OQ);
+    return _mm512_mask_cmp_ps_mask(act, mag, four, _CMP_NGT_UQ);
 }
 static inline __m512i f_inc(__m512i cnt, __mmask16 act, __m512i one)
 {

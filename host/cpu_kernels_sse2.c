@@ -14,10 +14,11 @@ static inline __m128i d_lanes(unsigned m)
 {
     return _mm_set_epi64x(m & 2 ? -1 : 0, m & 1 ? -1 : 0);
 }
-/* act & (mag <= 4): an ordered compare, so a NaN from an escaped lane stays inactive */
-static inline __m128d d_le_and(__m128d act, __m128d mag, __m128d four)
+/* act & !(mag > 4): exactly the scalar test (a NaN does not escape there either); the AND
+ * keeps a lane that escaped inactive for the rest of the block */
+static inline __m128d d_keep(__m128d act, __m128d mag, __m128d four)
 {
-    return _mm_and_pd(act, _mm_cmple_pd(mag, four));
+    return _mm_and_pd(act, _mm_cmpngt_pd(mag, four));
 }
 /* active lanes are all-ones, i.e. -1 */
 static inline __m128i d_inc(__m128i cnt, __m128d act, __m128i one)
@@ -159,9 +160,9 @@ static inline __m128i f_lanes(unsigned m)
     const __m128i sel = _mm_set_epi32(8, 4, 2, 1);
     return _mm_cmpeq_epi32(_mm_and_si128(_mm_set1_epi32((int)m), sel), sel);
 }
-static inline __m128 f_le_and(__m128 act, __m128 mag, __m128 four)
+static inline __m128 f_keep(__m128 act, __m128 mag, __m128 four)
 {
-    return _mm_and_ps(act, _mm_cmple_ps(mag, four));
+    return _mm_and_ps(act, _mm_cmpngt_ps(mag, four));
 }
 static inline __m128i f_inc(__m128i cnt, __m128 act, __m128i one)
 {

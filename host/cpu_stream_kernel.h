@@ -17,7 +17,7 @@
  *   FN(x)       name mangler for this instance's primitives and helpers
  *   C_RE, C_IM  pixel.h's coordinate functions in this precision
  *   TILE_FN, CEILING_FN  the names of the two functions, and LINKAGE (empty or static)
- * and the primitives FN(set1), FN(add), FN(sub), FN(mul), FN(iset1), FN(all), FN(le_and),
+ * and the primitives FN(set1), FN(add), FN(sub), FN(mul), FN(iset1), FN(all), FN(keep),
  * FN(inc), FN(bits), FN(ieq_bits), FN(expand), FN(iexpand), FN(compress), FN(clear),
  * FN(iclear), FN(set_bits), FN(istore), FN(imax), FN(ihmax) (see cpu_kernels_avx512.c for their
  * meaning).
@@ -95,7 +95,7 @@ static void FN(flush)(uint16_t *counts, const I *pid, const I *cnt, uint32_t n)
     do {                                                                                           \
         VT re2 = FN(mul)(zr[v], zr[v]);                                                            \
         VT im2 = FN(mul)(zi[v], zi[v]);                                                            \
-        act[v] = FN(le_and)(act[v], FN(add)(re2, im2), four);                                      \
+        act[v] = FN(keep)(act[v], FN(add)(re2, im2), four);                                        \
         cnt[v] = FN(inc)(cnt[v], act[v], one);                                                     \
         zi[v] = FN(add)(FN(mul)(FN(mul)(two, zr[v]), zi[v]), cim[v]);                              \
         zr[v] = FN(add)(FN(sub)(re2, im2), cre[v]);                                                \
