@@ -16,6 +16,7 @@ static inline __mmask8 d_keep(__mmask8 act, __m512d mag, __m512d four)
 {
     return _mm512_mask_cmp_pd_mask(act, mag, four, _CMP_NGT_UQ);
 }
+/* cnt + 1 in the lanes of act */
 static inline __m512i d_inc(__m512i cnt, __mmask8 act, __m512i one)
 {
     return _mm512_mask_add_epi64(cnt, act, cnt, one);
@@ -44,6 +45,7 @@ static inline __mmask8 d_all(void)
 {
     return 0xff;
 }
+/* a mask as a bitmask of lanes, and lane-wise equality as one */
 static inline unsigned d_bits(__mmask8 m)
 {
     return m;
@@ -66,6 +68,7 @@ static inline void d_compress(uint64_t *dst, unsigned m, __m512i v)
 {
     _mm512_storeu_si512(dst, _mm512_maskz_compress_epi64((__mmask8)m, v));
 }
+/* zero the lanes in m; set_bits: make them active */
 static inline __m512d d_clear(__m512d v, unsigned m)
 {
     return _mm512_maskz_mov_pd((__mmask8)~m, v);
@@ -82,6 +85,7 @@ static inline void d_istore(uint64_t *dst, __m512i v)
 {
     _mm512_storeu_si512(dst, v);
 }
+/* lane-wise max, and the max over the lanes */
 static inline __m512i d_imax(__m512i a, __m512i b)
 {
     return _mm512_max_epu64(a, b);
