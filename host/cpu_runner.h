@@ -10,10 +10,11 @@ struct tr_cpu_backend {
     struct tr_backend base;
     struct tr_frame_desc frame;
     tr_tile_fn render;
-    const char *kernel_name; /* e.g. "scalar-double" */
+    const char *kernel_name; /* what runs: "avx512-double", "scalar-float", ... */
 };
 
-/* Picks the kernel for p->kernel and p->precision; returns 0 or an exit code. */
+/* Picks the kernel for p->kernel, p->precision and $TILERACE_CPU_ISA (see cpu_kernels.h);
+ * returns 0 or an exit code with a one-line message in err. */
 int tr_cpu_backend_init(struct tr_cpu_backend *b, const struct tr_params *p, uint16_t *frame,
                         char *err, size_t errlen);
 

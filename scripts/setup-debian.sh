@@ -9,7 +9,7 @@ packages=(gcc make cmake pkg-config python3 libcjson-dev ocl-icd-opencl-dev open
           pocl-opencl-icd clinfo libpng-dev libmicrohttpd-dev)
 for arg in "$@"; do
   case "$arg" in
-    --tests) packages+=(libcmocka-dev python3-jsonschema wrk chromium) ;;
+    --tests) packages+=(libcmocka-dev python3-jsonschema python3-numpy wrk chromium) ;;
     --bench) packages+=(gnuplot-nox) ;;
     *) echo "setup-debian.sh: unknown argument '$arg' (accepted: --tests, --bench)" >&2; exit 2 ;;
   esac

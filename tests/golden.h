@@ -1,4 +1,5 @@
-/* Reads the reference frames of golden.tsv (path in $TILERACE_GOLDEN). */
+/* Reads the reference frames: golden.tsv ($TILERACE_GOLDEN) and golden_float.tsv
+ * ($TILERACE_GOLDEN_FLOAT). */
 #ifndef TILERACE_TEST_GOLDEN_H
 #define TILERACE_TEST_GOLDEN_H
 
@@ -12,15 +13,14 @@ struct golden_row {
     uint64_t fnv1a64, total_iterations;
 };
 
-/* Returns the number of rows read (at most max), or -1. */
-static inline int golden_load(struct golden_row *rows, int max)
+/* Reads the table at path; returns the number of rows read (at most max), or -1. */
+static inline int golden_load_path(const char *path, struct golden_row *rows, int max)
 {
-    const char *path = getenv("TILERACE_GOLDEN");
     char line[256];
     int n = 0;
     FILE *f = path ? fopen(path, "r") : NULL;
     if (!f) {
-        fprintf(stderr, "cannot open golden file '%s'\n", path ? path : "(TILERACE_GOLDEN unset)");
+        fprintf(stderr, "cannot open golden file '%s'\n", path ? path : "(unset)");
         return -1;
     }
     while (n < max && fgets(line, sizeof(line), f)) {
@@ -34,6 +34,12 @@ static inline int golden_load(struct golden_row *rows, int max)
     }
     fclose(f);
     return n;
+}
+
+/* The double frames ($TILERACE_GOLDEN). */
+static inline int golden_load(struct golden_row *rows, int max)
+{
+    return golden_load_path(getenv("TILERACE_GOLDEN"), rows, max);
 }
 
 #endif
