@@ -10,7 +10,6 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import see_frames as sf  # noqa: E402
 import tilerace_test as tt  # noqa: E402
 
 DEVICE = os.environ.get("TILERACE_DEVICE", "cpu")
