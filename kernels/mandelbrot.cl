@@ -13,6 +13,9 @@
 #ifndef TR_UNROLL
 #define TR_UNROLL 4 /* independent vectors per work-item in the vector kernels */
 #endif
+#ifndef TR_BLOCK
+#define TR_BLOCK 8 /* iterations between two looks at finished lanes in the vector kernels */
+#endif
 #ifndef TR_STRIP_ROWS
 #define TR_STRIP_ROWS 16 /* rows of a tile per work-item in the vector kernels */
 #endif
@@ -41,11 +44,13 @@
 /*
  * The vector kernel for CPU devices: each work-item renders a strip of TR_STRIP_ROWS rows of
  * its tile as a stream of pixels over TR_UNROLL independent vectors of VW lanes. Lane j takes
- * the strip's pixels j, j + L, j + 2L, ... (L = VW * TR_UNROLL, row-major in the strip): when a
- * lane's pixel escapes or reaches max_iter, its count is stored and the lane moves on to its
- * next pixel at once, so no lane idles while a slow neighbour finishes. Several vectors in
- * flight hide the latency of the dependent multiply-add chain, which pocl would not interleave
- * by itself (it does not vectorise a per-pixel loop with an early exit).
+ * the strip's pixels j, j + L, j + 2L, ... (L = VW * TR_UNROLL, row-major in the strip). The
+ * vectors run TR_BLOCK iterations without a branch (a finished lane just stops counting); then
+ * each lane whose pixel escaped or reached max_iter stores its count and moves on to its next
+ * pixel, so no lane idles for long while a slow neighbour finishes. Several vectors in flight
+ * hide the latency of the dependent multiply-add chain, which pocl would not interleave by
+ * itself (it does not vectorise a per-pixel loop with an early exit); the loops over them are
+ * unrolled so that the vectors stay in registers.
  *
  * The global work offset is the tile's origin; the global size is (1, number of strips). Tiles
  * are clipped only by the image's right and bottom edges, so the tile's extent is
@@ -69,25 +74,34 @@
         const INTV dq = (INTV)(L / w), dr = (INTV)(L % w); /* rows, columns per move of L */      \
         const INTV lane = (INTV)(0, 1, 2, 3, 4, 5, 6, 7 LANES_##VW);                               \
         REALV zr[TR_UNROLL], zi[TR_UNROLL], cr[TR_UNROLL], ci[TR_UNROLL];                          \
-        INTV n[TR_UNROLL], col[TR_UNROLL], row[TR_UNROLL], idx[TR_UNROLL], live[TR_UNROLL];        \
-        for (int u = 0; u < TR_UNROLL; u++) {                                                      \
+        INTV n[TR_UNROLL], col[TR_UNROLL], row[TR_UNROLL], idx[TR_UNROLL];                         \
+        INTV active[TR_UNROLL], live[TR_UNROLL]; /* has a pixel; is still iterating it */         \
+        _Pragma("unroll") for (int u = 0; u < TR_UNROLL; u++) {                                                      \
             idx[u] = lane + (INTV)(u * VW);                                                        \
             col[u] = idx[u] % (INTV)w;                                                             \
             row[u] = idx[u] / (INTV)w;                                                             \
-            live[u] = idx[u] < (INTV)npix;                                                         \
+            live[u] = active[u] = idx[u] < (INTV)npix;                                             \
             cr[u] = convert_##REALV(col[u] + (INTV)x0) / (REAL)width * LIT(3.5) - LIT(2.5);        \
             ci[u] = convert_##REALV(row[u] + (INTV)y0) / (REAL)height * LIT(2.0) - LIT(1.0);       \
             zr[u] = zi[u] = (REALV)LIT(0.0);                                                       \
             n[u] = (INTV)0;                                                                        \
         }                                                                                          \
         for (;;) {                                                                                 \
-            INTV any_live = (INTV)0;                                                               \
-            for (int u = 0; u < TR_UNROLL; u++) {                                                  \
-                REALV re2 = zr[u] * zr[u];                                                         \
-                REALV im2 = zi[u] * zi[u];                                                         \
-                /* the escape test counts only below max_iter, as in the scalar loop */           \
-                INTV done = live[u] & ((n[u] == (INTV)max_iter) |                                  \
-                                       ((re2 + im2 > (REALV)LIT(4.0)) & (n[u] < (INTV)max_iter))); \
+            /* TR_BLOCK steps without a branch: a lane stops counting where the scalar loop     \
+             * would return (max_iter reached, or |z|^2 > 4 before the update) */             \
+            _Pragma("unroll") for (int k = 0; k < TR_BLOCK; k++) {                                                   \
+                _Pragma("unroll") for (int u = 0; u < TR_UNROLL; u++) {                                              \
+                    REALV re2 = zr[u] * zr[u];                                                     \
+                    REALV im2 = zi[u] * zi[u];                                                     \
+                    live[u] &= (n[u] < (INTV)max_iter) & ~(re2 + im2 > (REALV)LIT(4.0));           \
+                    n[u] -= live[u]; /* live is -1: one more completed iteration */                \
+                    zi[u] = LIT(2.0) * zr[u] * zi[u] + ci[u];                                      \
+                    zr[u] = re2 - im2 + cr[u];                                                     \
+                }                                                                                  \
+            }                                                                                      \
+            INTV any_active = (INTV)0;                                                             \
+            _Pragma("unroll") for (int u = 0; u < TR_UNROLL; u++) {                                                  \
+                INTV done = active[u] & ~live[u];                                                  \
                 if (any(done)) {                                                                   \
                     STORE_DONE(VW, done, n[u], col[u], row[u]);                                    \
                     INTV c2 = col[u] + dr;                                                         \
@@ -95,7 +109,8 @@
                     col[u] = select(col[u], c2 - ((INTV)w & wrap), done);                          \
                     row[u] = select(row[u], row[u] + dq - wrap, done);                             \
                     idx[u] = select(idx[u], idx[u] + (INTV)L, done);                               \
-                    live[u] = select(live[u], idx[u] < (INTV)npix, done);                          \
+                    active[u] = select(active[u], idx[u] < (INTV)npix, done);                      \
+                    live[u] = active[u];                                                           \
                     REALV ncr = convert_##REALV(col[u] + (INTV)x0) / (REAL)width * LIT(3.5) -      \
                                 LIT(2.5);                                                          \
                     REALV nci = convert_##REALV(row[u] + (INTV)y0) / (REAL)height * LIT(2.0) -     \
@@ -104,16 +119,11 @@
                     ci[u] = select(ci[u], nci, done);                                              \
                     zr[u] = select(zr[u], (REALV)LIT(0.0), done);                                  \
                     zi[u] = select(zi[u], (REALV)LIT(0.0), done);                                  \
-                    re2 = select(re2, (REALV)LIT(0.0), done);                                      \
-                    im2 = select(im2, (REALV)LIT(0.0), done);                                      \
                     n[u] = select(n[u], (INTV)0, done);                                            \
                 }                                                                                  \
-                zi[u] = LIT(2.0) * zr[u] * zi[u] + ci[u];                                          \
-                zr[u] = re2 - im2 + cr[u];                                                         \
-                n[u] -= live[u]; /* live is -1: one more completed iteration */                    \
-                any_live |= live[u];                                                               \
+                any_active |= active[u];                                                           \
             }                                                                                      \
-            if (!any(any_live))                                                                    \
+            if (!any(any_active))                                                                  \
                 break;                                                                             \
         }                                                                                          \
     }
