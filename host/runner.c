@@ -1,6 +1,7 @@
 #include "runner.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +34,20 @@ struct shared {
 struct lane {
     struct shared *s;
     uint32_t index;
+    int cpu; /* to pin to, or -1 */
     uint32_t first, end; /* static chunk */
     int rc;
     char err[256];
 };
+
+/* The k-th CPU (0-based) in set. */
+static int nth_cpu(const cpu_set_t *set, int k)
+{
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+        if (CPU_ISSET(cpu, set) && k-- == 0)
+            return cpu;
+    return -1;
+}
 
 uint32_t tr_lane_count(enum tr_mode mode, uint64_t tiles, uint32_t threads)
 {
@@ -117,6 +128,12 @@ static void *lane_main(void *arg)
     struct lane *l = arg;
     struct shared *s = l->s;
     void *ctx = NULL;
+    if (l->cpu >= 0) {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(l->cpu, &one);
+        pthread_setaffinity_np(pthread_self(), sizeof(one), &one); /* best effort */
+    }
     l->rc = s->backend->ops->lane_open(s->backend->self, l->index, &ctx, l->err, sizeof(l->err));
     if (l->rc)
         atomic_store(&s->stop, 1);
@@ -172,9 +189,14 @@ int tr_run_tiles(const struct tr_params *p, uint16_t *frame, const struct tr_bac
         goto cleanup;
     }
 
+    cpu_set_t allowed;
+    int n_cpus = 0;
+    if (hooks && hooks->pin_lanes && sched_getaffinity(0, sizeof(allowed), &allowed) == 0)
+        n_cpus = CPU_COUNT(&allowed);
     for (uint32_t i = 0; i < n; i++) {
         lanes[i].s = &s;
         lanes[i].index = i;
+        lanes[i].cpu = n_cpus ? nth_cpu(&allowed, (int)(i % (uint32_t)n_cpus)) : -1;
         if (p->mode == TR_MODE_CONCURRENT)
             tr_chunk_range(s.grid.tiles, p->num_threads, i, &lanes[i].first, &lanes[i].end);
         else if (p->mode == TR_MODE_SEQUENTIAL)
