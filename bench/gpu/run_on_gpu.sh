@@ -14,11 +14,16 @@ exec > >(tee -a "$log") 2>&1
 deps=/tmp/tilerace-deps
 rm -rf "$deps"; mkdir -p "$deps"
 for f in .debs/*.deb; do dpkg -x "$f" "$deps"; done
+# libmicrohttpd.pc asks for gnutls's .pc (only needed to link statically); the shared
+# libgnutls.so.30 it runs with is part of the machine's base system.
+sed -i '/^Requires/d' "$deps"/usr/lib/x86_64-linux-gnu/pkgconfig/libmicrohttpd.pc
+ldconfig -p | grep -m1 libgnutls.so.30 || echo "warning: no libgnutls.so.30 here"
 export PATH="$deps/usr/bin:$PATH"
 export LD_LIBRARY_PATH="$deps/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export PKG_CONFIG_PATH="$deps/usr/lib/x86_64-linux-gnu/pkgconfig:$deps/usr/share/pkgconfig"
-export PKG_CONFIG_SYSROOT_DIR="$deps"
-# pkgconf 1.8 prefixes sysroot onto -I/-L paths of .pc files that say /usr.
+# the unpacked .pc files still say /usr: point them at the private prefix
+sed -i "s|=/usr|=$deps/usr|" "$deps"/usr/lib/x86_64-linux-gnu/pkgconfig/*.pc \
+  "$deps"/usr/share/pkgconfig/*.pc
 
 echo "=== machine"
 date -u; uname -a; nproc; free -g | head -2
@@ -42,6 +47,7 @@ clinfo -l 2>&1 || true
 
 echo "=== build"
 which cc gcc cmake make pkg-config pkgconf || true
+rm -rf build-gpu
 cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
   -DOpenCL_INCLUDE_DIR="$deps/usr/include" \
   -DOpenCL_LIBRARY="$deps/usr/lib/x86_64-linux-gnu/libOpenCL.so" \
