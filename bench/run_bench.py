@@ -495,6 +495,7 @@ set style data histograms
 set style fill solid 0.8 border -1
 set style histogram errorbars gap 1 lw 1
 set ylabel "Giga-iterations/s (median, min-max)"
+set yrange [0:*]
 set xtics rotate by -30
 set grid ytics
 set key off
