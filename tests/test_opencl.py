@@ -61,6 +61,22 @@ class Pocl(unittest.TestCase):
                                          sorted(map(tt.tile_key, cpu["data"])))
                         self.assertNotIn("device_time_us", cpu["data"][0])
 
+    def test_float_table(self):
+        # float on pocl against the table an independent numpy implementation computed
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
+                               "golden_float.tsv")) as f:
+            rows = [line.split("\t") for line in f.read().splitlines()[1:] if line]
+        for w, h, it, fnv, total in rows:
+            if int(total) > 100e6:
+                continue  # the big frame: covered in double above
+            for kernel in ("scalar", "vector"):
+                with self.subTest(frame=(w, h, it), kernel=kernel):
+                    doc = summary("--device", "pocl", "--precision", "float", "--kernel", kernel,
+                                  "--width", w, "--height", h, "--max-iter", it,
+                                  "--time-limit-ms", 0, "--tile-w", 37, "--tile-h", 23)
+                    self.assertEqual(doc["summary"]["checksum"], "fnv1a64:" + fnv)
+                    self.assertEqual(doc["summary"]["total_iterations"], int(total))
+
     def test_selectors(self):
         p, doc = tt.run("devices", "--json")
         sel = next(d["selector"] for d in doc["devices"] if d["selector"].startswith("opencl:"))
