@@ -35,20 +35,25 @@ int tr_srv_connection_fd(struct MHD_Connection *c)
     return i ? i->connect_fd : -1;
 }
 
-struct MHD_Response *tr_srv_json_response(char *body)
+struct MHD_Response *tr_srv_buffer_response(char *body, size_t len, const char *content_type)
 {
     struct MHD_Response *r = NULL;
     if (!body)
         return NULL;
-    r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+    r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         free(body);
         return NULL;
     }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     return r;
+}
+
+struct MHD_Response *tr_srv_json_response(char *body)
+{
+    return tr_srv_buffer_response(body, body ? strlen(body) : 0, "application/json");
 }
 
 /* Adds what every answer carries, queues it and drops our reference. origin: the request's

@@ -37,15 +37,8 @@ enum MHD_Result tr_srv_page(struct tr_server *s, struct MHD_Connection *c, struc
         return tr_srv_error(s, c, rq, 500, TR_HTTP_ERR_INTERNAL,
                             "out of memory while writing the page", origin);
     }
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-    if (!r) {
-        free(body);
-        return MHD_NO;
-    }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    return tr_srv_queue(s, c, rq, 200, r, origin);
+    return tr_srv_queue(s, c, rq, 200,
+                        tr_srv_buffer_response(body, len, "text/html; charset=utf-8"), origin);
 }
 
 enum MHD_Result tr_srv_health(struct tr_server *s, struct MHD_Connection *c, struct request *rq,

@@ -47,6 +47,8 @@ void tr_srv_busy_add(struct tr_server *s, int delta);
 int tr_srv_connection_fd(struct MHD_Connection *c);
 
 /* A JSON answer owning body (malloc'd); NULL (body freed) when out of memory. */
+/* A response that owns body (freed even on failure), with Content-Type and no caching. */
+struct MHD_Response *tr_srv_buffer_response(char *body, size_t len, const char *content_type);
 struct MHD_Response *tr_srv_json_response(char *body);
 /* Adds what every answer carries (CORS for origin, when allowed, else NULL), queues it and
  * drops our reference. */
