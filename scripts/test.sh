@@ -12,5 +12,5 @@ for f in "${flavours[@]}"; do
   scripts/build.sh "$f"
   dir=build; [ "$f" = plain ] || dir="build-$f"
   echo "=== $f tests"
-  ctest --test-dir "$dir" --output-on-failure -j"$(nproc)"
+  ctest --test-dir "$dir" --output-on-failure --no-tests=error -j"$(nproc)"
 done
