@@ -26,13 +26,16 @@ static void on_signal(int sig)
 
 void tr_atomic_file_install_signal_cleanup(void)
 {
-    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
         sigaction(sigs[i], &sa, NULL);
+    /* A reader that went away (| head) is an output error like any other: exit 4, and the
+     * usual clean-up, rather than death by SIGPIPE. */
+    signal(SIGPIPE, SIG_IGN);
 }
 
 static int claim_slot(char *path)
@@ -55,6 +58,22 @@ static void release_slot(struct tr_atomic_file *af)
 
 static int open_temporary(struct tr_atomic_file *af, const char *path, char *err, size_t errlen);
 
+/* The file a symbolic link names whose target does not exist yet (realpath fails on it). */
+static char *dangling_target(const char *link)
+{
+    char target[4096];
+    ssize_t n = readlink(link, target, sizeof(target) - 1);
+    if (n <= 0)
+        return NULL;
+    target[n] = '\0';
+    const char *slash = strrchr(link, '/');
+    size_t dirlen = target[0] == '/' || !slash ? 0 : (size_t)(slash - link) + 1;
+    char *out = malloc(dirlen + (size_t)n + 1);
+    if (out)
+        snprintf(out, dirlen + (size_t)n + 1, "%.*s%s", (int)dirlen, link, target);
+    return out;
+}
+
 int tr_atomic_file_open(struct tr_atomic_file *af, const char *path, char *err, size_t errlen)
 {
     struct stat st;
@@ -66,8 +85,11 @@ int tr_atomic_file_open(struct tr_atomic_file *af, const char *path, char *err, 
     }
     /* Through a symbolic link, the file written is the link's target; the link stays. */
     char *resolved = NULL;
-    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
         resolved = realpath(path, NULL);
+        if (!resolved)
+            resolved = dangling_target(path);
+    }
     const char *target = resolved ? resolved : path;
     if (stat(target, &st) == 0 && S_ISDIR(st.st_mode)) {
         snprintf(err, errlen, "'%s' is a directory (accepted: a file path, or - for stdout)", path);
@@ -115,7 +137,6 @@ static int open_temporary(struct tr_atomic_file *af, const char *path, char *err
     sigaddset(&cleanup_sigs, SIGINT);
     sigaddset(&cleanup_sigs, SIGTERM);
     sigaddset(&cleanup_sigs, SIGHUP);
-    sigaddset(&cleanup_sigs, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &cleanup_sigs, &old_sigs);
     int fd = mkstemp(af->tmp_path);
     int saved = errno;

@@ -25,8 +25,8 @@ int tr_atomic_file_commit(struct tr_atomic_file *af, char *err, size_t errlen);
 /* Removes the temporary file; safe on a file already committed or never opened. */
 void tr_atomic_file_abort(struct tr_atomic_file *af);
 
-/* SIGINT, SIGTERM, SIGHUP, SIGPIPE remove open temporary files, then end the process as the
- * signal would have. */
+/* SIGINT, SIGTERM, SIGHUP remove open temporary files, then end the process as the signal
+ * would have; SIGPIPE is ignored, so a closed pipe is a write error like any other. */
 void tr_atomic_file_install_signal_cleanup(void);
 
 #endif

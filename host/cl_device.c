@@ -1,6 +1,7 @@
 #include "cl_device.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,7 @@ static int could_write(const char *dir)
     }
 }
 
-void tr_cl_prepare_environment(void)
+static void prepare_environment_once(void)
 {
     char dir[4096];
     const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
@@ -62,6 +63,13 @@ void tr_cl_prepare_environment(void)
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return; /* pocl then builds without a cache */
     setenv("POCL_CACHE_DIR", dir, 0);
+}
+
+void tr_cl_prepare_environment(void)
+{
+    /* once per process: the server lists devices from several threads */
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, prepare_environment_once);
 }
 
 static void info_string(cl_device_id d, cl_device_info what, char *buf, size_t len)

@@ -2,7 +2,9 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "atomic_file.h"
 #include "exit_codes.h"
@@ -31,6 +33,14 @@ static int fail(int code, const char *msg)
 {
     fprintf(stderr, "tilerace: %s\n", msg);
     return code;
+}
+
+/* After --help or --version: 0, or 4 when the text could not be written. */
+static int stdout_status(void)
+{
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return fail(TR_EXIT_IO, "standard output cannot be written");
+    return TR_EXIT_OK;
 }
 
 /* Returns -1 to go on, or an exit code (0 after --help/--version). */
@@ -95,10 +105,10 @@ static int parse(int argc, char **argv, struct run_options *o)
                 break;
             case 'h':
                 tr_usage(stdout);
-                return TR_EXIT_OK;
+                return stdout_status();
             case 'V':
                 tr_version(stdout);
-                return TR_EXIT_OK;
+                return stdout_status();
             case ':':
                 snprintf(err, sizeof(err), "%.60s: a value is missing (see tilerace --help)", name);
                 rc = TR_EXIT_USAGE;
@@ -123,6 +133,13 @@ static int parse(int argc, char **argv, struct run_options *o)
     if ((rc = tr_params_check(&o->params, err, sizeof(err))) != 0 ||
         (rc = tr_run_outputs_check(&o->extras, err, sizeof(err))) != 0)
         return fail(rc, err);
+    if (o->kernel_dir && strcmp(o->params.device, "cpu") == 0) {
+        snprintf(err, sizeof(err),
+                 "--kernel-dir: '%.60s' holds OpenCL kernels, and --device cpu runs none "
+                 "(accepted with --device opencl, gpu, pocl or opencl:P.D)",
+                 o->kernel_dir);
+        return fail(TR_EXIT_USAGE, err);
+    }
     return -1;
 }
 
@@ -159,12 +176,18 @@ int tr_cli_run(int argc, char **argv)
         tr_run_outputs_close(&o.extras);
         return fail(rc, err);
     }
+    /* The document's file, to take back if the image then cannot be committed. */
+    char *json_path = out.tmp_path ? strdup(out.final_path) : NULL;
     if (tr_atomic_file_commit(&out, err, sizeof(err)) != 0) {
         snprintf(msg, sizeof(msg), "--out: %s", err);
         tr_run_outputs_close(&o.extras);
+        free(json_path);
         return fail(TR_EXIT_IO, msg);
     }
     rc = tr_run_outputs_commit(&o.extras, err, sizeof(err));
     tr_run_outputs_close(&o.extras);
+    if (rc && json_path)
+        unlink(json_path);
+    free(json_path);
     return rc ? fail(rc, err) : TR_EXIT_OK;
 }

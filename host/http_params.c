@@ -14,6 +14,7 @@ void tr_server_caps_defaults(struct tr_server_caps *caps)
 {
     caps->pixels = 16777216; /* 4096 x 4096: a 32 MiB frame */
     caps->tiles = 65536;     /* about 13 MB of JSON records */
+    caps->tile_pixels = 1048576; /* 1024 x 1024: a disconnect or the limit stops within a tile */
     caps->max_iter = 65535;
     caps->time_limit_ms = 60000;
     caps->num_threads = 64;
@@ -113,6 +114,13 @@ static int check_caps(const struct tr_params *p, const struct tr_server_caps *ca
                  "(accepted range 1..%llu tiles; use larger tiles)",
                  g.cols, g.rows, p->tile_w, p->tile_h, (unsigned long long)g.tiles,
                  (unsigned long long)caps->tiles);
+    } else if ((uint64_t)(p->tile_w < p->width ? p->tile_w : p->width) *
+                   (p->tile_h < p->height ? p->tile_h : p->height) >
+               caps->tile_pixels) {
+        snprintf(err, errlen,
+                 "tile_w x tile_h: %ux%u is above this server's limit of %llu pixels per tile "
+                 "(a render stops only between tiles; use smaller tiles)",
+                 p->tile_w, p->tile_h, (unsigned long long)caps->tile_pixels);
     } else if (p->max_iter > caps->max_iter) {
         snprintf(err, errlen,
                  "max_iter: '%u'%s is above this server's limit (accepted range 1..%u)",

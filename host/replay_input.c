@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "exit_codes.h"
+#include "params.h"
 
 /* Reads a whole integer field in [lo, hi]; returns 0 or -1. */
 static int get_uint(const cJSON *o, const char *key, double lo, double hi, uint64_t *out)
@@ -44,6 +45,18 @@ static int check_params(const cJSON *doc, struct frame_shape *fs, char *err, siz
     }
     fs->cols = (fs->width + fs->tile_w - 1) / fs->tile_w;
     fs->rows = (fs->height + fs->tile_h - 1) / fs->tile_h;
+    /* the program's own limits: a run it could not have made is not one */
+    if ((uint64_t)fs->width * fs->height > TR_MAX_PIXELS ||
+        (uint64_t)fs->cols * fs->rows > TR_MAX_TILES) {
+        snprintf(err, errlen,
+                 "params: %llux%llu pixels in %llux%llu tiles is beyond tilerace's limits (at "
+                 "most %llu pixels and %llu tiles)",
+                 (unsigned long long)fs->width, (unsigned long long)fs->height,
+                 (unsigned long long)fs->cols, (unsigned long long)fs->rows,
+                 (unsigned long long)TR_MAX_PIXELS,
+                 (unsigned long long)TR_MAX_TILES);
+        return -1;
+    }
     return 0;
 }
 

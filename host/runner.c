@@ -230,7 +230,10 @@ int tr_run_tiles(const struct tr_params *p, uint16_t *frame, const struct tr_bac
             snprintf(err, errlen, "%s", lanes[i].err);
         }
     }
-    if (rc == 0 && backend->ops->finish)
+    /* With counts read tile by tile the host frame is whole already; a second copy would
+     * also race with a reader of those tiles (the server's event stream). */
+    int tiles_read = hooks && hooks->want_counts && backend->ops->read_tile;
+    if (rc == 0 && backend->ops->finish && !tiles_read)
         rc = backend->ops->finish(backend->self, err, errlen);
     if (rc)
         goto cleanup;

@@ -22,6 +22,7 @@ enum {
     OPT_ALLOW_ORIGIN,
     OPT_CAP_PIXELS,
     OPT_CAP_TILES,
+    OPT_CAP_TILE_PIXELS,
     OPT_CAP_MAX_ITER,
     OPT_CAP_TIME_LIMIT,
     OPT_CAP_THREADS,
@@ -76,6 +77,7 @@ static const struct {
     {OPT_PORT, "port", 0, 65535},
     {OPT_CAP_PIXELS, "cap-pixels", 1, TR_MAX_PIXELS},
     {OPT_CAP_TILES, "cap-tiles", 1, TR_MAX_TILES},
+    {OPT_CAP_TILE_PIXELS, "cap-tile-pixels", 1, TR_MAX_PIXELS},
     {OPT_CAP_MAX_ITER, "cap-max-iter", 1, 65535},
     {OPT_CAP_TIME_LIMIT, "cap-time-limit-ms", 0, 86400000},
     {OPT_CAP_THREADS, "cap-num-threads", 1, 256},
@@ -97,6 +99,9 @@ static int set_option(struct serve_options *o, int id, uint64_t v)
         break;
     case OPT_CAP_TILES:
         c->caps.tiles = v;
+        break;
+    case OPT_CAP_TILE_PIXELS:
+        c->caps.tile_pixels = v;
         break;
     case OPT_CAP_MAX_ITER:
         c->caps.max_iter = (uint32_t)v;

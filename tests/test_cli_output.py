@@ -123,6 +123,32 @@ class Output(unittest.TestCase):
             self.assertEqual(proc.returncode, -signal.SIGTERM)
             self.assertEqual(os.listdir(tmp), [])
 
+    def test_closed_pipe_is_an_io_error(self):
+        p = subprocess.Popen([tt.BINARY, "--device", DEVICE, "--width", "2000", "--height",
+                              "2000", "--stream", "--quiet"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        p.stdout.read(10)
+        p.stdout.close()  # the reader goes away, like `| head -c 10`
+        err = p.stderr.read().decode()
+        self.assertEqual(p.wait(timeout=120), 4, err)
+        self.assertEqual(len(err.splitlines()), 1)
+
+    def test_help_to_a_full_stdout_is_an_io_error(self):
+        for arg in ("--help", "--version"):
+            with open("/dev/full", "wb") as full:
+                p = subprocess.run([tt.BINARY, arg], stdout=full, stderr=subprocess.PIPE,
+                                   timeout=60)
+            self.assertEqual(p.returncode, 4, arg)
+
+    def test_out_through_a_dangling_link(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            link = os.path.join(tmp, "link.json")
+            os.symlink("new.json", link)  # the target does not exist yet
+            tt.run("--device", DEVICE, "--width", 16, "--height", 16, "--out", link)
+            self.assertTrue(os.path.islink(link))
+            with open(os.path.join(tmp, "new.json")) as f:
+                tt.validate(json.load(f))
+
     def test_full_stdout_is_an_io_error(self):
         with open("/dev/full", "wb") as full:
             p = subprocess.run([tt.BINARY, "--device", DEVICE, "--width", "64", "--height", "48"],

@@ -516,7 +516,8 @@ class Limits(unittest.TestCase):
 
     def test_caps_from_flags(self):
         with st.Server("--cap-pixels", 10000, "--cap-tiles", 50, "--cap-max-iter", 100,
-                       "--cap-time-limit-ms", 500, "--cap-num-threads", 2) as srv:
+                       "--cap-time-limit-ms", 500, "--cap-num-threads", 2,
+                       "--cap-tile-pixels", 2500) as srv:
             ok = "max_iter=100&time_limit_ms=500&num_threads=2"
             cases = {
                 f"width=101&height=100&{ok}":
@@ -525,6 +526,10 @@ class Limits(unittest.TestCase):
                 f"width=100&height=100&tile_w=10&tile_h=10&{ok}":
                     "tile grid: 10x10 tiles of 10x10 = 100 tiles is above this server's limit "
                     "(accepted range 1..50 tiles; use larger tiles)",
+                # one tile may not hold a render slot for long: renders stop between tiles
+                f"width=100&height=100&tile_w=51&tile_h=50&{ok}":
+                    "tile_w x tile_h: 51x50 is above this server's limit of 2500 pixels per "
+                    "tile (a render stops only between tiles; use smaller tiles)",
                 "width=10&height=10&max_iter=101&time_limit_ms=500&num_threads=2":
                     "max_iter: '101' is above this server's limit (accepted range 1..100)",
                 "width=10&height=10&max_iter=100&time_limit_ms=501&num_threads=2":
