@@ -12,8 +12,8 @@
 
 void tr_server_caps_defaults(struct tr_server_caps *caps)
 {
-    caps->pixels = 16777216; /* 4096 x 4096: a 32 MiB frame */
-    caps->tiles = 65536;     /* about 13 MB of JSON records */
+    caps->pixels = 16777216;     /* 4096 x 4096: a 32 MiB frame */
+    caps->tiles = 65536;         /* about 13 MB of JSON records */
     caps->tile_pixels = 1048576; /* 1024 x 1024: a disconnect or the limit stops within a tile */
     caps->max_iter = 65535;
     caps->time_limit_ms = 60000;

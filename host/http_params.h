@@ -13,8 +13,8 @@
 
 /* What one request may ask of this server; each at most the program's own limit. */
 struct tr_server_caps {
-    uint64_t pixels; /* width * height */
-    uint64_t tiles;  /* tile grid cells: bounds the answer's size */
+    uint64_t pixels;      /* width * height */
+    uint64_t tiles;       /* tile grid cells: bounds the answer's size */
     uint64_t tile_pixels; /* one (clipped) tile: a render stops only between tiles */
     uint32_t max_iter;
     uint32_t time_limit_ms; /* 0: no cap, and time_limit_ms=0 (no limit) is accepted */

@@ -148,8 +148,10 @@ int tr_params_set_device(struct tr_params *p, const char *label, const char *tex
     struct tr_device_spec spec;
     char msg[192];
     if (text && strlen(text) >= TR_DEVICE_MAXLEN) {
-        snprintf(err, errlen, "%s: '%.40s...' is too long (accepted: cpu, opencl, gpu, pocl, "
-                 "opencl:P.D with P and D 0..999)", label, text);
+        snprintf(err, errlen,
+                 "%s: '%.40s...' is too long (accepted: cpu, opencl, gpu, pocl, "
+                 "opencl:P.D with P and D 0..999)",
+                 label, text);
         return TR_EXIT_USAGE;
     }
     if (tr_device_spec_parse(text, &spec, msg, sizeof(msg)) != 0) {

@@ -53,8 +53,7 @@ static int check_params(const cJSON *doc, struct frame_shape *fs, char *err, siz
                  "most %llu pixels and %llu tiles)",
                  (unsigned long long)fs->width, (unsigned long long)fs->height,
                  (unsigned long long)fs->cols, (unsigned long long)fs->rows,
-                 (unsigned long long)TR_MAX_PIXELS,
-                 (unsigned long long)TR_MAX_TILES);
+                 (unsigned long long)TR_MAX_PIXELS, (unsigned long long)TR_MAX_TILES);
         return -1;
     }
     return 0;

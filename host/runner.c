@@ -34,7 +34,7 @@ struct shared {
 struct lane {
     struct shared *s;
     uint32_t index;
-    int cpu; /* to pin to, or -1 */
+    int cpu;             /* to pin to, or -1 */
     uint32_t first, end; /* static chunk */
     int rc;
     char err[256];
