@@ -62,6 +62,33 @@ static void lane_free(struct cl_lane *l)
     free(l);
 }
 
+/* A kernel object with its arguments set: they are the same for every tile, only the
+ * NDRange's offset and size change. */
+static int create_kernel(const struct tr_cl_backend *b, cl_uint max_iter, cl_kernel *out, char *err,
+                         size_t errlen)
+{
+    const struct tr_cl_device *dev = b->dev;
+    const struct tr_params *p = b->p;
+    cl_int cle = CL_SUCCESS;
+    int rc = 0;
+    cl_kernel k = clCreateKernel(b->program, b->kernel, &cle);
+    CL_CHECK(cle, "clCreateKernel");
+    CL_CHECK(clSetKernelArg(k, 0, sizeof(cl_mem), &b->counts), "clSetKernelArg");
+    CL_CHECK(clSetKernelArg(k, 1, sizeof(cl_uint), &p->width), "clSetKernelArg");
+    CL_CHECK(clSetKernelArg(k, 2, sizeof(cl_uint), &p->height), "clSetKernelArg");
+    CL_CHECK(clSetKernelArg(k, 3, sizeof(cl_uint), &max_iter), "clSetKernelArg");
+    if (b->vector) {
+        CL_CHECK(clSetKernelArg(k, 4, sizeof(cl_uint), &p->tile_w), "clSetKernelArg");
+        CL_CHECK(clSetKernelArg(k, 5, sizeof(cl_uint), &p->tile_h), "clSetKernelArg");
+    }
+    *out = k;
+    return 0;
+fail:
+    if (k)
+        clReleaseKernel(k);
+    return rc;
+}
+
 static int cl_lane_open(void *self, uint32_t lane, void **lane_ctx, char *err, size_t errlen)
 {
     struct tr_cl_backend *b = self;
@@ -78,17 +105,8 @@ static int cl_lane_open(void *self, uint32_t lane, void **lane_ctx, char *err, s
     l->b = b;
     l->queue = clCreateCommandQueue(b->ctx, dev->device, CL_QUEUE_PROFILING_ENABLE, &cle);
     CL_CHECK(cle, "clCreateCommandQueue");
-    l->kernel = clCreateKernel(b->program, b->kernel, &cle);
-    CL_CHECK(cle, "clCreateKernel");
-    /* Arguments are the same for every tile: only the NDRange's offset and size change. */
-    CL_CHECK(clSetKernelArg(l->kernel, 0, sizeof(cl_mem), &b->counts), "clSetKernelArg");
-    CL_CHECK(clSetKernelArg(l->kernel, 1, sizeof(cl_uint), &p->width), "clSetKernelArg");
-    CL_CHECK(clSetKernelArg(l->kernel, 2, sizeof(cl_uint), &p->height), "clSetKernelArg");
-    CL_CHECK(clSetKernelArg(l->kernel, 3, sizeof(cl_uint), &p->max_iter), "clSetKernelArg");
-    if (b->vector) {
-        CL_CHECK(clSetKernelArg(l->kernel, 4, sizeof(cl_uint), &p->tile_w), "clSetKernelArg");
-        CL_CHECK(clSetKernelArg(l->kernel, 5, sizeof(cl_uint), &p->tile_h), "clSetKernelArg");
-    }
+    if ((rc = create_kernel(b, p->max_iter, &l->kernel, err, errlen)) != 0)
+        goto fail;
     *lane_ctx = l;
     return 0;
 fail:
@@ -174,21 +192,11 @@ static int warm_up(struct tr_cl_backend *b, char *err, size_t errlen)
     const struct tr_params *p = b->p;
     struct tr_tile_grid g;
     cl_kernel k = NULL;
-    cl_int cle = CL_SUCCESS;
-    const cl_uint one = 1;
     int rc = 0;
     tr_tile_grid_init(&g, p->width, p->height, p->tile_w, p->tile_h);
     const uint64_t ids[] = {0, 1, g.cols - 1, g.cols, (uint64_t)(g.rows - 1) * g.cols, g.tiles - 1};
-    k = clCreateKernel(b->program, b->kernel, &cle);
-    CL_CHECK(cle, "clCreateKernel");
-    CL_CHECK(clSetKernelArg(k, 0, sizeof(cl_mem), &b->counts), "clSetKernelArg");
-    CL_CHECK(clSetKernelArg(k, 1, sizeof(cl_uint), &p->width), "clSetKernelArg");
-    CL_CHECK(clSetKernelArg(k, 2, sizeof(cl_uint), &p->height), "clSetKernelArg");
-    CL_CHECK(clSetKernelArg(k, 3, sizeof(cl_uint), &one), "clSetKernelArg");
-    if (b->vector) {
-        CL_CHECK(clSetKernelArg(k, 4, sizeof(cl_uint), &p->tile_w), "clSetKernelArg");
-        CL_CHECK(clSetKernelArg(k, 5, sizeof(cl_uint), &p->tile_h), "clSetKernelArg");
-    }
+    if ((rc = create_kernel(b, 1, &k, err, errlen)) != 0)
+        goto fail;
     for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
         if (ids[i] >= g.tiles)
             continue;

@@ -70,25 +70,35 @@ static void quote_value(char *dst, size_t dstlen, const char *text)
             *c = '?';
 }
 
-int tr_params_set_number(struct tr_params *p, const struct tr_num_param *spec, const char *label,
-                         const char *text, char *err, size_t errlen)
+int tr_parse_number(const char *label, const char *text, uint64_t min, uint64_t max, uint64_t *out,
+                    char *err, size_t errlen)
 {
     uint64_t v;
     char q[64];
     const char *why = NULL;
-    quote_value(q, sizeof(q), text ? text : "");
     int rc = tr_parse_u64(text, &v);
     if (rc == -1)
         why = (text && text[0] == '-') ? "is negative" : "is not a whole number";
-    else if (rc == -2 || v > spec->max || v < spec->min)
+    else if (rc == -2 || v > max || v < min)
         why = "is out of range";
     if (why) {
-        snprintf(err, errlen, "%s: %s %s (accepted range %u..%u)", label, q, why, spec->min,
-                 spec->max);
+        quote_value(q, sizeof(q), text ? text : "");
+        snprintf(err, errlen, "%s: %s %s (accepted range %llu..%llu)", label, q, why,
+                 (unsigned long long)min, (unsigned long long)max);
         return TR_EXIT_USAGE;
     }
-    *field_of(p, spec) = (uint32_t)v;
+    *out = v;
     return 0;
+}
+
+int tr_params_set_number(struct tr_params *p, const struct tr_num_param *spec, const char *label,
+                         const char *text, char *err, size_t errlen)
+{
+    uint64_t v;
+    int rc = tr_parse_number(label, text, spec->min, spec->max, &v, err, errlen);
+    if (rc == 0)
+        *field_of(p, spec) = (uint32_t)v;
+    return rc;
 }
 
 static int set_choice(int *field, const char *const *names, int count, const char *label,

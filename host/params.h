@@ -62,6 +62,14 @@ const char *tr_mode_name(enum tr_mode m);
 const char *tr_precision_name(enum tr_precision p);
 const char *tr_kernel_name(enum tr_kernel k);
 
+/*
+ * A whole number in min..max for the option or parameter label; returns 0, or TR_EXIT_USAGE
+ * with "LABEL: 'TEXT' is out of range (accepted range MIN..MAX)" (or "is negative", "is not a
+ * whole number") in err. Every numeric option of every command words its errors this way.
+ */
+int tr_parse_number(const char *label, const char *text, uint64_t min, uint64_t max, uint64_t *out,
+                    char *err, size_t errlen);
+
 /* Parses a whole decimal number: no sign, no spaces, no trailing text. */
 int tr_parse_u64(const char *text, uint64_t *out);
 

@@ -44,31 +44,6 @@ static int fail(int code, const char *msg)
     return code;
 }
 
-/* The run options' wording: "--port: '70000' is out of range (accepted range 0..65535)". */
-static int set_number(const char *label, const char *text, uint64_t min, uint64_t max,
-                      uint64_t *out, char *err, size_t errlen)
-{
-    uint64_t v;
-    char q[64];
-    const char *why = NULL;
-    int rc = tr_parse_u64(text, &v);
-    if (rc == -1)
-        why = text[0] == '-' ? "is negative" : "is not a whole number";
-    else if (rc == -2 || v < min || v > max)
-        why = "is out of range";
-    if (!why) {
-        *out = v;
-        return 0;
-    }
-    snprintf(q, sizeof(q), strlen(text) > 40 ? "'%.40s...'" : "'%s'", text);
-    for (char *c = q; *c; c++)
-        if ((unsigned char)*c < 0x20 || *c == 0x7f)
-            *c = '?';
-    snprintf(err, errlen, "%s: %s %s (accepted range %llu..%llu)", label, q, why,
-             (unsigned long long)min, (unsigned long long)max);
-    return TR_EXIT_USAGE;
-}
-
 static const struct {
     int id;
     const char *name;
@@ -204,8 +179,8 @@ static int parse(int argc, char **argv, struct serve_options *o)
                 if (numbers[i].id != c)
                     continue;
                 snprintf(label, sizeof(label), "--%s", numbers[i].name);
-                rc =
-                    set_number(label, optarg, numbers[i].min, numbers[i].max, &v, err, sizeof(err));
+                rc = tr_parse_number(label, optarg, numbers[i].min, numbers[i].max, &v, err,
+                                     sizeof(err));
                 if (rc == 0)
                     set_option(o, c, v);
             }
