@@ -11,7 +11,7 @@
 /* The vector kernels' shape (see kernels/mandelbrot.cl): vectors per work-item, and rows of a
  * tile per work-item. */
 #define VECTOR_UNROLL     4
-#define VECTOR_STRIP_ROWS 16
+#define VECTOR_STRIP_ROWS 64
 
 struct tr_cl_backend {
     struct tr_backend base;
@@ -30,7 +30,10 @@ struct tr_cl_backend {
 struct cl_lane {
     struct tr_cl_backend *b;
     cl_command_queue queue;
+    cl_command_queue read_queue; /* tile reads, which must not wait for the queued tiles */
     cl_kernel kernel;
+    cl_event queued[TR_MAX_QUEUE_DEPTH]; /* the tiles in the queue, oldest at head */
+    uint32_t head, count;
 };
 
 #define CL_CHECK(call, what)                                                                       \
@@ -55,8 +58,14 @@ static void lane_free(struct cl_lane *l)
 {
     if (!l)
         return;
+    if (l->count)
+        clFinish(l->queue); /* a failed run: let the queued tiles end before the release */
+    for (; l->count; l->count--, l->head = (l->head + 1) % TR_MAX_QUEUE_DEPTH)
+        clReleaseEvent(l->queued[l->head]);
     if (l->kernel)
         clReleaseKernel(l->kernel);
+    if (l->read_queue)
+        clReleaseCommandQueue(l->read_queue);
     if (l->queue)
         clReleaseCommandQueue(l->queue);
     free(l);
@@ -121,19 +130,35 @@ static void global_size(const struct tr_cl_backend *b, const struct tr_tile *t, 
     global[1] = b->vector ? (t->h + VECTOR_STRIP_ROWS - 1) / VECTOR_STRIP_ROWS : t->h;
 }
 
-static int cl_render_tile(void *lane_ctx, const struct tr_tile *t, int64_t *device_time_ns,
-                          char *err, size_t errlen)
+/* Queues one tile; clFlush hands it to the device now rather than at the next wait. */
+static int cl_submit_tile(void *lane_ctx, const struct tr_tile *t, char *err, size_t errlen)
 {
     struct cl_lane *l = lane_ctx;
     const struct tr_cl_device *dev = l->b->dev;
     const size_t offset[2] = {t->x, t->y};
     size_t global[2];
     cl_event ev = NULL;
-    cl_ulong start = 0, end = 0;
     int rc = 0;
     global_size(l->b, t, global);
     CL_CHECK(clEnqueueNDRangeKernel(l->queue, l->kernel, 2, offset, global, NULL, 0, NULL, &ev),
              "clEnqueueNDRangeKernel");
+    l->queued[(l->head + l->count) % TR_MAX_QUEUE_DEPTH] = ev;
+    l->count++;
+    CL_CHECK(clFlush(l->queue), "clFlush");
+fail:
+    return rc;
+}
+
+/* Waits for the oldest queued tile; its kernel time comes from the event's profile. */
+static int cl_wait_tile(void *lane_ctx, int64_t *device_time_ns, char *err, size_t errlen)
+{
+    struct cl_lane *l = lane_ctx;
+    const struct tr_cl_device *dev = l->b->dev;
+    cl_event ev = l->queued[l->head];
+    cl_ulong start = 0, end = 0;
+    int rc = 0;
+    l->head = (l->head + 1) % TR_MAX_QUEUE_DEPTH;
+    l->count--;
     CL_CHECK(clWaitForEvents(1, &ev), "clWaitForEvents");
     CL_CHECK(clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_START, sizeof(start), &start, NULL),
              "clGetEventProfilingInfo");
@@ -141,11 +166,12 @@ static int cl_render_tile(void *lane_ctx, const struct tr_tile *t, int64_t *devi
              "clGetEventProfilingInfo");
     *device_time_ns = end >= start ? (int64_t)(end - start) : 0;
 fail:
-    if (ev)
-        clReleaseEvent(ev);
+    clReleaseEvent(ev);
     return rc;
 }
 
+/* Runs after cl_wait_tile, so the tile is complete; the lane's own queue may hold the next
+ * tiles, and a read queued behind them would wait for them too. */
 static int cl_read_tile(void *lane_ctx, const struct tr_tile *t, char *err, size_t errlen)
 {
     struct cl_lane *l = lane_ctx;
@@ -153,9 +179,14 @@ static int cl_read_tile(void *lane_ctx, const struct tr_tile *t, char *err, size
     size_t pitch = (size_t)l->b->p->width * sizeof(uint16_t);
     const size_t origin[3] = {t->x * sizeof(uint16_t), t->y, 0};
     const size_t region[3] = {t->w * sizeof(uint16_t), t->h, 1};
+    cl_int cle = CL_SUCCESS;
     int rc = 0;
-    CL_CHECK(clEnqueueReadBufferRect(l->queue, l->b->counts, CL_TRUE, origin, origin, region, pitch,
-                                     0, pitch, 0, l->b->frame, 0, NULL, NULL),
+    if (!l->read_queue) {
+        l->read_queue = clCreateCommandQueue(l->b->ctx, dev->device, 0, &cle);
+        CL_CHECK(cle, "clCreateCommandQueue");
+    }
+    CL_CHECK(clEnqueueReadBufferRect(l->read_queue, l->b->counts, CL_TRUE, origin, origin, region,
+                                     pitch, 0, pitch, 0, l->b->frame, 0, NULL, NULL),
              "clEnqueueReadBufferRect");
 fail:
     return rc;
@@ -216,7 +247,8 @@ fail:
 
 static const struct tr_backend_ops cl_ops = {
     .lane_open = cl_lane_open,
-    .render_tile = cl_render_tile,
+    .submit_tile = cl_submit_tile,
+    .wait_tile = cl_wait_tile,
     .read_tile = cl_read_tile,
     .lane_close = cl_lane_close,
     .finish = cl_finish,

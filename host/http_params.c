@@ -7,8 +7,8 @@
 #include "tile_grid.h"
 
 #define ACCEPTED                                                                                   \
-    "width, height, tile_w, tile_h, max_iter, time_limit_ms, num_threads, device, precision, "     \
-    "kernel"
+    "width, height, tile_w, tile_h, max_iter, time_limit_ms, num_threads, queue_depth, device, "   \
+    "precision, kernel"
 
 void tr_server_caps_defaults(struct tr_server_caps *caps)
 {

@@ -12,13 +12,14 @@
 #define TR_MAX_PIXELS    268435456ULL /* width * height */
 #define TR_MAX_TILES     4194304ULL   /* tile grid cells; bounds record memory and JSON size */
 #define TR_DEVICE_MAXLEN 64
+#define TR_MAX_QUEUE_DEPTH 16 /* tiles an OpenCL lane may keep queued on its device */
 
 enum tr_mode { TR_MODE_SEQUENTIAL, TR_MODE_CONCURRENT, TR_MODE_DYNAMIC };
 enum tr_precision { TR_PRECISION_DOUBLE, TR_PRECISION_FLOAT };
 enum tr_kernel { TR_KERNEL_AUTO, TR_KERNEL_SCALAR, TR_KERNEL_VECTOR };
 
 struct tr_params {
-    uint32_t width, height, tile_w, tile_h, max_iter, time_limit_ms, num_threads;
+    uint32_t width, height, tile_w, tile_h, max_iter, time_limit_ms, num_threads, queue_depth;
     enum tr_mode mode;
     enum tr_precision precision;
     enum tr_kernel kernel;

@@ -73,53 +73,107 @@ static int64_t next_task(struct lane *l, uint32_t *cursor)
     return *cursor < l->end ? (int64_t)(*cursor)++ : -1;
 }
 
+/* A tile the lane has started: rendered already, or queued on the device. */
+struct started_tile {
+    struct tr_tile tile;
+    int64_t queued_ns; /* when the lane checked the limit and took it */
+    int64_t device_ns; /* from a synchronous render_tile */
+};
+
+/*
+ * Checks the stop flag, cancellation and the time limit, as the seed does before each tile.
+ * Returns 1 with the reading in *now (the tile's start) if another tile may start.
+ */
+static int may_start(struct lane *l, int64_t *now)
+{
+    struct shared *s = l->s;
+    if (atomic_load_explicit(&s->stop, memory_order_relaxed))
+        return 0;
+    if (s->hooks && s->hooks->cancel && atomic_load(s->hooks->cancel)) {
+        atomic_store(&s->cancelled, 1);
+        atomic_store(&s->stop, 1);
+        return 0;
+    }
+    *now = tr_now_ns() - s->origin_ns;
+    if (s->limit_ns && *now >= s->limit_ns) {
+        atomic_store(&s->stop, 1);
+        return 0;
+    }
+    return 1;
+}
+
+static void fail_lane(struct lane *l, int rc)
+{
+    l->rc = rc;
+    atomic_store(&l->s->stop, 1);
+}
+
+/*
+ * A backend with a command queue (submit_tile) gets up to queue_depth tiles queued, so the
+ * device takes the next tile the moment it finishes one instead of idling while the lane
+ * hears of it and queues another; others render each tile in render_tile. Each tile is taken
+ * only after the checks of may_start. A queued tile's record starts when the device could
+ * begin it: when it was queued, or when the lane's previous tile ended, whichever is later.
+ */
 static void lane_loop(struct lane *l, void *ctx)
 {
     struct shared *s = l->s;
     const struct tr_backend_ops *ops = s->backend->ops;
-    uint32_t cursor = l->first;
+    const uint32_t depth = ops->submit_tile ? s->p->queue_depth : 1;
+    struct started_tile q[TR_MAX_QUEUE_DEPTH];
+    uint32_t head = 0, count = 0, cursor = l->first;
+    int64_t prev_end = 0;
+    int more = 1;
     for (;;) {
-        if (atomic_load_explicit(&s->stop, memory_order_relaxed))
-            break;
-        if (s->hooks && s->hooks->cancel && atomic_load(s->hooks->cancel)) {
-            atomic_store(&s->cancelled, 1);
-            atomic_store(&s->stop, 1);
-            break;
+        while (more && count < depth) {
+            int64_t t0;
+            int64_t id = may_start(l, &t0) ? next_task(l, &cursor) : -1;
+            if (id < 0) {
+                more = 0;
+                break;
+            }
+            struct started_tile *st = &q[(head + count) % depth];
+            st->tile = tr_tile_grid_tile(&s->grid, (uint32_t)id);
+            st->queued_ns = t0;
+            st->device_ns = -1;
+            int rc = ops->submit_tile
+                         ? ops->submit_tile(ctx, &st->tile, l->err, sizeof(l->err))
+                         : ops->render_tile(ctx, &st->tile, &st->device_ns, l->err, sizeof(l->err));
+            if (rc) {
+                fail_lane(l, rc);
+                return;
+            }
+            count++;
         }
-        /* A tile starts only while elapsed < limit; this reading is its start time. */
-        int64_t t0 = tr_now_ns() - s->origin_ns;
-        if (s->limit_ns && t0 >= s->limit_ns) {
-            atomic_store(&s->stop, 1);
-            break;
-        }
-        int64_t id = next_task(l, &cursor);
-        if (id < 0)
-            break;
-        struct tr_tile tile = tr_tile_grid_tile(&s->grid, (uint32_t)id);
-        int64_t device_ns = -1;
-        int rc = ops->render_tile(ctx, &tile, &device_ns, l->err, sizeof(l->err));
+        if (count == 0)
+            return;
+        struct started_tile *st = &q[head];
+        int rc = ops->submit_tile ? ops->wait_tile(ctx, &st->device_ns, l->err, sizeof(l->err)) : 0;
         int64_t t1 = tr_now_ns() - s->origin_ns;
         if (rc == 0 && s->hooks && s->hooks->want_counts && ops->read_tile)
-            rc = ops->read_tile(ctx, &tile, l->err, sizeof(l->err));
+            rc = ops->read_tile(ctx, &st->tile, l->err, sizeof(l->err));
         if (rc) {
-            l->rc = rc;
-            atomic_store(&s->stop, 1);
-            break;
+            fail_lane(l, rc);
+            return;
         }
-        struct tr_record *r = &s->slots[id];
-        r->task_id = tile.task_id;
+        const struct tr_tile *tile = &st->tile;
+        struct tr_record *r = &s->slots[tile->task_id];
+        r->task_id = tile->task_id;
         r->thread_id = l->index;
-        r->tile_x = tile.x;
-        r->tile_y = tile.y;
-        r->tile_w = tile.w;
-        r->tile_h = tile.h;
-        r->pixels_computed = (uint64_t)tile.w * tile.h;
-        r->start_ns = t0;
-        r->duration_ns = t1 - t0;
-        r->device_time_ns = device_ns;
-        s->done[id] = 1;
+        r->tile_x = tile->x;
+        r->tile_y = tile->y;
+        r->tile_w = tile->w;
+        r->tile_h = tile->h;
+        r->pixels_computed = (uint64_t)tile->w * tile->h;
+        r->start_ns = st->queued_ns > prev_end ? st->queued_ns : prev_end;
+        r->duration_ns = t1 - r->start_ns;
+        r->device_time_ns = st->device_ns;
+        prev_end = t1;
+        s->done[tile->task_id] = 1;
         if (s->hooks && s->hooks->on_tile)
             s->hooks->on_tile(s->hooks->user, r, s->frame);
+        head = (head + 1) % depth;
+        count--;
     }
 }
 

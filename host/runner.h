@@ -20,6 +20,11 @@ struct tr_backend_ops {
     /* Renders one tile and waits for it; device_time_ns may be left at -1. */
     int (*render_tile)(void *lane_ctx, const struct tr_tile *tile, int64_t *device_time_ns,
                        char *err, size_t errlen);
+    /* Optional, instead of render_tile, for a device with a command queue: submit_tile queues
+     * a tile and returns; wait_tile waits for the oldest queued tile. The runner keeps at most
+     * the run's queue_depth tiles queued per lane. */
+    int (*submit_tile)(void *lane_ctx, const struct tr_tile *tile, char *err, size_t errlen);
+    int (*wait_tile)(void *lane_ctx, int64_t *device_time_ns, char *err, size_t errlen);
     /* Optional: makes a finished tile's counts visible in the host frame (streaming). */
     int (*read_tile)(void *lane_ctx, const struct tr_tile *tile, char *err, size_t errlen);
     void (*lane_close)(void *lane_ctx);

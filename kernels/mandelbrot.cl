@@ -1,3 +1,11 @@
+
+
+
+
+
+
+
+
 /*
  * tilerace OpenCL kernels: the seed's exact pixel function, bit-identical to the CPU path.
  *
@@ -14,10 +22,10 @@
 #define TR_UNROLL 4 /* independent vectors per work-item in the vector kernels */
 #endif
 #ifndef TR_BLOCK
-#define TR_BLOCK 8 /* iterations between two looks at finished lanes in the vector kernels */
+#define TR_BLOCK 16 /* iterations between two looks at finished lanes in the vector kernels */
 #endif
 #ifndef TR_STRIP_ROWS
-#define TR_STRIP_ROWS 16 /* rows of a tile per work-item in the vector kernels */
+#define TR_STRIP_ROWS 64 /* rows of a tile per work-item in the vector kernels */
 #endif
 
 /* One pixel per work-item: the GPU kernel, and the scalar baseline on CPU devices. */
@@ -45,12 +53,21 @@
  * The vector kernel for CPU devices: each work-item renders a strip of TR_STRIP_ROWS rows of
  * its tile as a stream of pixels over TR_UNROLL independent vectors of VW lanes. Lane j takes
  * the strip's pixels j, j + L, j + 2L, ... (L = VW * TR_UNROLL, row-major in the strip). The
- * vectors run TR_BLOCK iterations without a branch (a finished lane just stops counting); then
- * each lane whose pixel escaped or reached max_iter stores its count and moves on to its next
- * pixel, so no lane idles for long while a slow neighbour finishes. Several vectors in flight
- * hide the latency of the dependent multiply-add chain, which pocl would not interleave by
- * itself (it does not vectorise a per-pixel loop with an early exit); the loops over them are
- * unrolled so that the vectors stay in registers.
+ * vectors run blocks of TR_BLOCK iterations without a branch (a lane whose pixel escaped just
+ * stops counting); after each block, lanes whose pixel escaped or reached max_iter store their
+ * count and move on to their next pixel, so no lane idles for long while a slow neighbour
+ * finishes. While every lane is at least TR_BLOCK iterations short of max_iter, a block skips
+ * the max_iter test; only the block that could cross it tests each step.
+ *
+ * Several vectors in flight hide the latency of the dependent multiply-add chain, which pocl
+ * would not interleave by itself (it does not vectorise a per-pixel loop with an early exit).
+ * What the code generator needs, as read in pocl's output (LLVM 15, AVX-512):
+ * - one test per block for all vectors: a test per vector splits the block, and LLVM then
+ *   emits each vector's chain on its own, one after the other;
+ * - the fast block as a loop of its own, its steps not unrolled: unrolled, LLVM merges it with
+ *   the tested block, or sums a block's count updates at its end and spills the masks;
+ * - 2 * zr as a multiply by an opaque 2 (exact either way): zr + zr would load the adders
+ *   with five operations a step against three multiplies.
  *
  * The global work offset is the tile's origin; the global size is (1, number of strips). Tiles
  * are clipped only by the image's right and bottom edges, so the tile's extent is
@@ -73,10 +90,16 @@
         const int L = VW * TR_UNROLL;                                                              \
         const INTV dq = (INTV)(L / w), dr = (INTV)(L % w); /* rows, columns per move of L */      \
         const INTV lane = (INTV)(0, 1, 2, 3, 4, 5, 6, 7 LANES_##VW);                               \
+        const INTV maxv = (INTV)max_iter;                                                          \
+        /* a lane above this count could reach max_iter within a block */                         \
+        const INTV near = (INTV)((int)max_iter - TR_BLOCK);                                       \
         REALV zr[TR_UNROLL], zi[TR_UNROLL], cr[TR_UNROLL], ci[TR_UNROLL];                          \
         INTV n[TR_UNROLL], col[TR_UNROLL], row[TR_UNROLL], idx[TR_UNROLL];                         \
         INTV active[TR_UNROLL], live[TR_UNROLL]; /* has a pixel; is still iterating it */         \
-        _Pragma("unroll") for (int u = 0; u < TR_UNROLL; u++) {                                                      \
+        INTV near_any = (INTV)0;                                                                   \
+        /* 2, which the compiler cannot fold: 2 * zr stays a multiply */                         \
+        const REALV two = (REALV)((REAL)1 + (REAL)(width != 0u));                                  \
+        _Pragma("unroll") for (int u = 0; u < TR_UNROLL; u++) {                                    \
             idx[u] = lane + (INTV)(u * VW);                                                        \
             col[u] = idx[u] % (INTV)w;                                                             \
             row[u] = idx[u] / (INTV)w;                                                             \
@@ -85,48 +108,83 @@
             ci[u] = convert_##REALV(row[u] + (INTV)y0) / (REAL)height * LIT(2.0) - LIT(1.0);       \
             zr[u] = zi[u] = (REALV)LIT(0.0);                                                       \
             n[u] = (INTV)0;                                                                        \
+            near_any |= n[u] > near;                                                               \
         }                                                                                          \
         for (;;) {                                                                                 \
-            /* TR_BLOCK steps without a branch: a lane stops counting where the scalar loop     \
-             * would return (max_iter reached, or |z|^2 > 4 before the update) */             \
-            _Pragma("unroll") for (int k = 0; k < TR_BLOCK; k++) {                                                   \
-                _Pragma("unroll") for (int u = 0; u < TR_UNROLL; u++) {                                              \
-                    REALV re2 = zr[u] * zr[u];                                                     \
-                    REALV im2 = zi[u] * zi[u];                                                     \
-                    live[u] &= (n[u] < (INTV)max_iter) & ~(re2 + im2 > (REALV)LIT(4.0));           \
-                    n[u] -= live[u]; /* live is -1: one more completed iteration */                \
-                    zi[u] = LIT(2.0) * zr[u] * zi[u] + ci[u];                                      \
-                    zr[u] = re2 - im2 + cr[u];                                                     \
+            if (!ANY(VW, near_any)) {                                                              \
+                /* fast blocks, until a lane escapes or nears max_iter */                         \
+                INTV stop;                                                                         \
+                do {                                                                               \
+                    _Pragma("nounroll") for (int k = 0; k < TR_BLOCK; k++) {                       \
+                        _Pragma("unroll") for (int u = 0; u < TR_UNROLL; u++)                      \
+                            VECTOR_STEP(REALV, LIT, u);                                            \
+                    }                                                                              \
+                    stop = (INTV)0;                                                                \
+                    _Pragma("unroll") for (int u = 0; u < TR_UNROLL; u++)                          \
+                        stop |= (active[u] & ~live[u]) | (n[u] > near);                            \
+                } while (!ANY(VW, stop));                                                          \
+            } else {                                                                               \
+                _Pragma("unroll") for (int k = 0; k < TR_BLOCK; k++) {                             \
+                    _Pragma("unroll") for (int u = 0; u < TR_UNROLL; u++) {                        \
+                        live[u] &= n[u] < maxv;                                                    \
+                        VECTOR_STEP(REALV, LIT, u);                                                \
+                    }                                                                              \
                 }                                                                                  \
             }                                                                                      \
-            INTV any_active = (INTV)0;                                                             \
-            _Pragma("unroll") for (int u = 0; u < TR_UNROLL; u++) {                                                  \
-                INTV done = active[u] & ~live[u];                                                  \
-                if (any(done)) {                                                                   \
-                    STORE_DONE(VW, done, n[u], col[u], row[u]);                                    \
-                    INTV c2 = col[u] + dr;                                                         \
-                    INTV wrap = c2 >= (INTV)w;                                                     \
-                    col[u] = select(col[u], c2 - ((INTV)w & wrap), done);                          \
-                    row[u] = select(row[u], row[u] + dq - wrap, done);                             \
-                    idx[u] = select(idx[u], idx[u] + (INTV)L, done);                               \
-                    active[u] = select(active[u], idx[u] < (INTV)npix, done);                      \
-                    live[u] = active[u];                                                           \
-                    REALV ncr = convert_##REALV(col[u] + (INTV)x0) / (REAL)width * LIT(3.5) -      \
-                                LIT(2.5);                                                          \
-                    REALV nci = convert_##REALV(row[u] + (INTV)y0) / (REAL)height * LIT(2.0) -     \
-                                LIT(1.0);                                                          \
-                    cr[u] = select(cr[u], ncr, done);                                              \
-                    ci[u] = select(ci[u], nci, done);                                              \
-                    zr[u] = select(zr[u], (REALV)LIT(0.0), done);                                  \
-                    zi[u] = select(zi[u], (REALV)LIT(0.0), done);                                  \
-                    n[u] = select(n[u], (INTV)0, done);                                            \
-                }                                                                                  \
-                any_active |= active[u];                                                           \
+            INTV done[TR_UNROLL], done_any = (INTV)0;                                              \
+            _Pragma("unroll") for (int u = 0; u < TR_UNROLL; u++) {                                \
+                done[u] = active[u] & ~(live[u] & (n[u] < maxv));                                  \
+                done_any |= done[u];                                                               \
             }                                                                                      \
-            if (!any(any_active))                                                                  \
-                break;                                                                             \
+            if (ANY(VW, done_any)) {                                                               \
+                INTV active_any = (INTV)0;                                                         \
+                _Pragma("unroll") for (int u = 0; u < TR_UNROLL; u++) {                            \
+                    if (ANY(VW, done[u])) {                                                        \
+                        STORE_DONE(VW, done[u], n[u], col[u], row[u]);                             \
+                        INTV c2 = col[u] + dr;                                                     \
+                        INTV wrap = c2 >= (INTV)w;                                                 \
+                        col[u] = select(col[u], c2 - ((INTV)w & wrap), done[u]);                   \
+                        row[u] = select(row[u], row[u] + dq - wrap, done[u]);                      \
+                        idx[u] = select(idx[u], idx[u] + (INTV)L, done[u]);                        \
+                        active[u] = select(active[u], idx[u] < (INTV)npix, done[u]);               \
+                        live[u] = active[u];                                                       \
+                        REALV ncr = convert_##REALV(col[u] + (INTV)x0) / (REAL)width * LIT(3.5) -  \
+                                    LIT(2.5);                                                      \
+                        REALV nci = convert_##REALV(row[u] + (INTV)y0) / (REAL)height * LIT(2.0) - \
+                                    LIT(1.0);                                                      \
+                        cr[u] = select(cr[u], ncr, done[u]);                                       \
+                        ci[u] = select(ci[u], nci, done[u]);                                       \
+                        zr[u] = select(zr[u], (REALV)LIT(0.0), done[u]);                           \
+                        zi[u] = select(zi[u], (REALV)LIT(0.0), done[u]);                           \
+                        n[u] = select(n[u], (INTV)0, done[u]);                                     \
+                    }                                                                              \
+                    active_any |= active[u];                                                       \
+                }                                                                                  \
+                if (!ANY(VW, active_any))                                                          \
+                    break;                                                                         \
+            }                                                                                      \
+            near_any = (INTV)0;                                                                    \
+            _Pragma("unroll") for (int u = 0; u < TR_UNROLL; u++) near_any |= n[u] > near;         \
         }                                                                                          \
     }
+
+/* One iteration of the scalar loop on vector u; a lane that is not live keeps its count. */
+#define VECTOR_STEP(REALV, LIT, u)                                                                 \
+    do {                                                                                           \
+        REALV re2 = zr[u] * zr[u];                                                                 \
+        REALV im2 = zi[u] * zi[u];                                                                 \
+        live[u] &= ~(re2 + im2 > (REALV)LIT(4.0));                                                 \
+        n[u] -= live[u]; /* live is -1: one more completed iteration */                            \
+        zi[u] = two * zr[u] * zi[u] + ci[u];                                                  \
+        zr[u] = re2 - im2 + cr[u];                                                                 \
+    } while (0)
+
+/* any() without branches: pocl's any() of a long8 tests the lanes one branch at a time. */
+#define ANY(VW, m) ANY_##VW(m)
+#define ANY_8(m) ANY_4((m).lo | (m).hi)
+#define ANY_16(m) ANY_8((m).lo | (m).hi)
+#define ANY_4(m) ANY_2((m).lo | (m).hi)
+#define ANY_2(m) (((m).lo | (m).hi) < 0)
 
 /* Stores the counts of the lanes flagged in done (a rare event next to an iteration). */
 #define STORE_DONE(VW, done, n, col, row)                                                          \

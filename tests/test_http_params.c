@@ -59,8 +59,9 @@ static void test_errors(void **state)
         {"/x?width=", "width: '' is not a whole number (accepted range 1..65536)"},
         {"/x?width=5&width=6", "width: given more than once (give each parameter once)"},
         {"/x?frobnicate=1", "unknown parameter 'frobnicate' (accepted: width, height, tile_w, "
-                            "tile_h, max_iter, time_limit_ms, num_threads, device, precision, "
-                            "kernel)"},
+                            "tile_h, max_iter, time_limit_ms, num_threads, queue_depth, device, "
+                            "precision, kernel)"},
+        {"/x?queue_depth=17", "queue_depth: '17' is out of range (accepted range 1..16)"},
         {"/x?mode=dynamic", "mode: is set by the path"},
         {"/x?device=tpu", "device: 'tpu' is not a device"},
         {"/x?precision=half", "precision: 'half' is not one of the accepted values"},

@@ -1,9 +1,15 @@
 /* The scheduler and the CPU path through the job API: records, modes, time limit, golden. */
 #include <string.h>
 
+#include <stdatomic.h>
+#include <time.h>
+
+#include "clock.h"
 #include "cmocka_all.h"
+#include "exit_codes.h"
 #include "golden.h"
 #include "job.h"
+#include "runner.h"
 #include "tile_grid.h"
 
 static struct tr_params params(uint32_t w, uint32_t h, uint32_t tw, uint32_t th, uint32_t it,
@@ -155,12 +161,202 @@ static void test_golden_frames(void **state)
     }
 }
 
+/*
+ * A fake device with a command queue: submit_tile queues, wait_tile "renders" the oldest
+ * queued tile (each pixel gets its task_id + 1) after DEVICE_US of device time. It checks the
+ * runner's side of the contract: at most queue_depth tiles queued, waits in queue order.
+ */
+#define DEVICE_US 300
+struct fake_device {
+    const struct tr_params *p;
+    uint16_t *frame;
+    atomic_int most_queued;
+    int fail_at_submit; /* fail the submit of this task_id (-1: never) */
+    atomic_int closed_with_queued;
+};
+struct fake_lane {
+    struct fake_device *d;
+    struct tr_tile queue[TR_MAX_QUEUE_DEPTH];
+    uint32_t head, count;
+};
+
+static int fake_open(void *self, uint32_t lane, void **ctx, char *err, size_t errlen)
+{
+    (void)lane, (void)err, (void)errlen;
+    struct fake_lane *l = calloc(1, sizeof(*l));
+    assert_non_null(l);
+    l->d = self;
+    *ctx = l;
+    return 0;
+}
+
+static int fake_submit(void *ctx, const struct tr_tile *t, char *err, size_t errlen)
+{
+    struct fake_lane *l = ctx;
+    if ((int)t->task_id == l->d->fail_at_submit) {
+        snprintf(err, errlen, "device lost at tile %u", t->task_id);
+        return TR_EXIT_DEVICE;
+    }
+    assert_true(l->count < TR_MAX_QUEUE_DEPTH);
+    l->queue[(l->head + l->count++) % TR_MAX_QUEUE_DEPTH] = *t;
+    int most = atomic_load(&l->d->most_queued);
+    while ((int)l->count > most && !atomic_compare_exchange_weak(&l->d->most_queued, &most,
+                                                                 (int)l->count))
+        ;
+    assert_true(l->count <= l->d->p->queue_depth);
+    return 0;
+}
+
+static int fake_wait(void *ctx, int64_t *device_ns, char *err, size_t errlen)
+{
+    (void)err, (void)errlen;
+    struct fake_lane *l = ctx;
+    assert_true(l->count > 0);
+    struct tr_tile t = l->queue[l->head];
+    l->head = (l->head + 1) % TR_MAX_QUEUE_DEPTH;
+    l->count--;
+    struct timespec ts = {0, DEVICE_US * 1000};
+    nanosleep(&ts, NULL);
+    for (uint32_t y = t.y; y < t.y + t.h; y++)
+        for (uint32_t x = t.x; x < t.x + t.w; x++)
+            l->d->frame[(size_t)y * l->d->p->width + x] = (uint16_t)(t.task_id + 1);
+    *device_ns = DEVICE_US * 1000;
+    return 0;
+}
+
+static void fake_close(void *ctx)
+{
+    struct fake_lane *l = ctx;
+    if (l->count)
+        atomic_store(&l->d->closed_with_queued, 1);
+    free(l);
+}
+
+static const struct tr_backend_ops fake_ops = {
+    .lane_open = fake_open,
+    .submit_tile = fake_submit,
+    .wait_tile = fake_wait,
+    .lane_close = fake_close,
+};
+
+static int run_fake(const struct tr_params *p, struct fake_device *d, uint16_t *frame,
+                    struct tr_run *run, char *err, size_t errlen)
+{
+    d->p = p;
+    d->frame = frame;
+    atomic_init(&d->most_queued, 0);
+    atomic_init(&d->closed_with_queued, 0);
+    struct tr_backend b = {&fake_ops, d};
+    return tr_run_tiles(p, frame, &b, NULL, run, err, errlen);
+}
+
+/* Records of one lane, in start order, do not overlap: a queued tile starts when the lane's
+ * previous one ended at the earliest. */
+static void check_lanes_do_not_overlap(const struct tr_run *run, uint32_t lanes)
+{
+    for (uint32_t lane = 0; lane < lanes; lane++) {
+        int64_t end = -1;
+        for (size_t i = 0; i < run->n_records; i++) {
+            const struct tr_record *r = &run->records[i];
+            if (r->thread_id != lane)
+                continue;
+            assert_true(r->start_ns >= end);
+            assert_true(r->duration_ns > 0);
+            assert_int_equal(r->device_time_ns, DEVICE_US * 1000);
+            end = r->start_ns + r->duration_ns;
+        }
+    }
+}
+
+static void test_queued_backend(void **state)
+{
+    (void)state;
+    const enum tr_mode modes[] = {TR_MODE_SEQUENTIAL, TR_MODE_CONCURRENT, TR_MODE_DYNAMIC};
+    const uint32_t depths[] = {1, 2, 5};
+    for (size_t m = 0; m < 3; m++) {
+        for (size_t k = 0; k < 3; k++) {
+            struct tr_params p = params(100, 70, 16, 16, 1, modes[m], 2);
+            p.queue_depth = depths[k];
+            uint16_t *frame = calloc((size_t)p.width * p.height, sizeof(uint16_t));
+            assert_non_null(frame);
+            struct fake_device d = {.fail_at_submit = -1};
+            struct tr_run run;
+            char err[256];
+            assert_int_equal(run_fake(&p, &d, frame, &run, err, sizeof(err)), 0);
+            assert_true(run.complete);
+            assert_int_equal(run.n_records, run.tiles_total);
+            assert_int_equal(atomic_load(&d.most_queued), (int)depths[k]);
+            assert_int_equal(atomic_load(&d.closed_with_queued), 0);
+            check_lanes_do_not_overlap(&run, run.lanes);
+            /* every tile was rendered, by the tile the record names */
+            for (size_t i = 0; i < run.n_records; i++) {
+                const struct tr_record *r = &run.records[i];
+                assert_int_equal(frame[(size_t)r->tile_y * p.width + r->tile_x], r->task_id + 1);
+            }
+            tr_run_free(&run);
+            free(frame);
+        }
+    }
+}
+
+/* The limit is checked as each tile is queued: a tile queued in time always finishes, so at
+ * most queue_depth - 1 tiles per lane begin after the limit, and none is queued after it. */
+static void test_queued_backend_time_limit(void **state)
+{
+    (void)state;
+    for (uint32_t depth = 1; depth <= 4; depth += 3) {
+        struct tr_params p = params(640, 640, 8, 8, 1, TR_MODE_DYNAMIC, 2);
+        p.queue_depth = depth;
+        p.time_limit_ms = 30;
+        uint16_t *frame = calloc((size_t)p.width * p.height, sizeof(uint16_t));
+        assert_non_null(frame);
+        struct fake_device d = {.fail_at_submit = -1};
+        struct tr_run run;
+        char err[256];
+        assert_int_equal(run_fake(&p, &d, frame, &run, err, sizeof(err)), 0);
+        assert_true(run.time_limited);
+        assert_true(run.n_records > 0 && run.n_records < run.tiles_total);
+        check_lanes_do_not_overlap(&run, run.lanes);
+        for (uint32_t lane = 0; lane < run.lanes; lane++) {
+            uint32_t late = 0;
+            for (size_t i = 0; i < run.n_records; i++)
+                if (run.records[i].thread_id == lane && run.records[i].start_ns >= 30000000)
+                    late++;
+            assert_true(late <= depth - 1);
+        }
+        tr_run_free(&run);
+        free(frame);
+    }
+}
+
+/* A failed submit ends the run with its error; the lane is closed with tiles still queued,
+ * which the backend must finish or drop (the OpenCL lane waits for them). */
+static void test_queued_backend_failure(void **state)
+{
+    (void)state;
+    struct tr_params p = params(160, 160, 16, 16, 1, TR_MODE_SEQUENTIAL, 1);
+    p.queue_depth = 3;
+    uint16_t *frame = calloc((size_t)p.width * p.height, sizeof(uint16_t));
+    assert_non_null(frame);
+    struct fake_device d = {.fail_at_submit = 40};
+    struct tr_run run;
+    char err[256] = "";
+    assert_int_equal(run_fake(&p, &d, frame, &run, err, sizeof(err)), TR_EXIT_DEVICE);
+    assert_string_equal(err, "device lost at tile 40");
+    assert_int_equal(atomic_load(&d.closed_with_queued), 1);
+    tr_run_free(&run);
+    free(frame);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_records_every_mode),
         cmocka_unit_test(test_time_limit),
         cmocka_unit_test(test_golden_frames),
+        cmocka_unit_test(test_queued_backend),
+        cmocka_unit_test(test_queued_backend_time_limit),
+        cmocka_unit_test(test_queued_backend_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

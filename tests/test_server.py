@@ -24,7 +24,7 @@ SUMMARY_TIMINGS = {"elapsed_us", "giga_iterations_per_s"}
 DEVICE_TIMINGS = {"build_time_us", "warmup_time_us", "readback_time_us",
                   "time_to_first_tile_us"}
 QUERY_PARAMS = {"width", "height", "tile_w", "tile_h", "max_iter", "time_limit_ms",
-                "num_threads", "device", "precision", "kernel"}
+                "num_threads", "queue_depth", "device", "precision", "kernel"}
 BIG = "width=4096&height=4096&max_iter=65535&num_threads=2&time_limit_ms=60000"
 
 

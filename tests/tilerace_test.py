@@ -81,6 +81,11 @@ def check_records(tc, doc):
             tc.assertEqual(r["thread_id"], r["task_id"] // chunk)
         else:
             tc.assertLess(r["thread_id"], p["num_threads"])
+    # one lane renders one tile at a time: its records do not overlap
+    lane_end = {}
+    for r in doc["data"]:
+        tc.assertGreaterEqual(r["start_time_us"], lane_end.get(r["thread_id"], 0), r)
+        lane_end[r["thread_id"]] = r["start_time_us"] + r["duration_us"]
     if doc["summary"]["tiles_completed"] == doc["summary"]["tiles_total"]:
         tc.assertEqual(sum(r["pixels_computed"] for r in doc["data"]),
                        p["width"] * p["height"])
