@@ -162,7 +162,7 @@ int tr_cli_run(int argc, char **argv)
     }
     memset(&jo, 0, sizeof(jo));
     jo.kernel_dir = o.kernel_dir;
-    jo.hooks.pin_lanes = !getenv("NOPIN"); /* one run per process: spread the lanes over the CPUs at once */
+    jo.hooks.pin_lanes = 1; /* one run per process: spread the lanes over the CPUs at once */
     rc = tr_run_outputs_begin(&o.extras, &o.params, out.f, o.out, &job, &jo, err, sizeof(err));
     if (rc == 0)
         rc = tr_job_run(&o.params, &jo, &job, err, sizeof(err));
