@@ -10,7 +10,7 @@
 
 /* The vector kernels' shape (see kernels/mandelbrot.cl): vectors per work-item, and rows of a
  * tile per work-item. */
-#define VECTOR_UNROLL     4
+#define VECTOR_UNROLL     5
 #define VECTOR_STRIP_ROWS 64
 
 struct tr_cl_backend {

@@ -9,9 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TR_MAX_PIXELS    268435456ULL /* width * height */
-#define TR_MAX_TILES     4194304ULL   /* tile grid cells; bounds record memory and JSON size */
-#define TR_DEVICE_MAXLEN 64
+#define TR_MAX_PIXELS      268435456ULL /* width * height */
+#define TR_MAX_TILES       4194304ULL   /* tile grid cells; bounds record memory and JSON size */
+#define TR_DEVICE_MAXLEN   64
 #define TR_MAX_QUEUE_DEPTH 16 /* tiles an OpenCL lane may keep queued on its device */
 
 enum tr_mode { TR_MODE_SEQUENTIAL, TR_MODE_CONCURRENT, TR_MODE_DYNAMIC };

@@ -19,7 +19,7 @@
 #pragma OPENCL FP_CONTRACT OFF
 
 #ifndef TR_UNROLL
-#define TR_UNROLL 4 /* independent vectors per work-item in the vector kernels */
+#define TR_UNROLL 5 /* independent vectors per work-item in the vector kernels */
 #endif
 #ifndef TR_BLOCK
 #define TR_BLOCK 16 /* iterations between two looks at finished lanes in the vector kernels */
@@ -67,7 +67,10 @@
  * - the fast block as a loop of its own, its steps not unrolled: unrolled, LLVM merges it with
  *   the tested block, or sums a block's count updates at its end and spills the masks;
  * - 2 * zr as a multiply by an opaque 2 (exact either way): zr + zr would load the adders
- *   with five operations a step against three multiplies.
+ *   with five operations a step against three multiplies;
+ * - few vectors live across the loop (a lane's pixel is one packed integer, whether it has one
+ *   is computed from it): with four more per vector, the register allocator shuffled and
+ *   spilled at five vectors in flight, and four do not hide the chain's latency.
  *
  * The global work offset is the tile's origin; the global size is (1, number of strips). Tiles
  * are clipped only by the image's right and bottom edges, so the tile's extent is
@@ -86,29 +89,27 @@
         const uint y0 = ty0 + (uint)(get_global_id(1) - get_global_offset(1)) * TR_STRIP_ROWS;     \
         const uint y_end = min(min(ty0 + tile_h, height), y0 + TR_STRIP_ROWS);                     \
         const int w = (int)(min(x0 + tile_w, width) - x0);                                         \
-        const int npix = w * (int)(y_end - y0);                                                    \
         const int L = VW * TR_UNROLL;                                                              \
         const INTV dq = (INTV)(L / w), dr = (INTV)(L % w); /* rows, columns per move of L */      \
         const INTV lane = (INTV)(0, 1, 2, 3, 4, 5, 6, 7 LANES_##VW);                               \
         const INTV maxv = (INTV)max_iter;                                                          \
         /* a lane above this count could reach max_iter within a block */                         \
         const INTV near = (INTV)((int)max_iter - TR_BLOCK);                                       \
+        const INTV rows = (INTV)(int)(y_end - y0);                                                 \
         REALV zr[TR_UNROLL], zi[TR_UNROLL], cr[TR_UNROLL], ci[TR_UNROLL];                          \
-        INTV n[TR_UNROLL], col[TR_UNROLL], row[TR_UNROLL], idx[TR_UNROLL];                         \
-        INTV active[TR_UNROLL], live[TR_UNROLL]; /* has a pixel; is still iterating it */         \
+        INTV n[TR_UNROLL], live[TR_UNROLL]; /* count; still iterating */                          \
+        INTV pix[TR_UNROLL]; /* the lane's pixel: row << PIX_SHIFT | column, in the strip */      \
         INTV near_any = (INTV)0;                                                                   \
         /* 2, which the compiler cannot fold: 2 * zr stays a multiply */                         \
         const REALV two = (REALV)((REAL)1 + (REAL)(width != 0u));                                  \
         _Pragma("unroll") for (int u = 0; u < TR_UNROLL; u++) {                                    \
-            idx[u] = lane + (INTV)(u * VW);                                                        \
-            col[u] = idx[u] % (INTV)w;                                                             \
-            row[u] = idx[u] / (INTV)w;                                                             \
-            live[u] = active[u] = idx[u] < (INTV)npix;                                             \
-            cr[u] = convert_##REALV(col[u] + (INTV)x0) / (REAL)width * LIT(3.5) - LIT(2.5);        \
-            ci[u] = convert_##REALV(row[u] + (INTV)y0) / (REAL)height * LIT(2.0) - LIT(1.0);       \
+            INTV idx = lane + (INTV)(u * VW);                                                      \
+            pix[u] = (idx / (INTV)w) << PIX_SHIFT | idx % (INTV)w;                                 \
+            live[u] = ACTIVE(pix[u]);                                                              \
+            cr[u] = C_RE(REALV, LIT, pix[u]);                                                           \
+            ci[u] = C_IM(REALV, LIT, pix[u]);                                                           \
             zr[u] = zi[u] = (REALV)LIT(0.0);                                                       \
             n[u] = (INTV)0;                                                                        \
-            near_any |= n[u] > near;                                                               \
         }                                                                                          \
         for (;;) {                                                                                 \
             if (!ANY(VW, near_any)) {                                                              \
@@ -121,7 +122,7 @@
                     }                                                                              \
                     stop = (INTV)0;                                                                \
                     _Pragma("unroll") for (int u = 0; u < TR_UNROLL; u++)                          \
-                        stop |= (active[u] & ~live[u]) | (n[u] > near);                            \
+                        stop |= (ACTIVE(pix[u]) & ~live[u]) | (n[u] > near);                       \
                 } while (!ANY(VW, stop));                                                          \
             } else {                                                                               \
                 _Pragma("unroll") for (int k = 0; k < TR_BLOCK; k++) {                             \
@@ -133,32 +134,27 @@
             }                                                                                      \
             INTV done[TR_UNROLL], done_any = (INTV)0;                                              \
             _Pragma("unroll") for (int u = 0; u < TR_UNROLL; u++) {                                \
-                done[u] = active[u] & ~(live[u] & (n[u] < maxv));                                  \
+                done[u] = ACTIVE(pix[u]) & ~(live[u] & (n[u] < maxv));                             \
                 done_any |= done[u];                                                               \
             }                                                                                      \
             if (ANY(VW, done_any)) {                                                               \
                 INTV active_any = (INTV)0;                                                         \
                 _Pragma("unroll") for (int u = 0; u < TR_UNROLL; u++) {                            \
                     if (ANY(VW, done[u])) {                                                        \
-                        STORE_DONE(VW, done[u], n[u], col[u], row[u]);                             \
-                        INTV c2 = col[u] + dr;                                                     \
+                        STORE_DONE(VW, done[u], n[u], pix[u]);                                     \
+                        /* the lane's next pixel, L on in the strip */                             \
+                        INTV c2 = COL(pix[u]) + dr;                                                \
                         INTV wrap = c2 >= (INTV)w;                                                 \
-                        col[u] = select(col[u], c2 - ((INTV)w & wrap), done[u]);                   \
-                        row[u] = select(row[u], row[u] + dq - wrap, done[u]);                      \
-                        idx[u] = select(idx[u], idx[u] + (INTV)L, done[u]);                        \
-                        active[u] = select(active[u], idx[u] < (INTV)npix, done[u]);               \
-                        live[u] = active[u];                                                       \
-                        REALV ncr = convert_##REALV(col[u] + (INTV)x0) / (REAL)width * LIT(3.5) -  \
-                                    LIT(2.5);                                                      \
-                        REALV nci = convert_##REALV(row[u] + (INTV)y0) / (REAL)height * LIT(2.0) - \
-                                    LIT(1.0);                                                      \
-                        cr[u] = select(cr[u], ncr, done[u]);                                       \
-                        ci[u] = select(ci[u], nci, done[u]);                                       \
+                        INTV next = (ROW(pix[u]) + dq - wrap) << PIX_SHIFT | (c2 - ((INTV)w & wrap)); \
+                        pix[u] = select(pix[u], next, done[u]);                                    \
+                        live[u] = select(live[u], ACTIVE(pix[u]), done[u]);                        \
+                        cr[u] = select(cr[u], C_RE(REALV, LIT, pix[u]), done[u]);                       \
+                        ci[u] = select(ci[u], C_IM(REALV, LIT, pix[u]), done[u]);                       \
                         zr[u] = select(zr[u], (REALV)LIT(0.0), done[u]);                           \
                         zi[u] = select(zi[u], (REALV)LIT(0.0), done[u]);                           \
                         n[u] = select(n[u], (INTV)0, done[u]);                                     \
                     }                                                                              \
-                    active_any |= active[u];                                                       \
+                    active_any |= ACTIVE(pix[u]);                                                  \
                 }                                                                                  \
                 if (!ANY(VW, active_any))                                                          \
                     break;                                                                         \
@@ -167,6 +163,17 @@
             _Pragma("unroll") for (int u = 0; u < TR_UNROLL; u++) near_any |= n[u] > near;         \
         }                                                                                          \
     }
+
+/* A lane's pixel as one integer, row << 16 | column, in its strip (rows < 2^14 with the lanes'
+ * overshoot, columns < 2^16). */
+#define PIX_SHIFT 16
+#define COL(p) ((p) & 0xffff)
+#define ROW(p) ((p) >> PIX_SHIFT)
+#define ACTIVE(p) (ROW(p) < rows) /* past the strip's last pixel: no pixel */
+#define C_RE(REALV, LIT, p)                                                                        \
+    (convert_##REALV(COL(p) + (int)x0) / (REALV)width * LIT(3.5) - LIT(2.5))
+#define C_IM(REALV, LIT, p)                                                                        \
+    (convert_##REALV(ROW(p) + (int)y0) / (REALV)height * LIT(2.0) - LIT(1.0))
 
 /* One iteration of the scalar loop on vector u; a lane that is not live keeps its count. */
 #define VECTOR_STEP(REALV, LIT, u)                                                                 \
@@ -187,16 +194,16 @@
 #define ANY_2(m) (((m).lo | (m).hi) < 0)
 
 /* Stores the counts of the lanes flagged in done (a rare event next to an iteration). */
-#define STORE_DONE(VW, done, n, col, row)                                                          \
+#define STORE_DONE(VW, done, n, pix)                                                               \
     do {                                                                                           \
-        int d_[VW], n_[VW], c_[VW], r_[VW];                                                        \
+        int d_[VW], n_[VW], p_[VW];                                                                \
         vstore##VW(convert_int##VW(done), 0, d_);                                                  \
         vstore##VW(convert_int##VW(n), 0, n_);                                                     \
-        vstore##VW(convert_int##VW(col), 0, c_);                                                   \
-        vstore##VW(convert_int##VW(row), 0, r_);                                                   \
+        vstore##VW(convert_int##VW(pix), 0, p_);                                                   \
         for (int l = 0; l < VW; l++)                                                               \
             if (d_[l])                                                                             \
-                counts[(size_t)(y0 + (uint)r_[l]) * width + x0 + (uint)c_[l]] = (ushort)n_[l];     \
+                counts[(size_t)(y0 + (uint)(p_[l] >> PIX_SHIFT)) * width + x0 +                    \
+                       (uint)(p_[l] & 0xffff)] = (ushort)n_[l];                                    \
     } while (0)
 
 #define LANES_8

@@ -200,8 +200,8 @@ static int fake_submit(void *ctx, const struct tr_tile *t, char *err, size_t err
     assert_true(l->count < TR_MAX_QUEUE_DEPTH);
     l->queue[(l->head + l->count++) % TR_MAX_QUEUE_DEPTH] = *t;
     int most = atomic_load(&l->d->most_queued);
-    while ((int)l->count > most && !atomic_compare_exchange_weak(&l->d->most_queued, &most,
-                                                                 (int)l->count))
+    while ((int)l->count > most &&
+           !atomic_compare_exchange_weak(&l->d->most_queued, &most, (int)l->count))
         ;
     assert_true(l->count <= l->d->p->queue_depth);
     return 0;
