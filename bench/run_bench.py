@@ -86,6 +86,7 @@ class Runner:
         gips = [d["summary"]["giga_iterations_per_s"] for d in docs]
         elapsed = [d["summary"]["elapsed_us"] / 1000 for d in docs]
         imbalance = [load_imbalance(d) for d in docs]
+        kernel_rate = [kernel_gips(d) for d in docs]
         row = dict(section=section, **params,
                    device_name=s0["device"]["name"], kernel_name=s0["device"]["kernel"],
                    threads_used=s0["threads_used"], tiles=s0["tiles_total"],
@@ -95,6 +96,8 @@ class Runner:
                    elapsed_ms_median=statistics.median(elapsed), elapsed_ms_min=min(elapsed),
                    elapsed_ms_max=max(elapsed),
                    imbalance_median=statistics.median(imbalance),
+                   kernel_gips_median=(statistics.median(kernel_rate)
+                                       if None not in kernel_rate else None),
                    build_ms=s0["device"]["build_time_us"] / 1000,
                    first_tile_ms=statistics.median(
                        d["summary"]["device"]["time_to_first_tile_us"] / 1000 for d in docs))
@@ -104,6 +107,15 @@ class Runner:
               f" threads {params.get('num_threads'):<3} {row['gips_median']:8.3f} Giter/s "
               f"({row['gips_min']:.3f}-{row['gips_max']:.3f})", file=sys.stderr, flush=True)
         return row
+
+
+def kernel_gips(doc):
+    """OpenCL: Giga-iterations per second of kernel time, summed over the tiles (the rate of
+    one lane's kernel, without the time between kernels); None without device times."""
+    kernel_us = sum(r.get("device_time_us", 0) for r in doc["data"])
+    if not doc["data"] or "device_time_us" not in doc["data"][0] or kernel_us <= 0:
+        return None
+    return doc["summary"]["total_iterations"] / kernel_us / 1000
 
 
 def load_imbalance(doc):
@@ -428,6 +440,21 @@ def markdown(report):
                 f"{fmt(r['of_ceiling'] and 100 * r['of_ceiling'], 0, '%')} | "
                 f"{r['imbalance_median']:.2f} |")
         lines.append("")
+    kernel_rows = [r for r in report["rows"] if r["section"] == "matrix" and
+                   r.get("kernel_gips_median") and r["workload"] == TARGET_WORKLOAD]
+    if kernel_rows:
+        lines.append(f"## OpenCL kernel rate ({TARGET_WORKLOAD}, 64x64 tiles)\n")
+        lines.append("Total iterations over the tiles' summed kernel time (profiling events): "
+                     "what one lane's kernel does while it runs, without the time between "
+                     "kernels.\n")
+        lines.append("| device | kernel | prec | mode | threads | Giter/s of kernel time | "
+                     "Giter/s of elapsed time |")
+        lines.append("|---|---|---|---|---|---|---|")
+        for r in kernel_rows:
+            lines.append(f"| {r['device']} | {r['kernel_name']} | {r['precision']} | "
+                         f"{r['mode']} | {r['threads_used']} | {r['kernel_gips_median']:.2f} | "
+                         f"{r['gips_median']:.2f} |")
+        lines.append("")
     if report["opencl_overhead"]:
         lines.append("## OpenCL per-tile overhead (512x512, 8x8 tiles, max_iter 1, one lane)\n")
         lines.append("| device | queue depth | tiles | us per tile | "
@@ -531,8 +558,8 @@ def write_outputs(args, report):
               "mode", "kernel", "precision", "num_threads", "threads_used", "device_name",
               "kernel_name", "tiles", "total_iterations", "checksum", "runs", "gips_median",
               "gips_min", "gips_max", "elapsed_ms_median", "elapsed_ms_min", "elapsed_ms_max",
-              "vs_scalar", "vs_sequential", "of_ceiling", "imbalance_median", "build_ms",
-              "first_tile_ms"]
+              "vs_scalar", "vs_sequential", "of_ceiling", "imbalance_median",
+              "kernel_gips_median", "build_ms", "first_tile_ms"]
     with open(base + ".csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
         w.writeheader()
