@@ -32,6 +32,7 @@ WORKLOADS = {
     "4096x4096/256": (4096, 4096, 256),
 }
 TARGET_WORKLOAD = "1920x1080/1000"
+DEFAULT_QUEUE_DEPTH = 4  # tilerace's --queue-depth default
 
 
 def parse_args():
@@ -272,8 +273,9 @@ def main():
                                      mode="dynamic", kernel="auto", precision=precision,
                                      num_threads=nthreads))
     ceil = ceiling(args, nthreads)
-    # the default queue depth (2), and 1: a lane that waits for each tile before the next
-    overhead = [opencl_overhead(run, d, q) for d in devices if d != "cpu" for q in (2, 1)]
+    # the default queue depth, 2, and 1: a lane that waits for each tile before the next
+    overhead = [opencl_overhead(run, d, q) for d in devices if d != "cpu"
+                for q in (DEFAULT_QUEUE_DEPTH, 2, 1)]
     builds = [build_times(run, d) for d in devices if d != "cpu"]
     derive(run.rows, ceil)
     peaks = dict(kv.split("=") for kv in args.peak_tflops.split(",") if kv)
@@ -353,7 +355,7 @@ def targets(rows, ceil, overhead, nthreads):
             out.append(dict(target="CPU float / CPU double (>= 1.7)", mode=mode,
                             value=cpu_f["gips_median"] / cpu_v["gips_median"]))
     for o in overhead:
-        if o["device"] == "pocl" and o["queue_depth"] == 2:
+        if o["device"] == "pocl" and o["queue_depth"] == DEFAULT_QUEUE_DEPTH:
             out.append(dict(target="pocl per-tile overhead, us (< 20)", mode="sequential",
                             value=o["overhead_us_median"]))
     return out

@@ -114,6 +114,8 @@ static int cl_lane_open(void *self, uint32_t lane, void **lane_ctx, char *err, s
     l->b = b;
     l->queue = clCreateCommandQueue(b->ctx, dev->device, CL_QUEUE_PROFILING_ENABLE, &cle);
     CL_CHECK(cle, "clCreateCommandQueue");
+    l->read_queue = clCreateCommandQueue(b->ctx, dev->device, 0, &cle);
+    CL_CHECK(cle, "clCreateCommandQueue");
     if ((rc = create_kernel(b, p->max_iter, &l->kernel, err, errlen)) != 0)
         goto fail;
     *lane_ctx = l;
@@ -171,7 +173,8 @@ fail:
 }
 
 /* Runs after cl_wait_tile, so the tile is complete; the lane's own queue may hold the next
- * tiles, and a read queued behind them would wait for them too. */
+ * tiles, and a read queued behind them would wait for them too. The read shares the frame
+ * buffer with kernels writing other tiles, as lanes always have: regions never overlap. */
 static int cl_read_tile(void *lane_ctx, const struct tr_tile *t, char *err, size_t errlen)
 {
     struct cl_lane *l = lane_ctx;
@@ -179,12 +182,7 @@ static int cl_read_tile(void *lane_ctx, const struct tr_tile *t, char *err, size
     size_t pitch = (size_t)l->b->p->width * sizeof(uint16_t);
     const size_t origin[3] = {t->x * sizeof(uint16_t), t->y, 0};
     const size_t region[3] = {t->w * sizeof(uint16_t), t->h, 1};
-    cl_int cle = CL_SUCCESS;
     int rc = 0;
-    if (!l->read_queue) {
-        l->read_queue = clCreateCommandQueue(l->b->ctx, dev->device, 0, &cle);
-        CL_CHECK(cle, "clCreateCommandQueue");
-    }
     CL_CHECK(clEnqueueReadBufferRect(l->read_queue, l->b->counts, CL_TRUE, origin, origin, region,
                                      pitch, 0, pitch, 0, l->b->frame, 0, NULL, NULL),
              "clEnqueueReadBufferRect");

@@ -21,7 +21,7 @@ const struct tr_num_param tr_num_params[] = {
     NUM_PARAM("max-iter", "max_iter", 1, 65535, 256, max_iter),
     NUM_PARAM("time-limit-ms", "time_limit_ms", 0, 86400000, 2000, time_limit_ms),
     NUM_PARAM("num-threads", "num_threads", 1, 256, 4, num_threads),
-    NUM_PARAM("queue-depth", "queue_depth", 1, TR_MAX_QUEUE_DEPTH, 2, queue_depth),
+    NUM_PARAM("queue-depth", "queue_depth", 1, TR_MAX_QUEUE_DEPTH, 4, queue_depth),
 };
 const size_t tr_num_params_count = sizeof(tr_num_params) / sizeof(tr_num_params[0]);
 

@@ -119,14 +119,16 @@ static void lane_loop(struct lane *l, void *ctx)
 {
     struct shared *s = l->s;
     const struct tr_backend_ops *ops = s->backend->ops;
-    const uint32_t depth = ops->submit_tile ? s->p->queue_depth : 1;
+    uint32_t depth = ops->submit_tile ? s->p->queue_depth : 1;
+    if (depth < 1 || depth > TR_MAX_QUEUE_DEPTH) /* the parsers' range; for other callers */
+        depth = depth < 1 ? 1 : TR_MAX_QUEUE_DEPTH;
     struct started_tile q[TR_MAX_QUEUE_DEPTH];
     uint32_t head = 0, count = 0, cursor = l->first;
     int64_t prev_end = 0;
     int more = 1;
     for (;;) {
         while (more && count < depth) {
-            int64_t t0;
+            int64_t t0 = 0;
             int64_t id = may_start(l, &t0) ? next_task(l, &cursor) : -1;
             if (id < 0) {
                 more = 0;

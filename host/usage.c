@@ -23,7 +23,7 @@ static const char usage_text[] =
     "  --max-iter N         iteration cap per pixel, 1..65535 [256]\n"
     "  --time-limit-ms N    no tile starts after N ms, 0..86400000; 0 = no limit [2000]\n"
     "  --num-threads N      threads (CPU) or lanes (OpenCL), 1..256 [4]\n"
-    "  --queue-depth N      tiles an OpenCL lane keeps queued on its device, 1..16 [2];\n"
+    "  --queue-depth N      tiles an OpenCL lane keeps queued on its device, 1..16 [4];\n"
     "                       with 2 or more the device starts a lane's next tile as soon\n"
     "                       as it ends the last. The time limit is checked as a tile is\n"
     "                       queued, so up to N-1 queued tiles per lane may begin after\n"

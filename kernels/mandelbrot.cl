@@ -1,11 +1,3 @@
-
-
-
-
-
-
-
-
 /*
  * tilerace OpenCL kernels: the seed's exact pixel function, bit-identical to the CPU path.
  *
@@ -99,7 +91,8 @@
         REALV zr[TR_UNROLL], zi[TR_UNROLL], cr[TR_UNROLL], ci[TR_UNROLL];                          \
         INTV n[TR_UNROLL], live[TR_UNROLL]; /* count; still iterating */                          \
         INTV pix[TR_UNROLL]; /* the lane's pixel: row << PIX_SHIFT | column, in the strip */      \
-        INTV near_any = (INTV)0;                                                                   \
+        /* n = 0 everywhere: near unless max_iter < TR_BLOCK */                                  \
+        INTV near_any = (INTV)0 > near;                                                            \
         /* 2, which the compiler cannot fold: 2 * zr stays a multiply */                         \
         const REALV two = (REALV)((REAL)1 + (REAL)(width != 0u));                                  \
         _Pragma("unroll") for (int u = 0; u < TR_UNROLL; u++) {                                    \

@@ -61,6 +61,22 @@ class Pocl(unittest.TestCase):
                                          sorted(map(tt.tile_key, cpu["data"])))
                         self.assertNotIn("device_time_us", cpu["data"][0])
 
+    def test_max_iter_around_the_vector_block(self):
+        # The vector kernel runs blocks of 16 iterations without testing max_iter while every
+        # lane is 16 or more short of it: caps below, at and just above that, with pixels in
+        # the set (they reach the cap) and edge tiles of odd sizes
+        for precision in ("double", "float"):
+            for max_iter in (1, 2, 15, 16, 17, 33):
+                args = ["--width", 97, "--height", 61, "--tile-w", 23, "--tile-h", 17,
+                        "--max-iter", max_iter, "--time-limit-ms", 0, "--num-threads", 2,
+                        "--precision", precision]
+                with self.subTest(precision=precision, max_iter=max_iter):
+                    cpu = summary("--device", "cpu", "--kernel", "scalar", *args)
+                    cl = summary("--device", "pocl", "--kernel", "vector", *args)
+                    self.assertEqual(cl["summary"]["checksum"], cpu["summary"]["checksum"])
+                    self.assertEqual(cl["summary"]["total_iterations"],
+                                     cpu["summary"]["total_iterations"])
+
     def test_float_table(self):
         # float on pocl against the table an independent numpy implementation computed
         with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",

@@ -300,7 +300,7 @@ static void test_queued_backend(void **state)
 }
 
 /* The limit is checked as each tile is queued: a tile queued in time always finishes, so at
- * most queue_depth - 1 tiles per lane begin after the limit, and none is queued after it. */
+ * most queue_depth - 1 tiles per lane begin after the limit. */
 static void test_queued_backend_time_limit(void **state)
 {
     (void)state;
