@@ -227,6 +227,39 @@ class PreviousFilesKept(Base):
         self.assertEqual(p.returncode, 4)
         self.assertEqual(sorted(os.listdir(self.tmp)), ["x.png"])
 
+    def test_signal_between_the_two_renames(self):
+        # rename() is slowed down (tests/slow_rename.c), and the signal is sent as soon as the
+        # document has been renamed into place, while the image's rename waits: the run must
+        # end with both files as they were.
+        with tempfile.TemporaryDirectory(prefix="tilerace-shim-") as shim_dir:
+            shim = os.path.join(shim_dir, "slow_rename.so")
+            here = os.path.dirname(os.path.abspath(__file__))
+            subprocess.run([os.environ.get("CC", "cc"), "-shared", "-fPIC", "-O1", "-o", shim,
+                            os.path.join(here, "slow_rename.c"), "-ldl"], check=True,
+                           timeout=120)
+            env = dict(os.environ, LD_PRELOAD=shim, TILERACE_TEST_RENAME_DELAY_MS="500",
+                       # the shim is preloaded before the sanitizer runtime of an ASan build
+                       ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") +
+                       ":verify_asan_link_order=0")
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                with self.subTest(signal=sig.name):
+                    self.write("run.json", b"OLD-JSON")
+                    self.write("x.png", b"OLD-PNG")
+                    proc = subprocess.Popen([BINARY] + SMALL +
+                                            ["--out", "run.json", "--image", "x.png"],
+                                            cwd=self.tmp, env=env, stdout=subprocess.PIPE,
+                                            stderr=subprocess.PIPE)
+                    deadline = time.monotonic() + 120
+                    while self.read("run.json") == b"OLD-JSON" and proc.poll() is None \
+                            and time.monotonic() < deadline:
+                        time.sleep(0.005)
+                    proc.send_signal(sig)
+                    _, err = proc.communicate(timeout=120)
+                    self.assertEqual(proc.returncode, -sig, err)
+                    self.assertEqual(self.read("run.json"), b"OLD-JSON")
+                    self.assertEqual(self.read("x.png"), b"OLD-PNG")
+                    self.assertEqual(sorted(os.listdir(self.tmp)), ["run.json", "x.png"])
+
     def test_signals_at_random_moments(self):
         # Each path holds its previous bytes or its complete new content; with SIGINT,
         # SIGTERM or SIGHUP both files are old (the run was interrupted) or both new (exit 0).
