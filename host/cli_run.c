@@ -6,7 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "atomic_file.h"
 #include "exit_codes.h"
 #include "job.h"
 #include "output_json.h"
@@ -102,6 +101,12 @@ static int parse(int argc, char **argv, struct run_options *o)
                 break;
             case 'o':
                 o->out = optarg;
+                if (!optarg[0]) {
+                    snprintf(err, sizeof(err),
+                             "--out: '' is not a file path (accepted: a file path, or - for "
+                             "stdout)");
+                    rc = TR_EXIT_USAGE;
+                }
                 break;
             case 'h':
                 tr_usage(stdout);
@@ -131,7 +136,7 @@ static int parse(int argc, char **argv, struct run_options *o)
         return fail(TR_EXIT_USAGE, err);
     }
     if ((rc = tr_params_check(&o->params, err, sizeof(err))) != 0 ||
-        (rc = tr_run_outputs_check(&o->extras, err, sizeof(err))) != 0)
+        (rc = tr_run_outputs_check(&o->extras, o->out, err, sizeof(err))) != 0)
         return fail(rc, err);
     if (o->kernel_dir && strcmp(o->params.device, "cpu") == 0) {
         snprintf(err, sizeof(err),
@@ -146,48 +151,25 @@ static int parse(int argc, char **argv, struct run_options *o)
 int tr_cli_run(int argc, char **argv)
 {
     struct run_options o;
-    struct tr_atomic_file out;
     struct tr_job job;
     struct tr_job_options jo;
-    char err[512], msg[600];
+    char err[512];
     int rc = parse(argc, argv, &o);
     if (rc >= 0)
         return rc;
 
-    /* Open the output first: an unwritable path fails before minutes of rendering. */
+    /* Every output is opened first: an unwritable path fails before minutes of rendering. */
     tr_atomic_file_install_signal_cleanup();
-    if (tr_atomic_file_open(&out, o.out, err, sizeof(err)) != 0) {
-        snprintf(msg, sizeof(msg), "--out: %s", err);
-        return fail(TR_EXIT_IO, msg);
-    }
     memset(&jo, 0, sizeof(jo));
+    memset(&job, 0, sizeof(job));
     jo.kernel_dir = o.kernel_dir;
     jo.hooks.pin_lanes = 1; /* one run per process: spread the lanes over the CPUs at once */
-    rc = tr_run_outputs_begin(&o.extras, &o.params, out.f, o.out, &job, &jo, err, sizeof(err));
+    rc = tr_run_outputs_begin(&o.extras, &o.params, o.out, &job, &jo, err, sizeof(err));
     if (rc == 0)
         rc = tr_job_run(&o.params, &jo, &job, err, sizeof(err));
-    else
-        memset(&job, 0, sizeof(job));
     if (rc == 0)
-        rc = tr_run_outputs_finish(&o.extras, out.f, err, sizeof(err));
-    tr_job_free(&job);
-    if (rc) {
-        tr_atomic_file_abort(&out);
-        tr_run_outputs_close(&o.extras);
-        return fail(rc, err);
-    }
-    /* The document's file, to take back if the image then cannot be committed. */
-    char *json_path = out.tmp_path ? strdup(out.final_path) : NULL;
-    if (tr_atomic_file_commit(&out, err, sizeof(err)) != 0) {
-        snprintf(msg, sizeof(msg), "--out: %s", err);
-        tr_run_outputs_close(&o.extras);
-        free(json_path);
-        return fail(TR_EXIT_IO, msg);
-    }
-    rc = tr_run_outputs_commit(&o.extras, err, sizeof(err));
+        rc = tr_run_outputs_finish(&o.extras, err, sizeof(err));
     tr_run_outputs_close(&o.extras);
-    if (rc && json_path)
-        unlink(json_path);
-    free(json_path);
+    tr_job_free(&job);
     return rc ? fail(rc, err) : TR_EXIT_OK;
 }

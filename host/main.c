@@ -1,4 +1,6 @@
 /* tilerace: the Mandelbrot set as a race of tiles across compute devices. */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,7 +21,7 @@ static const struct {
     {"replay", tr_cli_replay}, {"serve", tr_serve_main},
 };
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
     if (argc > 1) {
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
@@ -28,4 +30,37 @@ int main(int argc, char **argv)
     }
     /* No command word: options of `run`, as in the seed's single endpoint. */
     return tr_cli_run(argc, argv);
+}
+
+/*
+ * Whatever a command printed must have reached stdout: a command that succeeded but whose
+ * output was lost (a full disk, a closed pipe) exits 4. A command that failed has already
+ * said why on stderr and keeps its own code.
+ */
+static int stdout_status(int rc)
+{
+    int saved = 0;
+    int failed = fflush(stdout) != 0;
+    if (failed)
+        saved = errno;
+    else if (ferror(stdout))
+        failed = 1; /* an earlier write failed; its errno is gone */
+    if (fclose(stdout) != 0 && !failed) {
+        failed = 1;
+        saved = errno;
+    }
+    if (!failed || rc != TR_EXIT_OK)
+        return rc;
+    if (saved)
+        fprintf(stderr, "tilerace: standard output cannot be written: %s\n", strerror(saved));
+    else
+        fprintf(stderr, "tilerace: standard output cannot be written\n");
+    return TR_EXIT_IO;
+}
+
+int main(int argc, char **argv)
+{
+    /* A reader that went away is a write error (EPIPE, exit 4), not a silent death. */
+    signal(SIGPIPE, SIG_IGN);
+    return stdout_status(dispatch(argc, argv));
 }

@@ -43,8 +43,8 @@ struct tr_run_outputs {
     /* during the run */
     const char *out_path;
     const struct tr_job *job;
-    struct tr_atomic_file image;
-    int image_open, stream_open;
+    struct tr_atomic_file out, image;
+    int out_open, image_open, stream_open;
     struct tr_tile_stream tiles;
     struct tr_progress *progress;
     atomic_int cancel;
@@ -54,22 +54,28 @@ void tr_run_outputs_init(struct tr_run_outputs *x);
 /* One of the TR_OPT_* options; returns 0 or TR_EXIT_USAGE with a message in err. */
 int tr_run_outputs_option(struct tr_run_outputs *x, int code, const char *arg, char *err,
                           size_t errlen);
-/* After parsing: options that need each other. Returns 0 or TR_EXIT_USAGE. */
-int tr_run_outputs_check(const struct tr_run_outputs *x, char *err, size_t errlen);
+/* After parsing: options that need each other, and --image naming the same file as out_path
+ * (the --out value). Returns 0 or TR_EXIT_USAGE. */
+int tr_run_outputs_check(const struct tr_run_outputs *x, const char *out_path, char *err,
+                         size_t errlen);
 
 /*
- * Before the run: opens the image file (an unwritable path fails before any rendering), sets
- * jo's hooks and starts the progress bar. out is where the document goes (out_path names it
- * in messages). Returns 0 or an exit code with a message in err.
+ * Before the run: opens the document's output (out_path, "-" for stdout) and the image, so
+ * an unwritable path fails before any rendering; sets jo's hooks and starts the progress bar.
+ * Returns 0 or an exit code with a message in err.
  */
-int tr_run_outputs_begin(struct tr_run_outputs *x, const struct tr_params *p, FILE *out,
-                         const char *out_path, const struct tr_job *job, struct tr_job_options *jo,
-                         char *err, size_t errlen);
-/* After the run: stops the bar, writes the document to out and the image. Exit code or 0. */
-int tr_run_outputs_finish(struct tr_run_outputs *x, FILE *out, char *err, size_t errlen);
-/* Renames the image into place; returns 0 or TR_EXIT_IO. */
-int tr_run_outputs_commit(struct tr_run_outputs *x, char *err, size_t errlen);
-/* Always, last: removes an image not committed, stops the bar. Safe to call twice. */
+int tr_run_outputs_begin(struct tr_run_outputs *x, const struct tr_params *p, const char *out_path,
+                         const struct tr_job *job, struct tr_job_options *jo, char *err,
+                         size_t errlen);
+/*
+ * After the run: stops the bar, writes the image and the document and puts the files in
+ * place together. The document goes to stdout last, once every file is in place; if stdout
+ * then fails, the files are put back as they were. Returns 0 or an exit code with a message
+ * in err; on failure every output file is as it was before the run.
+ */
+int tr_run_outputs_finish(struct tr_run_outputs *x, char *err, size_t errlen);
+/* Always, last: leaves every file not yet committed as it was, stops the bar. Safe to call
+ * twice. */
 void tr_run_outputs_close(struct tr_run_outputs *x);
 
 #endif
