@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "text_escape.h"
+
 #define MAX_PENDING 8
 
 /* Read from the signal handler: only paths fully written before the pointer is published. */
@@ -58,6 +60,13 @@ static void release_slot(struct tr_atomic_file *af)
 
 static int open_temporary(struct tr_atomic_file *af, const char *path, char *err, size_t errlen);
 
+/* A path as messages echo it: quoted, escaped, one line. Messages are made by one thread. */
+static const char *quote_path(const char *path)
+{
+    static _Thread_local char quoted[TR_QUOTE_SIZE(TR_ECHO_PATH_CHARS)];
+    return tr_text_quote(quoted, sizeof(quoted), path, TR_ECHO_PATH_CHARS);
+}
+
 /* The file a symbolic link names whose target does not exist yet (realpath fails on it). */
 static char *dangling_target(const char *link)
 {
@@ -92,7 +101,8 @@ int tr_atomic_file_open(struct tr_atomic_file *af, const char *path, char *err, 
     }
     const char *target = resolved ? resolved : path;
     if (stat(target, &st) == 0 && S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "'%s' is a directory (accepted: a file path, or - for stdout)", path);
+        snprintf(err, errlen, "%s is a directory (accepted: a file path, or - for stdout)",
+                 quote_path(path));
         free(resolved);
         return -1;
     }
@@ -103,7 +113,7 @@ int tr_atomic_file_open(struct tr_atomic_file *af, const char *path, char *err, 
         af->final_path = strdup(path);
         free(resolved);
         if (!af->f || !af->final_path) {
-            snprintf(err, errlen, "'%s' cannot be written: %s", path, strerror(errno));
+            snprintf(err, errlen, "%s cannot be written: %s", quote_path(path), strerror(errno));
             if (af->f)
                 fclose(af->f);
             free(af->final_path);
@@ -144,13 +154,13 @@ static int open_temporary(struct tr_atomic_file *af, const char *path, char *err
         af->slot = claim_slot(af->tmp_path);
     pthread_sigmask(SIG_SETMASK, &old_sigs, NULL);
     if (fd < 0) {
-        snprintf(err, errlen, "'%s' cannot be written: %s", path, strerror(saved));
+        snprintf(err, errlen, "%s cannot be written: %s", quote_path(path), strerror(saved));
         goto fail;
     }
     mode_t mask = umask(0);
     umask(mask);
     if (fchmod(fd, 0666 & ~mask) != 0 || !(af->f = fdopen(fd, "w"))) {
-        snprintf(err, errlen, "'%s' cannot be written: %s", path, strerror(errno));
+        snprintf(err, errlen, "%s cannot be written: %s", quote_path(path), strerror(errno));
         close(fd);
         unlink(af->tmp_path);
         goto fail;
@@ -171,7 +181,8 @@ int tr_atomic_file_commit(struct tr_atomic_file *af, char *err, size_t errlen)
         int saved = errno;
         failed |= fclose(af->f) != 0;
         if (failed)
-            snprintf(err, errlen, "'%s' cannot be written: %s", af->final_path, strerror(saved));
+            snprintf(err, errlen, "%s cannot be written: %s", quote_path(af->final_path),
+                     strerror(saved));
         free(af->final_path);
         memset(af, 0, sizeof(*af));
         af->slot = -1;
@@ -193,7 +204,8 @@ int tr_atomic_file_commit(struct tr_atomic_file *af, char *err, size_t errlen)
         saved = errno;
     }
     if (failed) {
-        snprintf(err, errlen, "'%s' cannot be written: %s", af->final_path, strerror(saved));
+        snprintf(err, errlen, "%s cannot be written: %s", quote_path(af->final_path),
+                 strerror(saved));
         unlink(af->tmp_path);
     }
     release_slot(af);

@@ -4,6 +4,7 @@
 
 #include "exit_codes.h"
 #include "output_json.h"
+#include "text_escape.h"
 #include "tile_grid.h"
 
 void tr_run_outputs_init(struct tr_run_outputs *x)
@@ -13,14 +14,21 @@ void tr_run_outputs_init(struct tr_run_outputs *x)
     atomic_init(&x->cancel, 0);
 }
 
+/* A value or path as messages echo it: quoted, escaped, one line. */
+static const char *quote(const char *text, size_t max_chars)
+{
+    static _Thread_local char quoted[TR_QUOTE_SIZE(TR_ECHO_PATH_CHARS)];
+    return tr_text_quote(quoted, sizeof(quoted), text, max_chars);
+}
+
 int tr_run_outputs_option(struct tr_run_outputs *x, int code, const char *arg, char *err,
                           size_t errlen)
 {
     switch (code) {
     case TR_OPT_IMAGE:
         if (!arg[0] || strcmp(arg, "-") == 0) {
-            snprintf(err, errlen, "--image: '%.60s' is not a file path (accepted: a .png path)",
-                     arg);
+            snprintf(err, errlen, "--image: %s is not a file path (accepted: a .png path)",
+                     quote(arg, TR_ECHO_CHARS));
             return TR_EXIT_USAGE;
         }
         x->image_path = arg;
@@ -28,8 +36,8 @@ int tr_run_outputs_option(struct tr_run_outputs *x, int code, const char *arg, c
     case TR_OPT_IMAGE_FORMAT:
         if (tr_image_format_parse(arg, &x->image_format) != 0) {
             snprintf(err, errlen,
-                     "--image-format: '%.60s' is not one of the accepted values (color, gray16)",
-                     arg);
+                     "--image-format: %s is not one of the accepted values (color, gray16)",
+                     quote(arg, TR_ECHO_CHARS));
             return TR_EXIT_USAGE;
         }
         x->image_format_given = 1;
@@ -63,7 +71,8 @@ static void out_failed(const struct tr_run_outputs *x, char *err, size_t errlen)
     if (strcmp(x->out_path, "-") == 0)
         snprintf(err, errlen, "--out: standard output cannot be written");
     else
-        snprintf(err, errlen, "--out: '%s' cannot be written", x->out_path);
+        snprintf(err, errlen, "--out: %s cannot be written",
+                 quote(x->out_path, TR_ECHO_PATH_CHARS));
 }
 
 static void on_tile(void *user, const struct tr_record *rec, const uint16_t *frame)
@@ -124,7 +133,8 @@ int tr_run_outputs_finish(struct tr_run_outputs *x, FILE *out, char *err, size_t
     }
     if (x->image_open &&
         tr_png_write_job(x->image.f, x->job, x->image_format, why, sizeof(why)) != 0) {
-        snprintf(err, errlen, "--image: '%s' cannot be written: %s", x->image_path, why);
+        snprintf(err, errlen, "--image: %s cannot be written: %s",
+                 quote(x->image_path, TR_ECHO_PATH_CHARS), why);
         return TR_EXIT_IO;
     }
     return 0;
