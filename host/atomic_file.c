@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "text_escape.h"
+
 #define MAX_ENTRIES      8
 #define MAX_LINK_HOPS    40
 #define MAX_BACKUP_TRIES 100
@@ -281,7 +283,9 @@ int tr_atomic_file_open(struct tr_atomic_file *af, const char *path, char *err, 
     }
     int exists = stat(target, &st) == 0;
     if (exists && S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "'%s' is a directory (accepted: a file path, or - for stdout)", path);
+        char quoted[TR_QUOTE_SIZE(TR_ECHO_PATH_CHARS)];
+        snprintf(err, errlen, "%s is a directory (accepted: a file path, or - for stdout)",
+                 tr_text_quote(quoted, sizeof(quoted), path, TR_ECHO_PATH_CHARS));
         free(target);
         release(af);
         return -1;

@@ -7,16 +7,19 @@
 
 #include "clock.h"
 #include "exit_codes.h"
+#include "read_file.h"
 
 extern const char tr_kernel_mandelbrot_cl[];
 extern const size_t tr_kernel_mandelbrot_cl_len;
 
+/* A kernel source larger than this is not one (ours is about 30 KB). */
+#define KERNEL_SOURCE_MAX_BYTES (16u << 20)
+
 int tr_cl_load_source(const char *kernel_dir, char **src, char *err, size_t errlen)
 {
-    char path[4096];
-    FILE *f = NULL;
+    char path[4096], why[1024];
     char *buf = NULL;
-    long len;
+    size_t len;
 
     *src = NULL;
     if (!kernel_dir) {
@@ -30,27 +33,18 @@ int tr_cl_load_source(const char *kernel_dir, char **src, char *err, size_t errl
         return 0;
     }
     snprintf(path, sizeof(path), "%s/%s", kernel_dir, TR_KERNEL_FILE);
-    f = fopen(path, "rb");
-    if (!f || fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
-        goto fail;
-    if (len > (1L << 24)) {
-        errno = EFBIG;
-        goto fail;
+    int rc = tr_read_file(path, KERNEL_SOURCE_MAX_BYTES, &buf, &len, why, sizeof(why));
+    if (rc == TR_EXIT_FAILURE) {
+        snprintf(err, errlen, "--kernel-dir: %s", why);
+        return rc;
     }
-    buf = malloc((size_t)len + 1);
-    if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len)
-        goto fail;
-    buf[len] = '\0';
-    fclose(f);
+    if (rc) {
+        snprintf(err, errlen, "--kernel-dir: %s (accepted: a folder holding %s)", why,
+                 TR_KERNEL_FILE);
+        return TR_EXIT_USAGE;
+    }
     *src = buf;
     return 0;
-fail:
-    snprintf(err, errlen, "--kernel-dir: '%s' cannot be read: %s (accepted: a folder holding %s)",
-             path, errno ? strerror(errno) : "read error", TR_KERNEL_FILE);
-    free(buf);
-    if (f)
-        fclose(f);
-    return TR_EXIT_USAGE;
 }
 
 static void print_build_log(cl_program program, const struct tr_cl_device *dev)

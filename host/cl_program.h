@@ -12,7 +12,8 @@
 
 /*
  * Returns the kernel source: the copy embedded at build time, or DIR/mandelbrot.cl when
- * kernel_dir is set. *src is malloc'd. Returns 0, or TR_EXIT_USAGE for an unreadable file.
+ * kernel_dir is set. *src is malloc'd. Returns 0, or TR_EXIT_USAGE for a file that cannot be
+ * read, is not a regular file (a FIFO is refused, not waited on) or is above 16 MiB.
  */
 int tr_cl_load_source(const char *kernel_dir, char **src, char *err, size_t errlen);
 

@@ -10,6 +10,7 @@
 #include "cl_device.h"
 #include "cpu_runner.h"
 #include "exit_codes.h"
+#include "text_escape.h"
 #include "usage.h"
 
 static cJSON *cpu_json(void)
@@ -108,14 +109,16 @@ int tr_cli_devices(int argc, char **argv)
             tr_usage(stdout);
             return TR_EXIT_OK;
         } else {
-            fprintf(stderr, "tilerace: devices: unknown option '%.60s' (accepted: --json)\n",
-                    argv[optind - 1]);
+            char q[TR_QUOTE_SIZE(TR_ECHO_CHARS)];
+            fprintf(stderr, "tilerace: devices: unknown option '%s' (accepted: --json)\n",
+                    tr_usage_refused_option(q, sizeof(q), argc, argv));
             return TR_EXIT_USAGE;
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "tilerace: devices: unexpected argument '%.60s' (accepted: --json)\n",
-                argv[optind]);
+        char q[TR_QUOTE_SIZE(TR_ECHO_CHARS)];
+        fprintf(stderr, "tilerace: devices: unexpected argument %s (accepted: --json)\n",
+                tr_text_quote(q, sizeof(q), argv[optind], TR_ECHO_CHARS));
         return TR_EXIT_USAGE;
     }
     int rc = tr_cl_list_devices(&list, err, sizeof(err));

@@ -1,6 +1,7 @@
 #include "cli_replay.h"
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,25 +9,31 @@
 
 #include "atomic_file.h"
 #include "exit_codes.h"
+#include "params.h"
 #include "replay_input.h"
 #include "replay_page.h"
+#include "text_escape.h"
 #include "usage.h"
 
 static int fail(int code, const char *msg)
 {
-    fprintf(stderr, "tilerace: replay: %s\n", msg);
+    tr_text_print_line(stderr, "tilerace: replay: ", msg);
     return code;
 }
+
+enum { OPT_MAX_INPUT_MB = 1000 };
 
 int tr_cli_replay(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"out", required_argument, NULL, 'o'},
+        {"max-input-mb", required_argument, NULL, OPT_MAX_INPUT_MB},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *out_path = NULL;
-    char err[512], msg[700];
+    uint64_t max_input_mb = TR_REPLAY_INPUT_MB_DEFAULT;
+    char err[1024], msg[1400], q[TR_QUOTE_SIZE(TR_ECHO_PATH_CHARS)];
     struct tr_atomic_file out;
     cJSON *runs = NULL;
     int c, rc;
@@ -38,17 +45,21 @@ int tr_cli_replay(int argc, char **argv)
         case 'o':
             out_path = optarg;
             break;
+        case OPT_MAX_INPUT_MB:
+            if (tr_parse_number("--max-input-mb", optarg, TR_REPLAY_INPUT_MB_MIN,
+                                TR_REPLAY_INPUT_MB_MAX, &max_input_mb, err, sizeof(err)))
+                return fail(TR_EXIT_USAGE, err);
+            break;
         case 'h':
             tr_usage(stdout);
             return TR_EXIT_OK;
         case ':':
-            snprintf(msg, sizeof(msg), "%.60s: a value is missing (see tilerace --help)",
-                     argv[optind - 1]);
+            snprintf(msg, sizeof(msg), "%s: a value is missing (see tilerace --help)",
+                     tr_usage_refused_option(q, sizeof(q), argc, argv));
             return fail(TR_EXIT_USAGE, msg);
         default:
-            snprintf(msg, sizeof(msg), "unknown option '%.60s' (see tilerace --help)",
-                     optopt > 0 && optopt < 128 ? (char[3]){'-', (char)optopt, '\0'}
-                                                : argv[optind - 1]);
+            snprintf(msg, sizeof(msg), "unknown option '%s' (see tilerace --help)",
+                     tr_usage_refused_option(q, sizeof(q), argc, argv));
             return fail(TR_EXIT_USAGE, msg);
         }
     }
@@ -69,7 +80,7 @@ int tr_cli_replay(int argc, char **argv)
         return fail(TR_EXIT_FAILURE, "out of memory");
     for (int i = optind; i < argc; i++) {
         cJSON *doc = NULL;
-        rc = tr_replay_read_run(argv[i], &doc, err, sizeof(err));
+        rc = tr_replay_read_run(argv[i], (size_t)max_input_mb << 20, &doc, err, sizeof(err));
         if (rc) {
             cJSON_Delete(runs);
             return fail(rc, err);
@@ -83,11 +94,15 @@ int tr_cli_replay(int argc, char **argv)
         snprintf(msg, sizeof(msg), "-o: %s", err);
         return fail(TR_EXIT_IO, msg);
     }
-    if (tr_replay_page_write(out.f, runs, NULL) != 0) {
+    if ((rc = tr_replay_page_write(out.f, runs, NULL)) != 0) {
         tr_atomic_file_abort(&out);
         cJSON_Delete(runs);
-        snprintf(msg, sizeof(msg), "-o: '%s' cannot be written", out_path);
-        return fail(TR_EXIT_IO, msg);
+        if (rc == TR_EXIT_IO)
+            snprintf(msg, sizeof(msg), "-o: %s cannot be written",
+                     tr_text_quote(q, sizeof(q), out_path, TR_ECHO_PATH_CHARS));
+        else
+            snprintf(msg, sizeof(msg), "out of memory writing the page");
+        return fail(rc, msg);
     }
     cJSON_Delete(runs);
     if (tr_atomic_file_commit(&out, err, sizeof(err)) != 0) {

@@ -10,6 +10,7 @@
 #include "job.h"
 #include "output_json.h"
 #include "run_outputs.h"
+#include "text_escape.h"
 #include "usage.h"
 
 enum {
@@ -30,7 +31,7 @@ struct run_options {
 
 static int fail(int code, const char *msg)
 {
-    fprintf(stderr, "tilerace: %s\n", msg);
+    tr_text_print_line(stderr, "tilerace: ", msg);
     return code;
 }
 
@@ -58,7 +59,7 @@ static int parse(int argc, char **argv, struct run_options *o)
     };
     struct option longopts[sizeof(fixed) / sizeof(fixed[0]) + 16];
     size_t n = 0;
-    char err[320];
+    char err[512], q[TR_QUOTE_SIZE(TR_ECHO_PATH_CHARS)];
     for (size_t i = 0; i < tr_num_params_count; i++)
         longopts[n++] = (struct option){tr_num_params[i].cli_name, required_argument, NULL,
                                         OPT_NUMBER + (int)i};
@@ -74,7 +75,6 @@ static int parse(int argc, char **argv, struct run_options *o)
     optind = 1;
     int c, rc = 0;
     while ((c = getopt_long(argc, argv, "+:ho:V", longopts, NULL)) != -1) {
-        const char *name = argv[optind - 1];
         char label[48];
         if (c >= TR_OPT_IMAGE && c < TR_OPT_RUN_OUTPUTS_END) {
             rc = tr_run_outputs_option(&o->extras, c, optarg, err, sizeof(err));
@@ -115,24 +115,23 @@ static int parse(int argc, char **argv, struct run_options *o)
                 tr_version(stdout);
                 return stdout_status();
             case ':':
-                snprintf(err, sizeof(err), "%.60s: a value is missing (see tilerace --help)", name);
+                snprintf(err, sizeof(err), "%s: a value is missing (see tilerace --help)",
+                         tr_usage_refused_option(q, sizeof(q), argc, argv));
                 rc = TR_EXIT_USAGE;
                 break;
-            default: {
-                char short_name[3] = {'-', (char)optopt, '\0'};
-                snprintf(err, sizeof(err), "unknown option '%.60s' (see tilerace --help)",
-                         optopt > 0 && optopt < 128 ? short_name : name);
+            default:
+                snprintf(err, sizeof(err), "unknown option '%s' (see tilerace --help)",
+                         tr_usage_refused_option(q, sizeof(q), argc, argv));
                 rc = TR_EXIT_USAGE;
                 break;
-            }
             }
         }
         if (rc)
             return fail(rc, err);
     }
     if (optind < argc) {
-        snprintf(err, sizeof(err), "unexpected argument '%.60s' (see tilerace --help)",
-                 argv[optind]);
+        snprintf(err, sizeof(err), "unexpected argument %s (see tilerace --help)",
+                 tr_text_quote(q, sizeof(q), argv[optind], TR_ECHO_CHARS));
         return fail(TR_EXIT_USAGE, err);
     }
     if ((rc = tr_params_check(&o->params, err, sizeof(err))) != 0 ||
@@ -140,9 +139,9 @@ static int parse(int argc, char **argv, struct run_options *o)
         return fail(rc, err);
     if (o->kernel_dir && strcmp(o->params.device, "cpu") == 0) {
         snprintf(err, sizeof(err),
-                 "--kernel-dir: '%.60s' holds OpenCL kernels, and --device cpu runs none "
+                 "--kernel-dir: %s holds OpenCL kernels, and --device cpu runs none "
                  "(accepted with --device opencl, gpu, pocl or opencl:P.D)",
-                 o->kernel_dir);
+                 tr_text_quote(q, sizeof(q), o->kernel_dir, TR_ECHO_PATH_CHARS));
         return fail(TR_EXIT_USAGE, err);
     }
     return -1;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "params.h"
+#include "text_escape.h"
 
 int tr_device_spec_parse(const char *text, struct tr_device_spec *spec, char *err, size_t errlen)
 {
@@ -38,12 +39,11 @@ int tr_device_spec_parse(const char *text, struct tr_device_spec *spec, char *er
             }
         }
     }
+    char q[TR_QUOTE_SIZE(TR_ECHO_CHARS)];
+    tr_text_quote(q, sizeof(q), text, TR_ECHO_CHARS);
     snprintf(err, errlen,
-             "'%.40s' is not a device (accepted: cpu, opencl, gpu, pocl, opencl:P.D with P and D "
+             "%s is not a device (accepted: cpu, opencl, gpu, pocl, opencl:P.D with P and D "
              "0..999; 'tilerace devices' lists them)",
-             text ? text : "");
-    for (char *c = err; *c; c++)
-        if ((unsigned char)*c < 0x20)
-            *c = '?';
+             q);
     return -1;
 }

@@ -6,6 +6,7 @@
 
 #include "device_spec.h"
 #include "exit_codes.h"
+#include "text_escape.h"
 #include "tile_grid.h"
 
 #define NUM_PARAM(cli, query, lo, hi, dflt, field)                                                 \
@@ -58,24 +59,20 @@ int tr_parse_u64(const char *text, uint64_t *out)
     return 0;
 }
 
-/* Shortens what we echo back so one hostile value cannot flood a log line. */
+/* Values are echoed short, escaped and quoted, so one hostile value cannot flood or split a
+ * log line. */
+#define QUOTED_SIZE TR_QUOTE_SIZE(TR_ECHO_CHARS)
+
 static void quote_value(char *dst, size_t dstlen, const char *text)
 {
-    size_t n = strlen(text);
-    if (n > 40)
-        snprintf(dst, dstlen, "'%.40s...'", text);
-    else
-        snprintf(dst, dstlen, "'%s'", text);
-    for (char *c = dst; *c; c++)
-        if ((unsigned char)*c < 0x20 || *c == 0x7f)
-            *c = '?';
+    tr_text_quote(dst, dstlen, text, TR_ECHO_CHARS);
 }
 
 int tr_parse_number(const char *label, const char *text, uint64_t min, uint64_t max, uint64_t *out,
                     char *err, size_t errlen)
 {
     uint64_t v;
-    char q[64];
+    char q[QUOTED_SIZE];
     const char *why = NULL;
     int rc = tr_parse_u64(text, &v);
     if (rc == -1)
@@ -105,7 +102,7 @@ int tr_params_set_number(struct tr_params *p, const struct tr_num_param *spec, c
 static int set_choice(int *field, const char *const *names, int count, const char *label,
                       const char *text, char *err, size_t errlen)
 {
-    char q[64], list[128] = "";
+    char q[QUOTED_SIZE], list[128] = "";
     for (int i = 0; i < count; i++) {
         if (text && strcmp(text, names[i]) == 0) {
             *field = i;
@@ -157,12 +154,13 @@ int tr_params_set_device(struct tr_params *p, const char *label, const char *tex
                          size_t errlen)
 {
     struct tr_device_spec spec;
-    char msg[192];
+    char msg[QUOTED_SIZE + 160], q[QUOTED_SIZE];
     if (text && strlen(text) >= TR_DEVICE_MAXLEN) {
+        quote_value(q, sizeof(q), text);
         snprintf(err, errlen,
-                 "%s: '%.40s...' is too long (accepted: cpu, opencl, gpu, pocl, "
+                 "%s: %s is too long (accepted: cpu, opencl, gpu, pocl, "
                  "opencl:P.D with P and D 0..999)",
-                 label, text);
+                 label, q);
         return TR_EXIT_USAGE;
     }
     if (tr_device_spec_parse(text, &spec, msg, sizeof(msg)) != 0) {

@@ -1,8 +1,10 @@
 /*
  * Run files for `tilerace replay`: a run document (with or without --record-pixels) or the
  * NDJSON of --stream (tile lines, then the document). Each becomes one document whose records
- * carry "data" wherever the input had the tile's counts. Checked enough that the page can
- * trust the shapes: frame and tile sizes, record fields, data lengths and ranges.
+ * carry "data" wherever the input had the tile's counts. Checked so that the page
+ * (web/replay.html) accepts every run that passes: its own rules (params ranges, task_id
+ * within the grid, thread_id 0..65535) and the shapes it draws from (record fields, data
+ * lengths and ranges, the summary's numbers). The text must be UTF-8.
  */
 #ifndef TILERACE_REPLAY_INPUT_H
 #define TILERACE_REPLAY_INPUT_H
@@ -11,13 +13,32 @@
 
 struct cJSON;
 
+/* The size limit of one run file, in MiB (replay --max-input-mb): default and range. */
+#define TR_REPLAY_INPUT_MB_DEFAULT 64
+#define TR_REPLAY_INPUT_MB_MIN     1
+#define TR_REPLAY_INPUT_MB_MAX     4096
+
 /*
  * Parses text (len bytes). Returns 0 with *doc set (free with cJSON_Delete), or
- * TR_EXIT_USAGE (not a run: the reason in err) or TR_EXIT_FAILURE (out of memory).
+ * TR_EXIT_USAGE (not a run: the reason in err, with the line and column of a JSON syntax
+ * error or of a byte that is not UTF-8) or TR_EXIT_FAILURE (out of memory). The first call
+ * routes cJSON's allocations through a counter (cJSON_InitHooks), so make it while no other
+ * thread uses cJSON.
  */
 int tr_replay_parse_run(const char *text, size_t len, struct cJSON **doc, char *err, size_t errlen);
 
-/* Reads and parses one file; also TR_EXIT_IO when it cannot be read. err names the path. */
-int tr_replay_read_run(const char *path, struct cJSON **doc, char *err, size_t errlen);
+/*
+ * Reads and parses one file of at most max_bytes; also TR_EXIT_IO when it cannot be read or
+ * is not a regular file (a FIFO is refused, never waited on), TR_EXIT_USAGE when it is larger.
+ * err names the path.
+ */
+int tr_replay_read_run(const char *path, size_t max_bytes, struct cJSON **doc, char *err,
+                       size_t errlen);
+
+/*
+ * The allocator behind the parse's JSON trees (NULL: malloc); tests pass one that fails, to
+ * check that exhausted memory is reported as such rather than as bad JSON.
+ */
+void tr_replay_input_set_malloc(void *(*alloc)(size_t size));
 
 #endif

@@ -4,6 +4,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "exit_codes.h"
+
 #define RUNS_SLOT  "@TILERACE_RUNS@"
 #define EXTRA_SLOT "<!--@TILERACE_EXTRA@-->"
 
@@ -30,10 +32,10 @@ int tr_replay_page_write(FILE *f, const struct cJSON *runs, const char *extra_ht
     const char *t = tr_replay_html;
     const char *runs_at = strstr(t, RUNS_SLOT), *extra_at = strstr(t, EXTRA_SLOT);
     if (!runs_at || !extra_at || extra_at > runs_at)
-        return -1; /* the template lost its slots: a build error, caught by the tests */
+        return TR_EXIT_FAILURE; /* the template lost its slots: a build error the tests catch */
     char *json = runs ? cJSON_PrintUnformatted(runs) : NULL;
     if (runs && !json)
-        return -1;
+        return TR_EXIT_FAILURE; /* cJSON fails only for memory */
     int rc = fwrite(t, 1, (size_t)(extra_at - t), f) == (size_t)(extra_at - t) &&
                      fputs(extra_html ? extra_html : "", f) >= 0 &&
                      fwrite(extra_at + strlen(EXTRA_SLOT), 1,
@@ -42,7 +44,7 @@ int tr_replay_page_write(FILE *f, const struct cJSON *runs, const char *extra_ht
                      tr_write_script_safe_json(f, json ? json : "[]") == 0 &&
                      fputs(runs_at + strlen(RUNS_SLOT), f) >= 0
                  ? 0
-                 : -1;
+                 : TR_EXIT_IO;
     cJSON_free(json);
     return rc;
 }

@@ -17,7 +17,8 @@ extern const size_t tr_replay_html_len;
 
 /*
  * Writes the page. runs: a JSON array of run documents, or NULL for none. extra_html:
- * trusted HTML for the slot under the controls (a form), or NULL. Returns 0 or -1.
+ * trusted HTML for the slot under the controls (a form), or NULL. Returns 0, TR_EXIT_IO
+ * (a write failed) or TR_EXIT_FAILURE (out of memory, or a template without its slots).
  */
 int tr_replay_page_write(FILE *f, const struct cJSON *runs, const char *extra_html);
 

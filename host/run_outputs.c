@@ -5,7 +5,15 @@
 
 #include "exit_codes.h"
 #include "output_json.h"
+#include "text_escape.h"
 #include "tile_grid.h"
+
+/* A value or path as messages echo it: quoted, escaped, one line. */
+static const char *quote(const char *text, size_t max_chars)
+{
+    static _Thread_local char quoted[TR_QUOTE_SIZE(TR_ECHO_PATH_CHARS)];
+    return tr_text_quote(quoted, sizeof(quoted), text, max_chars);
+}
 
 void tr_run_outputs_init(struct tr_run_outputs *x)
 {
@@ -20,8 +28,8 @@ int tr_run_outputs_option(struct tr_run_outputs *x, int code, const char *arg, c
     switch (code) {
     case TR_OPT_IMAGE:
         if (!arg[0] || strcmp(arg, "-") == 0) {
-            snprintf(err, errlen, "--image: '%.60s' is not a file path (accepted: a .png path)",
-                     arg);
+            snprintf(err, errlen, "--image: %s is not a file path (accepted: a .png path)",
+                     quote(arg, TR_ECHO_CHARS));
             return TR_EXIT_USAGE;
         }
         x->image_path = arg;
@@ -29,8 +37,8 @@ int tr_run_outputs_option(struct tr_run_outputs *x, int code, const char *arg, c
     case TR_OPT_IMAGE_FORMAT:
         if (tr_image_format_parse(arg, &x->image_format) != 0) {
             snprintf(err, errlen,
-                     "--image-format: '%.60s' is not one of the accepted values (color, gray16)",
-                     arg);
+                     "--image-format: %s is not one of the accepted values (color, gray16)",
+                     quote(arg, TR_ECHO_CHARS));
             return TR_EXIT_USAGE;
         }
         x->image_format_given = 1;
@@ -81,8 +89,8 @@ static void out_failed(const struct tr_run_outputs *x, int errnum, char *err, si
         snprintf(err, errlen, "--out: standard output cannot be written%s%s", why ? ": " : "",
                  why ? why : "");
     else
-        snprintf(err, errlen, "--out: '%s' cannot be written%s%s", x->out_path, why ? ": " : "",
-                 why ? why : "");
+        snprintf(err, errlen, "--out: %s cannot be written%s%s",
+                 quote(x->out_path, TR_ECHO_PATH_CHARS), why ? ": " : "", why ? why : "");
 }
 
 static void on_tile(void *user, const struct tr_record *rec, const uint16_t *frame)
@@ -149,7 +157,8 @@ int tr_run_outputs_finish(struct tr_run_outputs *x, char *err, size_t errlen)
     }
     if (x->image_open &&
         tr_png_write_job(x->image.f, x->job, x->image_format, why, sizeof(why)) != 0) {
-        snprintf(err, errlen, "--image: '%s' cannot be written: %s", x->image_path, why);
+        snprintf(err, errlen, "--image: %s cannot be written: %s",
+                 quote(x->image_path, TR_ECHO_PATH_CHARS), why);
         return TR_EXIT_IO;
     }
     int doc_to_stdout = x->out.to_stdout;

@@ -9,6 +9,7 @@
 #include "cpu_runner.h"
 #include "exit_codes.h"
 #include "job.h"
+#include "text_escape.h"
 #include "usage.h"
 
 /* Small frames with odd sizes and clipped edge tiles; the last has a cap below the vector
@@ -158,17 +159,21 @@ int tr_cli_selftest(int argc, char **argv)
             tr_usage(stdout);
             return TR_EXIT_OK;
         } else {
-            fprintf(stderr, "tilerace: selftest: %s '%.60s' (accepted: --kernel-dir DIR)\n",
-                    c == ':' ? "a value is missing for" : "unknown option", argv[optind - 1]);
+            char q[TR_QUOTE_SIZE(TR_ECHO_CHARS)];
+            fprintf(stderr, "tilerace: selftest: %s '%s' (accepted: --kernel-dir DIR)\n",
+                    c == ':' ? "a value is missing for" : "unknown option",
+                    tr_usage_refused_option(q, sizeof(q), argc, argv));
             return TR_EXIT_USAGE;
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "tilerace: selftest: unexpected argument '%.60s'\n", argv[optind]);
+        char q[TR_QUOTE_SIZE(TR_ECHO_CHARS)];
+        fprintf(stderr, "tilerace: selftest: unexpected argument %s\n",
+                tr_text_quote(q, sizeof(q), argv[optind], TR_ECHO_CHARS));
         return TR_EXIT_USAGE;
     }
     if ((rc = tr_cl_list_devices(&list, err, sizeof(err))) != 0) {
-        fprintf(stderr, "tilerace: %s\n", err);
+        tr_text_print_line(stderr, "tilerace: ", err);
         return rc;
     }
     if ((rc = compute_references(ref)) != 0)

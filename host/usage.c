@@ -1,10 +1,14 @@
 #include "usage.h"
 
+#include <getopt.h>
+#include <string.h>
+
+#include "text_escape.h"
 #include "version.h"
 
 static const char usage_text[] =
     "Usage: tilerace [run] [OPTIONS]\n"
-    "       tilerace replay RUN.json [RUN2.json ...] -o replay.html\n"
+    "       tilerace replay RUN.json [RUN2.json ...] -o replay.html [--max-input-mb N]\n"
     "       tilerace devices [--json]\n"
     "       tilerace selftest [--kernel-dir DIR]\n"
     "       tilerace serve [OPTIONS]      (see tilerace serve --help)\n"
@@ -49,7 +53,8 @@ static const char usage_text[] =
     "                         auto:   vector on CPU and OpenCL CPU devices, scalar on GPUs\n"
     "  --kernel-dir DIR     load OpenCL kernels (mandelbrot.cl) from DIR instead of the\n"
     "                       copy built into the program (for kernel development;\n"
-    "                       OpenCL devices only: with --device cpu it is an error)\n"
+    "                       OpenCL devices only: with --device cpu it is an error;\n"
+    "                       DIR/mandelbrot.cl must be a regular file of at most 16 MiB)\n"
     "  -o, --out FILE       write the JSON to FILE (atomically) instead of stdout [-]\n"
     "  --image FILE         also write the frame as a PNG (atomically); tiles the time\n"
     "                       limit left unrendered are marked (see --image-format)\n"
@@ -72,6 +77,10 @@ static const char usage_text[] =
     "                       back side by side on one clock (tiles, lanes, timeline);\n"
     "                       RUN is a run document or the NDJSON of --stream; -o - for\n"
     "                       stdout. Unreadable RUN: exit 4; RUN not a run: exit 2\n"
+    "    --max-input-mb N   the largest RUN file replay reads, in MiB, 1..4096 [64];\n"
+    "                       a larger one exits 2. Reading takes about 35 times a\n"
+    "                       file's size in memory (out of memory: exit 1). RUN must be\n"
+    "                       a regular file (a FIFO or device exits 4) of UTF-8 text\n"
     "  devices [--json]     list the devices --device can name\n"
     "  selftest             render small frames on the CPU path and on every OpenCL device\n"
     "                       and compare their checksums and records\n"
@@ -106,7 +115,10 @@ static const char usage_text[] =
     "  1  internal failure (out of memory, self-test mismatch)\n"
     "  2  bad usage or out-of-range input\n"
     "  3  device failure (no such device, no double precision, OpenCL error, kernel build)\n"
-    "  4  output could not be written (replay: also an input that cannot be read)\n";
+    "  4  output could not be written (replay: also an input that cannot be read)\n"
+    "\n"
+    "Errors are one line on stderr; control characters and bytes that are not UTF-8 in\n"
+    "the values they quote are written as escapes (\\n, \\xNN).\n";
 
 void tr_usage(FILE *out)
 {
@@ -170,4 +182,45 @@ static const char serve_usage_text[] =
 void tr_usage_serve(FILE *out)
 {
     fputs(serve_usage_text, out);
+}
+
+/* Whether arg is a cluster of short options ("-ab"), not "-", "--" or a long option. */
+static int short_cluster(const char *arg)
+{
+    return arg && arg[0] == '-' && arg[1] != '\0' && arg[1] != '-';
+}
+
+const char *tr_usage_refused_option(char *dst, size_t dstlen, int argc, char *const argv[])
+{
+    /* getopt hands a short option's byte over as a char: a negative one outside ASCII */
+    int byte = optopt < 0 ? optopt + 256 : optopt;
+    const char *arg = NULL;
+    size_t at = 0;
+    if (byte > 0 && byte < 256) {
+        /* getopt stays on an argument until its last option character: the refused one is
+         * inside argv[optind], or it ended argv[optind - 1]. */
+        const char *here = optind < argc ? argv[optind] : NULL;
+        const char *before = optind > 1 && optind - 1 < argc ? argv[optind - 1] : NULL;
+        const char *hit;
+        if (short_cluster(here) && (hit = strchr(here + 1, byte)) && hit[1] != '\0') {
+            arg = here;
+            at = (size_t)(hit - here);
+        } else if (short_cluster(before) && (unsigned char)before[strlen(before) - 1] == byte) {
+            arg = before;
+            at = strlen(before) - 1;
+        }
+    }
+    if (arg) {
+        /* the whole character the byte begins, as typed: "-\xc3" would name no option */
+        char option[8] = "-";
+        unsigned cp;
+        size_t rest = strlen(arg + at);
+        size_t n = tr_utf8_char((const unsigned char *)arg + at, rest, &cp);
+        memcpy(option + 1, arg + at, n ? n : 1);
+        option[1 + (n ? n : 1)] = '\0';
+        return tr_text_escape(dst, dstlen, option, TR_ECHO_CHARS);
+    }
+    /* a long option: getopt has always moved past it */
+    return tr_text_escape(dst, dstlen, optind > 0 && optind - 1 < argc ? argv[optind - 1] : "",
+                          TR_ECHO_CHARS);
 }

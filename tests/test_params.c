@@ -1,3 +1,4 @@
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -5,6 +6,8 @@
 #include "device_spec.h"
 #include "exit_codes.h"
 #include "params.h"
+#include "text_escape.h"
+#include "usage.h"
 
 static int set(struct tr_params *p, const char *name, const char *text, char *err)
 {
@@ -135,6 +138,149 @@ static void test_device_syntax(void **state)
     }
 }
 
+/* Whether s is one line of valid UTF-8 with no control characters. */
+static int one_clean_line(const char *s)
+{
+    if (tr_utf8_valid_prefix(s, strlen(s)) != strlen(s))
+        return 0;
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+        if (*c < 0x20 || *c == 0x7f || (c[0] == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f))
+            return 0;
+    return 1;
+}
+
+static void test_escape_control_and_invalid_bytes(void **state)
+{
+    (void)state;
+    char q[TR_QUOTE_SIZE(TR_ECHO_CHARS)];
+    assert_string_equal(tr_text_quote(q, sizeof(q), "a\nb\tc\rd", 40), "'a\\nb\\tc\\rd'");
+    assert_string_equal(tr_text_quote(q, sizeof(q), "\x01\x1f\x7f", 40), "'\\x01\\x1f\\x7f'");
+    assert_string_equal(tr_text_quote(q, sizeof(q), "back\\slash", 40), "'back\\\\slash'");
+    /* not UTF-8: a lone continuation byte, a cut sequence, an overlong '/', a surrogate,
+     * beyond U+10FFFF */
+    assert_string_equal(
+        tr_text_quote(q, sizeof(q), "\x80|\xc3|\xc0\xaf|\xed\xa0\x80|\xf4\x90\x80\x80", 40),
+        "'\\x80|\\xc3|\\xc0\\xaf|\\xed\\xa0\\x80|\\xf4\\x90\\x80\\x80'");
+    /* valid but line-breaking or reordering: C1 controls, U+2028, a bidi override */
+    assert_string_equal(
+        tr_text_quote(q, sizeof(q), "\xc2\x85|\xc2\x9b|\xe2\x80\xa8|\xe2\x80\xae", 40),
+        "'\\u0085|\\u009b|\\u2028|\\u202e'");
+    /* printable UTF-8 passes as it is */
+    assert_string_equal(
+        tr_text_quote(q, sizeof(q), "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 40),
+        "'caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80'");
+    assert_string_equal(tr_text_escape(q, sizeof(q), "x\ny", 40), "x\\ny");
+}
+
+static void test_escape_cuts_at_characters(void **state)
+{
+    (void)state;
+    char long_text[200] = "", q[TR_QUOTE_SIZE(TR_ECHO_CHARS)];
+    for (int i = 0; i < 50; i++)
+        strcat(long_text, "\xc3\xa9"); /* 50 two-byte characters */
+    tr_text_quote(q, sizeof(q), long_text, 40);
+    assert_int_equal(strlen(q), 1 + 40 * 2 + 3 + 1); /* 40 whole characters, "...", quotes */
+    assert_string_equal(q + strlen(q) - 4, "...'");
+    assert_true(one_clean_line(q));
+    /* 40 newlines: 40 escapes, one line */
+    char newlines[100];
+    memset(newlines, '\n', 80);
+    newlines[80] = '\0';
+    tr_text_quote(q, sizeof(q), newlines, 40);
+    assert_int_equal(strlen(q), 1 + 40 * 2 + 3 + 1);
+    assert_true(one_clean_line(q));
+    /* a small buffer cuts between escapes and still closes the quote */
+    char small[12];
+    assert_string_equal(tr_text_quote(small, sizeof(small), "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 40),
+                        "'\xc3\xa9\xc3\xa9\xc3\xa9...'");
+    assert_string_equal(tr_text_quote(small, sizeof(small), "\n\n\n\n\n", 40), "'\\n\\n\\n...'");
+    /* exactly max_chars: no "..." */
+    assert_string_equal(tr_text_quote(q, sizeof(q), "abc", 3), "'abc'");
+    assert_string_equal(tr_text_quote(q, sizeof(q), "abcd", 3), "'abc...'");
+    assert_string_equal(tr_text_quote(q, sizeof(q), NULL, 3), "''");
+}
+
+static void test_print_line_keeps_one_line(void **state)
+{
+    (void)state;
+    FILE *f = tmpfile();
+    char line[256];
+    tr_text_print_line(f, "tilerace: ", "a\nb\xff 'c\\d'");
+    rewind(f);
+    assert_non_null(fgets(line, sizeof(line), f));
+    assert_string_equal(line, "tilerace: a\\nb\\xff 'c\\d'\n"); /* backslashes stay */
+    assert_null(fgets(line, sizeof(line), f));
+    fclose(f);
+}
+
+static void test_echoed_values_are_escaped(void **state)
+{
+    (void)state;
+    struct tr_params p;
+    char err[512], text[200] = "";
+    tr_params_defaults(&p);
+    for (int i = 0; i < 40; i++)
+        strcat(text, "x\n");
+    assert_int_equal(tr_params_set_device(&p, "--device", text, err, sizeof(err)), TR_EXIT_USAGE);
+    assert_true(one_clean_line(err));
+    assert_non_null(strstr(err, "'x\\nx\\n"));
+    assert_int_equal(tr_params_set_device(&p, "--device", "x\ny", err, sizeof(err)), TR_EXIT_USAGE);
+    assert_non_null(strstr(err, "--device: 'x\\ny' is not a device"));
+    assert_int_equal(tr_params_set_mode(&p, "--mode", "a\x01\x7f\xff", err, sizeof(err)),
+                     TR_EXIT_USAGE);
+    assert_non_null(strstr(err, "--mode: 'a\\x01\\x7f\\xff' is not one of"));
+    /* 41 two-byte characters: cut after the 40th, not inside it */
+    text[0] = '\0';
+    for (int i = 0; i < 41; i++)
+        strcat(text, "\xc3\xa9");
+    assert_int_equal(set(&p, "width", text, err), TR_EXIT_USAGE);
+    assert_true(one_clean_line(err));
+    assert_non_null(strstr(err, "\xc3\xa9...' is not a whole number"));
+    struct tr_device_spec spec;
+    assert_int_equal(tr_device_spec_parse("op\x1b[2J", &spec, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "'op\\x1b[2J' is not a device"));
+}
+
+/* Runs getopt_long over args as a command would and names the option it refuses. */
+static const char *refused(int argc, char **argv, const char *shortopts, char *name, size_t len)
+{
+    static const struct option longopts[] = {{"out", required_argument, NULL, 'o'},
+                                             {"width", required_argument, NULL, 1000},
+                                             {"quiet", no_argument, NULL, 1001},
+                                             {NULL, 0, NULL, 0}};
+    int c;
+    opterr = 0;
+    optind = 0; /* glibc: start over */
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1)
+        if (c == '?' || c == ':')
+            return tr_usage_refused_option(name, len, argc, argv);
+    return NULL;
+}
+
+static void test_refused_option_is_named(void **state)
+{
+    (void)state;
+    char name[64];
+    char *a[] = {"/path/to/tilerace", "-\xc3\xa9", NULL};
+    assert_string_equal(refused(2, a, "+:ho:", name, sizeof(name)), "-\xc3\xa9");
+    char *b[] = {"/path/to/tilerace", "--quiet", "-\xc3\xa9", NULL};
+    assert_string_equal(refused(3, b, "+:ho:", name, sizeof(name)), "-\xc3\xa9");
+    char *c[] = {"tilerace", "a.json", "-\xff", "-o", "x", NULL}; /* permuting, as replay */
+    assert_string_equal(refused(5, c, ":ho:", name, sizeof(name)), "-\\xff");
+    char *d[] = {"tilerace", "-x", NULL};
+    assert_string_equal(refused(2, d, "+:ho:", name, sizeof(name)), "-x");
+    char *e[] = {"tilerace", "--frob\nnicate", NULL};
+    assert_string_equal(refused(2, e, "+:ho:", name, sizeof(name)), "--frob\\nnicate");
+    char *f[] = {"tilerace", "--width", NULL};
+    assert_string_equal(refused(2, f, "+:ho:", name, sizeof(name)), "--width");
+    char *g[] = {"tilerace", "--quiet", "-o", NULL};
+    assert_string_equal(refused(3, g, "+:ho:", name, sizeof(name)), "-o");
+    char *h[] = {"tilerace", "--out", NULL};
+    assert_string_equal(refused(2, h, "+:ho:", name, sizeof(name)), "--out");
+    char *i[] = {"tilerace", "-\x01", NULL};
+    assert_string_equal(refused(2, i, "+:ho:", name, sizeof(name)), "-\\x01");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -144,6 +290,11 @@ int main(void)
         cmocka_unit_test(test_pixel_and_tile_caps),
         cmocka_unit_test(test_choices),
         cmocka_unit_test(test_device_syntax),
+        cmocka_unit_test(test_escape_control_and_invalid_bytes),
+        cmocka_unit_test(test_escape_cuts_at_characters),
+        cmocka_unit_test(test_print_line_keeps_one_line),
+        cmocka_unit_test(test_echoed_values_are_escaped),
+        cmocka_unit_test(test_refused_option_is_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

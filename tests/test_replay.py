@@ -132,7 +132,71 @@ class Replay(unittest.TestCase):
         p = subprocess.run([tt.BINARY, "replay", self.path("s3.ndjson"), "-o",
                             self.path("out.html")], capture_output=True, timeout=60)
         self.assertEqual(p.returncode, 2)
-        self.assertIn("line 3: not valid JSON", p.stderr.decode())
+        self.assertIn("line 3, column 41: not valid JSON", p.stderr.decode())
+
+    def replay_fails(self, *args, code):
+        p = subprocess.run([tt.BINARY, "replay", *args, "-o", self.path("out.html")],
+                           capture_output=True, timeout=60)
+        err = p.stderr.decode()
+        self.assertEqual(p.returncode, code, err)
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertFalse(os.path.exists(self.path("out.html")))
+        return err
+
+    def test_fifo_input_is_refused_at_once(self):
+        # a FIFO with no writer: read, it would block forever
+        os.mkfifo(self.path("pipe.json"))
+        err = self.replay_fails(self.path_small(), self.path("pipe.json"), code=4)
+        self.assertIn("pipe.json' cannot be read: it is a FIFO, not a regular file", err)
+
+    def test_input_size_limit(self):
+        self.tilerace("--device", DEVICE, "--width", 800, "--height", 600, "--record-pixels",
+                      "--time-limit-ms", 0, "--quiet", "-o", self.path("big.json"))
+        size = os.path.getsize(self.path("big.json"))
+        self.assertGreater(size, 1 << 20)
+        self.assertLess(size, 3 << 20)
+        err = self.replay_fails("--max-input-mb", "1", self.path("big.json"), code=2)
+        self.assertIn("big.json' is larger than 1 MiB, the most accepted (raise it with "
+                      "--max-input-mb, accepted range 1..4096)", err)
+        # the same file under a raised limit, and under the default
+        self.replay(self.path("big.json"))
+        self.tilerace("replay", "--max-input-mb", 3, self.path("big.json"), "-o",
+                      self.path("ok.html"))
+        # above the default: 64 MiB of spaces around a small run
+        with open(self.path_small(), "rb") as f:
+            small = f.read()
+        with open(self.path("padded.json"), "wb") as f:
+            f.write(small + b" " * (64 << 20))
+        err = self.replay_fails(self.path("padded.json"), code=2)
+        self.assertIn("is larger than 64 MiB", err)
+
+    def test_thread_ids_the_page_draws(self):
+        with open(self.path_small()) as f:
+            doc = json.load(f)
+        doc["data"][0]["thread_id"] = 65535
+        with open(self.path("lanes.json"), "w") as f:
+            json.dump(doc, f)
+        self.assertEqual(runs_in(self.replay(self.path("lanes.json")))[0], doc)
+        doc["data"][0]["thread_id"] = 2 ** 53 - 1
+        with open(self.path("lanes.json"), "w") as f:
+            json.dump(doc, f)
+        err = self.replay_fails(self.path("lanes.json"), code=2)
+        self.assertIn("thread_id is missing or not a count in 0..65535", err)
+
+    def test_text_that_is_not_utf8(self):
+        with open(self.path_small(), "rb") as f:
+            text = f.read()
+        # a cut character, a lone continuation byte, an encoded surrogate: each refused where it is
+        for bad in (b"\xc3", b"\x80", b"\xed\xa0\x80"):
+            with self.subTest(bad=bad):
+                at = text.index(b'"cpu"') + 2
+                line = text.count(b"\n", 0, at) + 1
+                column = at - (text.rfind(b"\n", 0, at) + 1) + 1  # ASCII before it
+                with open(self.path("bad.json"), "wb") as f:
+                    f.write(text[:at] + bad + text[at:])
+                err = self.replay_fails(self.path("bad.json"), code=2)
+                self.assertIn(f"line {line}, column {column}: byte 0x{bad[0]:02x} is not UTF-8",
+                              err)
 
 
 if __name__ == "__main__":

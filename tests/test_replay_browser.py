@@ -178,6 +178,82 @@ class ReplayInBrowser(unittest.TestCase):
         self.check_panel(dom.panels[0], doc)
         self.assertEqual(dom.panels[0]["data-has-pixels"], "yes")
 
+    def test_page_accepts_what_replay_accepts(self):
+        """Runs that `tilerace replay` accepts are the runs the page plays: each variant is
+        given to both, and both say yes or both say no."""
+        self.tilerace("--device", DEVICE, "--width", 9, "--height", 7, "--tile-w", 4,
+                      "--tile-h", 4, "--num-threads", 2, "-o", self.path("p.json"))
+        with open(self.path("p.json")) as f:
+            base = json.load(f)
+
+        def record(**kw):
+            def change(d):
+                d["data"][0].update(kw)
+            return change
+
+        def params(**kw):
+            def change(d):
+                d["params"].update(kw)
+            return change
+
+        def summary(**kw):
+            def change(d):
+                d["summary"].update(kw)
+            return change
+
+        variants = [
+            ("as written", lambda d: None),
+            ("thread_id 300", record(thread_id=300)),
+            ("thread_id 65536", record(thread_id=65536)),
+            ("thread_id 2^53-1", record(thread_id=2 ** 53 - 1)),
+            ("thread_id -1", record(thread_id=-1)),
+            ("thread_id 1.5", record(thread_id=1.5)),
+            ("thread_id text", record(thread_id="1")),
+            ("task_id beyond the grid", record(task_id=6)),
+            ("task_id missing", lambda d: d["data"][0].pop("task_id")),
+            ("max_iter 65536", params(max_iter=65536)),
+            ("width 0", params(width=0)),
+            ("tile_h 1.5", params(tile_h=1.5)),
+            ("no params", lambda d: d.pop("params")),
+            ("no summary", lambda d: d.pop("summary")),
+            ("data not a list", lambda d: d.update(data={})),
+            ("giga_iterations_per_s text", summary(giga_iterations_per_s="fast")),
+        ]
+        docs, verdicts = [], []
+        for i, (name, change) in enumerate(variants):
+            doc = json.loads(json.dumps(base))
+            change(doc)
+            docs.append(doc)
+            path = self.path(f"variant{i}.json")
+            with open(path, "w") as f:
+                json.dump(doc, f)
+            p = subprocess.run([tt.BINARY, "replay", path, "-o", self.path(f"variant{i}.html")],
+                               capture_output=True, timeout=60)
+            self.assertIn(p.returncode, (0, 2), (name, p.stderr.decode()))
+            verdicts.append(p.returncode == 0)
+        self.assertTrue(verdicts[0] and verdicts[1], verdicts)
+
+        # the page: tilerace.load() of each variant in turn, its answers on <body>
+        with open(self.path("variant0.html")) as f:
+            page = f.read()
+        start = page.index('<script id="tilerace-runs" type="application/json">')
+        start = page.index(">", start) + 1
+        end = page.index("</script>", start)
+        checker = ("<script>(function () { var docs = " +
+                   json.dumps(docs).replace("<", "\\u003c") + ";\n"
+                   "document.body.dataset.accepts = JSON.stringify(docs.map(function (d) {\n"
+                   "  try { return window.tilerace.load(d) === true; } catch (e) { return false; }"
+                   "\n})); })();</script>")
+        page = page[:start] + "[]" + page[end:].replace("</body>", checker + "</body>")
+        with open(self.path("parity.html"), "w") as f:
+            f.write(page)
+        dom = self.play(self.path("parity.html"), "?autoplay=0")
+        page_verdicts = json.loads(dom.body["data-accepts"])
+        for (name, _), ours, theirs in zip(variants, verdicts, page_verdicts):
+            with self.subTest(variant=name):
+                self.assertEqual(ours, theirs, f"replay {'accepts' if ours else 'refuses'} it, "
+                                               f"the page {'plays' if theirs else 'refuses'} it")
+
     def test_empty_page_waits(self):
         self.tilerace("--device", DEVICE, "--width", 9, "--height", 7, "-o", self.path("e.json"))
         self.tilerace_replay(self.path("e.json"), "-o", self.path("e.html"))

@@ -9,6 +9,7 @@
 
 #include "colormap.h"
 #include "exit_codes.h"
+#include "json_syntax.h"
 #include "replay_input.h"
 #include "replay_page.h"
 #include "tile_stream.h"
@@ -128,7 +129,8 @@ static void test_parse_runs(void **state)
     assert_int_equal(parse("", &doc, err), TR_EXIT_USAGE);
     assert_string_equal(err, "the file is empty");
     assert_int_equal(parse("{\"a\":1}\n{\"b\":", &doc, err), TR_EXIT_USAGE);
-    assert_string_equal(err, "line 2: not valid JSON");
+    assert_string_equal(err, "line 2, column 6: not valid JSON (the text ends before the JSON "
+                             "value does)");
     snprintf(text, sizeof(text), "%s\n%s\n", tile0, tile0); /* a stream cut short */
     assert_int_equal(parse(text, &doc, err), TR_EXIT_USAGE);
     assert_non_null(strstr(err, "no run document at the end"));
@@ -141,6 +143,169 @@ static void test_parse_runs(void **state)
     assert_int_equal(parse(text, &doc, err), TR_EXIT_USAGE);
     assert_non_null(strstr(err, "no task_id within the frame's tile grid"));
     assert_null(doc);
+}
+
+/* The page's rules and the numbers it computes with. */
+static void test_parse_mirrors_the_page(void **state)
+{
+    (void)state;
+    char text[2048], recs[1024], r0[256], r1[256], err[200];
+    cJSON *doc = NULL;
+    /* thread_id: the page takes 0..65535 */
+    snprintf(r1, sizeof(r1), REC1, "");
+    snprintf(r0, sizeof(r0),
+             "{\"task_id\":0,\"thread_id\":65535,\"tile_x\":0,\"tile_y\":0,\"tile_w\":2,"
+             "\"tile_h\":2,\"pixels_computed\":4,\"start_time_us\":0,\"duration_us\":5}");
+    snprintf(recs, sizeof(recs), "%s,%s", r0, r1);
+    snprintf(text, sizeof(text), DOC, recs);
+    assert_int_equal(parse(text, &doc, err), 0);
+    cJSON_Delete(doc);
+    snprintf(r0, sizeof(r0),
+             "{\"task_id\":0,\"thread_id\":65536,\"tile_x\":0,\"tile_y\":0,\"tile_w\":2,"
+             "\"tile_h\":2,\"pixels_computed\":4,\"start_time_us\":0,\"duration_us\":5}");
+    snprintf(recs, sizeof(recs), "%s,%s", r0, r1);
+    snprintf(text, sizeof(text), DOC, recs);
+    assert_int_equal(parse(text, &doc, err), TR_EXIT_USAGE);
+    assert_non_null(strstr(err, "thread_id is missing or not a count in 0..65535"));
+    assert_null(doc);
+
+    /* summary numbers the page draws with: absent, null or in range */
+    static const struct {
+        const char *summary;
+        int ok;
+    } cases[] = {
+        {"{\"elapsed_us\":12,\"threads_used\":2,\"giga_iterations_per_s\":0.5}", 1},
+        {"{\"elapsed_us\":null,\"threads_used\":null}", 1},
+        {"{\"elapsed_us\":\"12\"}", 0},
+        {"{\"elapsed_us\":1.5}", 0},
+        {"{\"elapsed_us\":-1}", 0},
+        {"{\"threads_used\":65537}", 0},
+        {"{\"threads_used\":1e300}", 0},
+        {"{\"giga_iterations_per_s\":\"fast\"}", 0},
+        {"{\"giga_iterations_per_s\":1e999}", 0},
+    };
+    snprintf(r0, sizeof(r0), REC0, "");
+    snprintf(recs, sizeof(recs), "%s,%s", r0, r1);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(text, sizeof(text),
+                 "{\"success\":true,\"data\":[%s],\"params\":{\"width\":3,\"height\":2,"
+                 "\"tile_w\":2,\"tile_h\":2,\"max_iter\":9},\"summary\":%s}",
+                 recs, cases[i].summary);
+        int rc = parse(text, &doc, err);
+        if (rc != (cases[i].ok ? 0 : TR_EXIT_USAGE))
+            fail_msg("summary %s: rc %d (%s)", cases[i].summary, rc, err);
+        if (!cases[i].ok)
+            assert_non_null(strstr(err, "summary: "));
+        cJSON_Delete(doc);
+    }
+}
+
+/* Errors name the line and column where the text goes wrong, in characters. */
+static void test_parse_errors_name_line_and_column(void **state)
+{
+    (void)state;
+    char err[200];
+    cJSON *doc = NULL;
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        /* one document over several lines: the error's own line, not line 1 */
+        {"{\n  \"success\": true,\n  \"data\": [\n    {\"task_id\": 0,\n      x}\n]}",
+         "line 5, column 7: not valid JSON (expected a member name in double quotes)"},
+        {"{\"a\": [1, 2\n 3]}", "line 2, column 2: not valid JSON (expected ',' or ']')"},
+        {"{\"a\": 1}\n\n{\"b\": tru}\n", "line 3, column 7: not valid JSON (expected a value"},
+        {"{\"a\": 1}\n5 6\n", "line 2, column 3: not valid JSON (text after the end"},
+        {"{\n\"a\": 1\n} x", "line 3, column 3: not valid JSON (text after the end"},
+        {"{\"\xc3\xa9\xc3\xa9\": 01}", "line 1, column 9: not valid JSON (expected ',' or '}')"},
+        {"{\"a\": \"x\\q\"}", "line 1, column 9: not valid JSON (an unknown escape"},
+        {"{\"a\": \"x\ty\"}", "line 1, column 9: not valid JSON (a control character"},
+        /* valid JSON, but no text: half a surrogate pair */
+        {"{\"a\": \"\\ud800\"}", "line 1, column 8: not valid JSON (a \\u escape of half"},
+        /* text that is not UTF-8 */
+        {"{\"a\":\n \"\xc3\xa9\xff\"}", "line 2, column 4: byte 0xff is not UTF-8"},
+        {"{\"a\": \"\xed\xa0\x80\"}", "line 1, column 8: byte 0xed is not UTF-8"},
+        {"\xc3", "line 1, column 1: byte 0xc3 is not UTF-8"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int rc = parse(cases[i].text, &doc, err);
+        if (rc != TR_EXIT_USAGE || strncmp(err, cases[i].want, strlen(cases[i].want)) != 0)
+            fail_msg("case %zu: rc %d, '%s', expected '%s'", i, rc, err, cases[i].want);
+        assert_null(doc);
+    }
+}
+
+static void test_json_syntax(void **state)
+{
+    (void)state;
+    static const char *const valid[] = {
+        "0", "-0.5e+3", " {\"a\":[1,true,false,null,\"\\u00e9\\n\"],\"b\":{}} ", "[]", "\"\""};
+    for (size_t i = 0; i < sizeof(valid) / sizeof(valid[0]); i++)
+        assert_null(tr_json_syntax_error(valid[i], valid[i] + strlen(valid[i]), NULL));
+    static const struct {
+        const char *text;
+        size_t at;
+    } bad[] = {{"", 0},          {"01", 1},        {"1.", 2},    {"-", 1},           {"[1,]", 3},
+               {"{\"a\" 1}", 5}, {"{'a':1}", 1},   {"\"abc", 4}, {"\"\\u12g4\"", 1}, {"nul", 0},
+               {"[1] [2]", 4},   {"{\"a\":1,}", 7}};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *why = NULL;
+        const char *at = tr_json_syntax_error(bad[i].text, bad[i].text + strlen(bad[i].text), &why);
+        if (!at || (size_t)(at - bad[i].text) != bad[i].at || !why)
+            fail_msg("'%s': error at %td, expected %zu", bad[i].text, at ? at - bad[i].text : -1,
+                     bad[i].at);
+    }
+    char deep[2 * TR_JSON_MAX_DEPTH + 4];
+    memset(deep, '[', TR_JSON_MAX_DEPTH);
+    memset(deep + TR_JSON_MAX_DEPTH, ']', TR_JSON_MAX_DEPTH);
+    assert_null(tr_json_syntax_error(deep, deep + 2 * TR_JSON_MAX_DEPTH, NULL));
+    memset(deep, '[', TR_JSON_MAX_DEPTH + 1);
+    memset(deep + TR_JSON_MAX_DEPTH + 1, ']', TR_JSON_MAX_DEPTH + 1);
+    const char *at = tr_json_syntax_error(deep, deep + 2 * TR_JSON_MAX_DEPTH + 2, NULL);
+    assert_ptr_equal(at, deep + TR_JSON_MAX_DEPTH);
+}
+
+/* An allocator that fails after a number of allocations. */
+static long allocations_left;
+static void *failing_malloc(size_t size)
+{
+    return allocations_left-- > 0 ? malloc(size) : NULL;
+}
+
+static void test_parse_out_of_memory_is_not_bad_json(void **state)
+{
+    (void)state;
+    char text[2048], recs[1024], r0[256], r1[256], tile0[256], err[200];
+    cJSON *doc = NULL;
+    snprintf(r0, sizeof(r0), REC0, ",\"data\":[1,2,3,9]");
+    snprintf(r1, sizeof(r1), REC1, "");
+    snprintf(recs, sizeof(recs), "%s,%s", r0, r1);
+    char document[2048], stream[4096];
+    snprintf(document, sizeof(document), DOC, recs);
+    snprintf(r0, sizeof(r0), REC0, "");
+    snprintf(tile0, sizeof(tile0), REC0, ",\"data\":[4,3,2,1]");
+    snprintf(recs, sizeof(recs), "%s,%s", r0, r1);
+    snprintf(text, sizeof(text), DOC, recs);
+    snprintf(stream, sizeof(stream), "%s\n%s\n", tile0, text);
+    const char *inputs[] = {document, stream};
+    for (size_t in = 0; in < 2; in++) {
+        /* every allocation in turn fails: always "out of memory", never "not valid JSON" */
+        int failures = 0;
+        for (long n = 0;; n++) {
+            allocations_left = n;
+            tr_replay_input_set_malloc(failing_malloc);
+            int rc = parse(inputs[in], &doc, err);
+            tr_replay_input_set_malloc(NULL);
+            if (rc == 0) {
+                cJSON_Delete(doc);
+                break;
+            }
+            failures++;
+            if (rc != TR_EXIT_FAILURE || strcmp(err, "out of memory") != 0)
+                fail_msg("input %zu, allocation %ld failing: rc %d, '%s'", in, n, rc, err);
+            assert_null(doc);
+        }
+        assert_true(failures > 10);
+    }
 }
 
 /* Lines written from many threads at once stay whole. */
@@ -204,6 +369,10 @@ int main(void)
         cmocka_unit_test(test_script_safe_json),
         cmocka_unit_test(test_page_slots),
         cmocka_unit_test(test_parse_runs),
+        cmocka_unit_test(test_parse_mirrors_the_page),
+        cmocka_unit_test(test_parse_errors_name_line_and_column),
+        cmocka_unit_test(test_json_syntax),
+        cmocka_unit_test(test_parse_out_of_memory_is_not_bad_json),
         cmocka_unit_test(test_stream_lines_stay_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
