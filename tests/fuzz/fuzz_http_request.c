@@ -12,7 +12,7 @@
  * The servers' caps keep every render tiny (at most 1024 pixels of 64 iterations), and
  * OpenCL sees no platform, so device=pocl and the like are answered "unavailable" at once.
  * FUZZ_SHOW_ANSWER=1 prints each answer's status and the start of its body.
- * Properties: every request gets exactly one answer with a known status (never 500), every
+ * Properties: every request gets exactly one answer: 200, 204, 4xx or 503 (never 500); every
  * error is the JSON {"success": false, "error", "message"}, CORS echoes only the request's
  * own Origin, a stream ends with its complete event, and nothing stays counted as busy.
  */
@@ -124,19 +124,10 @@ static void check_answer(const struct fake_answer *a, const char *origin, int st
 {
     FUZZ_CHECK(!a->closed, "the connection was closed without an answer");
     FUZZ_CHECK(a->answered, "no answer");
-    switch (a->status) {
-    case 200:
-    case 204:
-    case 400:
-    case 403:
-    case 404:
-    case 405:
-    case 414:
-    case 503:
-        break;
-    default:
-        fuzz_fail("status %u: %s", a->status, a->body ? a->body : "");
-    }
+    /* 500 would be an internal failure: nothing here runs out of memory or devices */
+    FUZZ_CHECK(a->status == 200 || a->status == 204 || (a->status >= 400 && a->status < 500) ||
+                   a->status == 503,
+               "status %u: %s", a->status, a->body ? a->body : "");
     FUZZ_CHECK(fake_answer_header(a, "Vary"), "%u without Vary: Origin", a->status);
     const char *allowed = fake_answer_header(a, "Access-Control-Allow-Origin");
     FUZZ_CHECK(!allowed || (origin && !strcmp(allowed, origin)),
