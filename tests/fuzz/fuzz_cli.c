@@ -30,7 +30,7 @@ static void check_run(int argc, char **argv)
     if (rc != TR_CLI_RUN_GO) {
         FUZZ_CHECK(rc == TR_EXIT_USAGE, "run: exit code %d for bad options (2 expected): %s", rc,
                    err);
-        fuzz_check_message("run", err, sizeof(err));
+        fuzz_check_printed("run", err, sizeof(err));
         return;
     }
     FUZZ_CHECK(tr_params_check(&o.params, err, sizeof(err)) == 0, "run: accepted, then: %s", err);
@@ -58,7 +58,7 @@ static void check_serve(int argc, char **argv)
     if (rc != TR_SERVE_GO) {
         FUZZ_CHECK(rc == TR_EXIT_USAGE, "serve: exit code %d for bad options (2 expected): %s", rc,
                    err);
-        fuzz_check_message("serve", err, sizeof(err));
+        fuzz_check_printed("serve", err, sizeof(err));
         return;
     }
     const struct tr_server_config *c = &o.cfg;

@@ -54,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(doc == NULL, "refused, yet a document came back");
         FUZZ_CHECK(rc == TR_EXIT_USAGE || rc == TR_EXIT_FAILURE,
                    "exit code %d for a bad run (2 expected): %s", rc, err);
-        fuzz_check_message("replay", err, sizeof(err));
+        fuzz_check_printed("replay", err, sizeof(err));
         return 0;
     }
     FUZZ_CHECK(doc != NULL, "accepted without a document");
