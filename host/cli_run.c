@@ -22,13 +22,6 @@ enum {
     OPT_KERNEL_DIR,
 };
 
-struct run_options {
-    struct tr_params params;
-    const char *out;
-    const char *kernel_dir;
-    struct tr_run_outputs extras;
-};
-
 static int fail(int code, const char *msg)
 {
     tr_text_print_line(stderr, "tilerace: ", msg);
@@ -43,8 +36,7 @@ static int stdout_status(void)
     return TR_EXIT_OK;
 }
 
-/* Returns -1 to go on, or an exit code (0 after --help/--version). */
-static int parse(int argc, char **argv, struct run_options *o)
+int tr_cli_run_parse(int argc, char **argv, struct tr_run_options *o, char *err, size_t errlen)
 {
     static const struct option fixed[] = {
         {"mode", required_argument, NULL, OPT_MODE},
@@ -59,7 +51,7 @@ static int parse(int argc, char **argv, struct run_options *o)
     };
     struct option longopts[sizeof(fixed) / sizeof(fixed[0]) + 16];
     size_t n = 0;
-    char err[512], q[TR_QUOTE_SIZE(TR_ECHO_PATH_CHARS)];
+    char q[TR_QUOTE_SIZE(TR_ECHO_PATH_CHARS)];
     for (size_t i = 0; i < tr_num_params_count; i++)
         longopts[n++] = (struct option){tr_num_params[i].cli_name, required_argument, NULL,
                                         OPT_NUMBER + (int)i};
@@ -72,29 +64,29 @@ static int parse(int argc, char **argv, struct run_options *o)
     o->kernel_dir = NULL;
     tr_run_outputs_init(&o->extras);
     opterr = 0;
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc and musl then reset getopt fully, so this may run again */
     int c, rc = 0;
     while ((c = getopt_long(argc, argv, "+:ho:V", longopts, NULL)) != -1) {
         char label[48];
         if (c >= TR_OPT_IMAGE && c < TR_OPT_RUN_OUTPUTS_END) {
-            rc = tr_run_outputs_option(&o->extras, c, optarg, err, sizeof(err));
+            rc = tr_run_outputs_option(&o->extras, c, optarg, err, errlen);
         } else if (c >= OPT_NUMBER && c < OPT_NUMBER + (int)tr_num_params_count) {
             snprintf(label, sizeof(label), "--%s", tr_num_params[c - OPT_NUMBER].cli_name);
             rc = tr_params_set_number(&o->params, &tr_num_params[c - OPT_NUMBER], label, optarg,
-                                      err, sizeof(err));
+                                      err, errlen);
         } else {
             switch (c) {
             case OPT_MODE:
-                rc = tr_params_set_mode(&o->params, "--mode", optarg, err, sizeof(err));
+                rc = tr_params_set_mode(&o->params, "--mode", optarg, err, errlen);
                 break;
             case OPT_DEVICE:
-                rc = tr_params_set_device(&o->params, "--device", optarg, err, sizeof(err));
+                rc = tr_params_set_device(&o->params, "--device", optarg, err, errlen);
                 break;
             case OPT_PRECISION:
-                rc = tr_params_set_precision(&o->params, "--precision", optarg, err, sizeof(err));
+                rc = tr_params_set_precision(&o->params, "--precision", optarg, err, errlen);
                 break;
             case OPT_KERNEL:
-                rc = tr_params_set_kernel(&o->params, "--kernel", optarg, err, sizeof(err));
+                rc = tr_params_set_kernel(&o->params, "--kernel", optarg, err, errlen);
                 break;
             case OPT_KERNEL_DIR:
                 o->kernel_dir = optarg;
@@ -102,60 +94,65 @@ static int parse(int argc, char **argv, struct run_options *o)
             case 'o':
                 o->out = optarg;
                 if (!optarg[0]) {
-                    snprintf(err, sizeof(err),
+                    snprintf(err, errlen,
                              "--out: '' is not a file path (accepted: a file path, or - for "
                              "stdout)");
                     rc = TR_EXIT_USAGE;
                 }
                 break;
             case 'h':
-                tr_usage(stdout);
-                return stdout_status();
+                return TR_CLI_RUN_HELP;
             case 'V':
-                tr_version(stdout);
-                return stdout_status();
+                return TR_CLI_RUN_VERSION;
             case ':':
-                snprintf(err, sizeof(err), "%s: a value is missing (see tilerace --help)",
+                snprintf(err, errlen, "%s: a value is missing (see tilerace --help)",
                          tr_usage_refused_option(q, sizeof(q), argc, argv));
                 rc = TR_EXIT_USAGE;
                 break;
             default:
-                snprintf(err, sizeof(err), "unknown option '%s' (see tilerace --help)",
+                snprintf(err, errlen, "unknown option '%s' (see tilerace --help)",
                          tr_usage_refused_option(q, sizeof(q), argc, argv));
                 rc = TR_EXIT_USAGE;
                 break;
             }
         }
         if (rc)
-            return fail(rc, err);
+            return rc;
     }
     if (optind < argc) {
-        snprintf(err, sizeof(err), "unexpected argument %s (see tilerace --help)",
+        snprintf(err, errlen, "unexpected argument %s (see tilerace --help)",
                  tr_text_quote(q, sizeof(q), argv[optind], TR_ECHO_CHARS));
-        return fail(TR_EXIT_USAGE, err);
+        return TR_EXIT_USAGE;
     }
-    if ((rc = tr_params_check(&o->params, err, sizeof(err))) != 0 ||
-        (rc = tr_run_outputs_check(&o->extras, o->out, err, sizeof(err))) != 0)
-        return fail(rc, err);
+    if ((rc = tr_params_check(&o->params, err, errlen)) != 0 ||
+        (rc = tr_run_outputs_check(&o->extras, o->out, err, errlen)) != 0)
+        return rc;
     if (o->kernel_dir && strcmp(o->params.device, "cpu") == 0) {
-        snprintf(err, sizeof(err),
+        snprintf(err, errlen,
                  "--kernel-dir: %s holds OpenCL kernels, and --device cpu runs none "
                  "(accepted with --device opencl, gpu, pocl or opencl:P.D)",
                  tr_text_quote(q, sizeof(q), o->kernel_dir, TR_ECHO_PATH_CHARS));
-        return fail(TR_EXIT_USAGE, err);
+        return TR_EXIT_USAGE;
     }
-    return -1;
+    return TR_CLI_RUN_GO;
 }
 
 int tr_cli_run(int argc, char **argv)
 {
-    struct run_options o;
+    struct tr_run_options o;
     struct tr_job job;
     struct tr_job_options jo;
     char err[512];
-    int rc = parse(argc, argv, &o);
-    if (rc >= 0)
-        return rc;
+    int rc = tr_cli_run_parse(argc, argv, &o, err, sizeof(err));
+    if (rc == TR_CLI_RUN_HELP || rc == TR_CLI_RUN_VERSION) {
+        if (rc == TR_CLI_RUN_HELP)
+            tr_usage(stdout);
+        else
+            tr_version(stdout);
+        return stdout_status();
+    }
+    if (rc != TR_CLI_RUN_GO)
+        return fail(rc, err);
 
     /* Every output is opened first: an unwritable path fails before minutes of rendering. */
     tr_atomic_file_install_signal_cleanup();

@@ -12,6 +12,7 @@
 #include "params.h"
 #include "server.h"
 #include "server_listen.h"
+#include "text_escape.h"
 #include "usage.h"
 
 #define CANCEL_GRACE_MS 5000 /* after the deadline, for renders to reach their next tile */
@@ -33,14 +34,9 @@ enum {
     OPT_LOG_REQUESTS,
 };
 
-struct serve_options {
-    struct tr_server_config cfg;
-    uint32_t shutdown_timeout_ms;
-};
-
 static int fail(int code, const char *msg)
 {
-    fprintf(stderr, "tilerace: %s\n", msg);
+    tr_text_print_line(stderr, "tilerace: ", msg);
     return code;
 }
 
@@ -62,7 +58,7 @@ static const struct {
     {OPT_SHUTDOWN_TIMEOUT, "shutdown-timeout-ms", 0, 3600000},
 };
 
-static int set_option(struct serve_options *o, int id, uint64_t v)
+static int set_option(struct tr_serve_options *o, int id, uint64_t v)
 {
     struct tr_server_config *c = &o->cfg;
     switch (id) {
@@ -105,8 +101,7 @@ static int set_option(struct serve_options *o, int id, uint64_t v)
     return 0;
 }
 
-/* Returns -1 to go on, or an exit code (0 after --help). */
-static int parse(int argc, char **argv, struct serve_options *o)
+int tr_serve_parse(int argc, char **argv, struct tr_serve_options *o, char *err, size_t errlen)
 {
     static const struct option fixed[] = {
         {"bind", required_argument, NULL, OPT_BIND},
@@ -117,7 +112,7 @@ static int parse(int argc, char **argv, struct serve_options *o)
     struct option
         longopts[sizeof(fixed) / sizeof(fixed[0]) + sizeof(numbers) / sizeof(numbers[0]) + 1];
     size_t n = 0;
-    char err[512], label[48];
+    char label[48];
     int origins_given = 0, is_ipv6, c, rc = 0;
     uint64_t v;
     for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
@@ -129,14 +124,14 @@ static int parse(int argc, char **argv, struct serve_options *o)
     tr_server_config_defaults(&o->cfg);
     o->shutdown_timeout_ms = 10000;
     opterr = 0;
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc and musl then reset getopt fully, so this may run again */
     while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
         const char *name = argv[optind - 1];
         rc = 0;
         switch (c) {
         case OPT_BIND:
             if (tr_ip_literal(optarg, &is_ipv6) != 0 || strlen(optarg) >= sizeof(o->cfg.bind)) {
-                snprintf(err, sizeof(err),
+                snprintf(err, errlen,
                          "--bind: '%.60s' is not an IPv4 or IPv6 address (e.g. 127.0.0.1, ::1, "
                          "0.0.0.0)",
                          optarg);
@@ -151,7 +146,7 @@ static int parse(int argc, char **argv, struct serve_options *o)
                 o->cfg.cors.n = 0;
             origins_given = 1;
             if (tr_cors_add(&o->cfg.cors, optarg, why, sizeof(why)) != 0) {
-                snprintf(err, sizeof(err), "--allow-origin: %s", why);
+                snprintf(err, errlen, "--allow-origin: %s", why);
                 rc = TR_EXIT_USAGE;
             }
             break;
@@ -160,16 +155,14 @@ static int parse(int argc, char **argv, struct serve_options *o)
             o->cfg.log_requests = 1;
             break;
         case 'h':
-            tr_usage_serve(stdout);
-            return TR_EXIT_OK;
+            return TR_SERVE_HELP;
         case ':':
-            snprintf(err, sizeof(err), "%.60s: a value is missing (see tilerace serve --help)",
-                     name);
+            snprintf(err, errlen, "%.60s: a value is missing (see tilerace serve --help)", name);
             rc = TR_EXIT_USAGE;
             break;
         case '?': {
             char short_name[3] = {'-', (char)optopt, '\0'};
-            snprintf(err, sizeof(err), "unknown option '%.60s' (see tilerace serve --help)",
+            snprintf(err, errlen, "unknown option '%.60s' (see tilerace serve --help)",
                      optopt > 0 && optopt < 128 ? short_name : name);
             rc = TR_EXIT_USAGE;
             break;
@@ -179,22 +172,22 @@ static int parse(int argc, char **argv, struct serve_options *o)
                 if (numbers[i].id != c)
                     continue;
                 snprintf(label, sizeof(label), "--%s", numbers[i].name);
-                rc = tr_parse_number(label, optarg, numbers[i].min, numbers[i].max, &v, err,
-                                     sizeof(err));
+                rc =
+                    tr_parse_number(label, optarg, numbers[i].min, numbers[i].max, &v, err, errlen);
                 if (rc == 0)
                     set_option(o, c, v);
             }
             break;
         }
         if (rc)
-            return fail(rc, err);
+            return rc;
     }
     if (optind < argc) {
-        snprintf(err, sizeof(err), "unexpected argument '%.60s' (see tilerace serve --help)",
+        snprintf(err, errlen, "unexpected argument '%.60s' (see tilerace serve --help)",
                  argv[optind]);
-        return fail(TR_EXIT_USAGE, err);
+        return TR_EXIT_USAGE;
     }
-    return -1;
+    return TR_SERVE_GO;
 }
 
 /* Waits up to ms for the requests in progress, or until another signal; 1 when all ended. */
@@ -216,14 +209,18 @@ static int wait_idle(struct tr_server *srv, const sigset_t *signals, int64_t ms)
 
 int tr_serve_main(int argc, char **argv)
 {
-    struct serve_options o;
+    struct tr_serve_options o;
     struct tr_server *srv = NULL;
     sigset_t signals;
     char err[512];
     int sig = 0;
-    int rc = parse(argc, argv, &o);
-    if (rc >= 0)
-        return rc;
+    int rc = tr_serve_parse(argc, argv, &o, err, sizeof(err));
+    if (rc == TR_SERVE_HELP) {
+        tr_usage_serve(stdout);
+        return TR_EXIT_OK;
+    }
+    if (rc != TR_SERVE_GO)
+        return fail(rc, err);
 
     /* Blocked before any thread starts, so that only sigwait() here sees them. */
     sigemptyset(&signals);

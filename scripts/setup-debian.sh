@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what tilerace needs from Debian 12's packages, only what is missing.
 #   scripts/setup-debian.sh            build + run (compiler, cJSON, OpenCL loader, pocl)
-#   scripts/setup-debian.sh --tests    also what the test suite needs (chromium: the replay page test)
+#   scripts/setup-debian.sh --tests    also what the test suite needs (chromium: the replay page test;
+#                                      clang and its libFuzzer runtime: scripts/fuzz.sh)
 #   scripts/setup-debian.sh --bench    also what the benchmarks need
 set -euo pipefail
 
@@ -9,7 +10,8 @@ packages=(gcc make cmake pkg-config python3 libcjson-dev ocl-icd-opencl-dev open
           pocl-opencl-icd clinfo libpng-dev libmicrohttpd-dev)
 for arg in "$@"; do
   case "$arg" in
-    --tests) packages+=(libcmocka-dev python3-jsonschema python3-numpy wrk chromium) ;;
+    --tests) packages+=(libcmocka-dev python3-jsonschema python3-numpy wrk chromium
+                        clang libclang-rt-14-dev) ;;
     --bench) packages+=(gnuplot-nox) ;;
     *) echo "setup-debian.sh: unknown argument '$arg' (accepted: --tests, --bench)" >&2; exit 2 ;;
   esac
