@@ -357,6 +357,19 @@ class Pocl(unittest.TestCase):
                 out, err = proc.communicate(timeout=120)
             self.assertEqual(proc.returncode, 0, err.decode())
 
+    def test_runs_exit_cleanly_with_many_pocl_threads(self):
+        # Run by every flavour; in the sanitizer builds, under the suite's ASAN/LSAN/TSAN
+        # options. pocl starts a worker per core and compiles kernels on them (a cold cache),
+        # which is when LeakSanitizer's tracer used to crash at exit on a 16-core machine
+        # (tests/CMakeLists.txt explains the option that prevents it); 16 workers here.
+        for i in range(10):
+            with self.subTest(run=i), tempfile.TemporaryDirectory() as cache:
+                env = dict(os.environ, POCL_CACHE_DIR=cache, POCL_MAX_PTHREAD_COUNT="16",
+                           POCL_PTHREAD_MIN_THREADS="16")
+                p = run_env(env, "--device", "pocl", "-o", "/dev/null", "--image", "/dev/null")
+                self.assertEqual(p.returncode, 0, p.stderr.decode()[-3000:])
+                self.assertEqual(p.stderr, b"")
+
     def test_selftest(self):
         p = subprocess.run([tt.BINARY, "selftest"], capture_output=True, timeout=900)
         out = p.stdout.decode()
