@@ -120,7 +120,8 @@ const char *tr_cl_no_platform_reason(const struct tr_cl_device_list *list, char 
     else if (list->platform_status != CL_SUCCESS)
         snprintf(buf, len, "clGetPlatformIDs: %s", tr_cl_error_name(list->platform_status));
     else
-        snprintf(buf, len, "the OpenCL ICD loader lists none; see /etc/OpenCL/vendors");
+        snprintf(buf, len,
+                 "no OpenCL driver reported one (drivers are listed in /etc/OpenCL/vendors)");
     return buf;
 }
 
