@@ -326,6 +326,21 @@ class Pocl(unittest.TestCase):
         p = run_env(env, "--device", "pocl", *SMALL)
         self.assertEqual(p.returncode, 0, p.stderr.decode())
 
+    def test_environment_changes_in_one_place(self):
+        # setenv() is not thread-safe: the program changes its environment only in
+        # host/cl_cache_dir.c, which main() calls before any command starts a thread
+        host = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "host")
+        callers = set()
+        for name in os.listdir(host):
+            with open(os.path.join(host, name), errors="replace") as f:
+                code = re.sub(r"/\*.*?\*/|//[^\n]*", "", f.read(), flags=re.S)
+            if re.search(r"\b(setenv|unsetenv|putenv|clearenv)\s*\(", code):
+                callers.add(name)
+        self.assertEqual(callers, {"cl_cache_dir.c"})
+        with open(os.path.join(host, "main.c")) as f:
+            main = f.read()
+        self.assertIn("tr_cl_prepare_environment();", main)
+
     def test_serve_chooses_the_cache_folder_before_its_threads_start(self):
         # POCL_CACHE_DIR is set (setenv, not thread-safe) before the server starts a thread,
         # so the folder exists as soon as it listens, before any request lists a device
