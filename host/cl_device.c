@@ -1,13 +1,10 @@
 #include "cl_device.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "cl_cache_dir.h"
 #include "exit_codes.h"
 
 const char *tr_cl_type_name(cl_device_type type)
@@ -19,57 +16,6 @@ const char *tr_cl_type_name(cl_device_type type)
     if (type & CL_DEVICE_TYPE_ACCELERATOR)
         return "ACCELERATOR";
     return "OTHER";
-}
-
-static int writable_dir(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode) && access(path, W_OK | X_OK) == 0;
-}
-
-/* True when dir exists and is writable, or could be created under a writable ancestor. */
-static int could_write(const char *dir)
-{
-    char buf[4096];
-    snprintf(buf, sizeof(buf), "%s", dir);
-    for (;;) {
-        struct stat st;
-        if (stat(buf, &st) == 0)
-            return writable_dir(buf);
-        char *slash = strrchr(buf, '/');
-        if (!slash || slash == buf)
-            return writable_dir("/");
-        *slash = '\0';
-    }
-}
-
-static void prepare_environment_once(void)
-{
-    char dir[4096];
-    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    if (getenv("POCL_CACHE_DIR"))
-        return;
-    if (xdg && *xdg)
-        snprintf(dir, sizeof(dir), "%s/pocl", xdg);
-    else if (home && *home)
-        snprintf(dir, sizeof(dir), "%s/.cache/pocl", home);
-    else
-        dir[0] = '\0';
-    if (dir[0] && could_write(dir))
-        return;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(dir, sizeof(dir), "%s/tilerace-pocl-cache-%u", tmp && *tmp ? tmp : "/tmp",
-             (unsigned)getuid());
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return; /* pocl then builds without a cache */
-    setenv("POCL_CACHE_DIR", dir, 0);
-}
-
-void tr_cl_prepare_environment(void)
-{
-    /* once per process: the server lists devices from several threads */
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, prepare_environment_once);
 }
 
 static void info_string(cl_device_id d, cl_device_info what, char *buf, size_t len)
@@ -112,7 +58,14 @@ int tr_cl_list_devices(struct tr_cl_device_list *list, char *err, size_t errlen)
     cl_platform_id *platforms = NULL;
     cl_uint np = 0;
     memset(list, 0, sizeof(*list));
-    tr_cl_prepare_environment();
+    if (!tr_cl_environment_prepared()) {
+        /* pocl reads POCL_CACHE_DIR: it must be set before any thread exists (see main()) */
+        snprintf(err, errlen,
+                 "internal error: OpenCL devices listed before "
+                 "tr_cl_prepare_environment() ran");
+        return TR_EXIT_FAILURE;
+    }
+    list->cache_problem = tr_cl_cache_problem();
     list->platform_status = clGetPlatformIDs(0, NULL, &np);
     if (list->platform_status != CL_SUCCESS || np == 0)
         return 0;
@@ -160,6 +113,18 @@ void tr_cl_device_list_free(struct tr_cl_device_list *list)
     memset(list, 0, sizeof(*list));
 }
 
+const char *tr_cl_no_platform_reason(const struct tr_cl_device_list *list, char *buf, size_t len)
+{
+    if (list->cache_problem)
+        snprintf(buf, len, "%s", list->cache_problem);
+    else if (list->platform_status != CL_SUCCESS)
+        snprintf(buf, len, "clGetPlatformIDs: %s", tr_cl_error_name(list->platform_status));
+    else
+        snprintf(buf, len,
+                 "no OpenCL driver reported one (drivers are listed in /etc/OpenCL/vendors)");
+    return buf;
+}
+
 static void available(const struct tr_cl_device_list *list, char *buf, size_t len)
 {
     size_t used = (size_t)snprintf(buf, len, "available: cpu");
@@ -169,9 +134,11 @@ static void available(const struct tr_cl_device_list *list, char *buf, size_t le
                                  d->platform_index, d->device_index, tr_cl_type_name(d->type),
                                  d->name, d->fp64 ? "" : ", no fp64");
     }
-    if (list->count == 0 && used < len)
-        snprintf(buf + used, len - used, "; no OpenCL platform found (%s)",
-                 tr_cl_error_name(list->platform_status));
+    if (list->count == 0 && used < len) {
+        char reason[1024];
+        snprintf(buf + used, len - used, "; no OpenCL platform found: %s",
+                 tr_cl_no_platform_reason(list, reason, sizeof(reason)));
+    }
 }
 
 int tr_cl_select(const struct tr_cl_device_list *list, const struct tr_device_spec *spec,
@@ -191,6 +158,12 @@ int tr_cl_select(const struct tr_cl_device_list *list, const struct tr_device_sp
     }
     if (!found && spec->kind == TR_DEVICE_OPENCL && list->count)
         found = &list->devices[0];
+    /* pocl cannot build a kernel without its cache folder (and fails to start when it cannot
+     * create it): say so rather than report a failed build or a missing device */
+    if (list->cache_problem && (found ? found->is_pocl : spec->kind == TR_DEVICE_POCL)) {
+        snprintf(err, errlen, "%s: '%s': %s", label, selector, list->cache_problem);
+        return TR_EXIT_DEVICE;
+    }
     available(list, avail, sizeof(avail));
     if (!found) {
         const char *what = spec->kind == TR_DEVICE_GPU    ? "no OpenCL GPU found"

@@ -24,10 +24,12 @@ struct tr_cl_device {
 struct tr_cl_device_list {
     struct tr_cl_device *devices;
     size_t count;
-    cl_int platform_status; /* CL_SUCCESS, or why no platform could be listed */
+    cl_int platform_status;    /* CL_SUCCESS, or why no platform could be listed */
+    const char *cache_problem; /* tr_cl_cache_problem(): pocl cannot build kernels */
 };
 
-/* Lists every device of every platform. No platform is not an error: count is 0. */
+/* Lists every device of every platform. No platform is not an error: count is 0. Fails
+ * (internal error) unless tr_cl_prepare_environment() ran first. */
 int tr_cl_list_devices(struct tr_cl_device_list *list, char *err, size_t errlen);
 void tr_cl_device_list_free(struct tr_cl_device_list *list);
 
@@ -41,8 +43,8 @@ int tr_cl_select(const struct tr_cl_device_list *list, const struct tr_device_sp
 
 const char *tr_cl_type_name(cl_device_type type);
 
-/* pocl caches built kernels under $XDG_CACHE_HOME or ~/.cache; where that is not writable,
- * point POCL_CACHE_DIR at a private folder under the temporary directory. */
-void tr_cl_prepare_environment(void);
+/* Why no platform was listed: the pocl cache problem, the loader's error by name, or that the
+ * loader lists none (never "CL_SUCCESS"). Returns buf. */
+const char *tr_cl_no_platform_reason(const struct tr_cl_device_list *list, char *buf, size_t len);
 
 #endif

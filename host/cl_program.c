@@ -1,5 +1,6 @@
 #include "cl_program.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,20 +48,45 @@ int tr_cl_load_source(const char *kernel_dir, char **src, char *err, size_t errl
     return 0;
 }
 
-static void print_build_log(cl_program program, const struct tr_cl_device *dev)
+static int is_blank(const char *text)
+{
+    for (; *text; text++)
+        if (!isspace((unsigned char)*text))
+            return 0;
+    return 1;
+}
+
+void tr_cl_build_failure(const char *device, cl_int status, const char *log, cl_int log_status,
+                         char *err, size_t errlen)
+{
+    char note[96];
+    if (!log)
+        snprintf(note, sizeof(note), "no build log: clGetProgramBuildInfo: %s",
+                 tr_cl_error_name(log_status));
+    else if (is_blank(log))
+        snprintf(note, sizeof(note), "the build log was empty");
+    else {
+        fprintf(stderr, "--- OpenCL build log (%s) ---\n%s\n--- end of build log ---\n", device,
+                log);
+        snprintf(note, sizeof(note), "build log above");
+    }
+    snprintf(err, errlen, "clBuildProgram failed on '%s': %s (%s)", device,
+             tr_cl_error_name(status), note);
+}
+
+static void build_failure(cl_program program, const struct tr_cl_device *dev, cl_int status,
+                          char *err, size_t errlen)
 {
     size_t size = 0;
     char *log = NULL;
-    if (clGetProgramBuildInfo(program, dev->device, CL_PROGRAM_BUILD_LOG, 0, NULL, &size) !=
-            CL_SUCCESS ||
-        !(log = malloc(size + 1)))
-        return;
-    if (clGetProgramBuildInfo(program, dev->device, CL_PROGRAM_BUILD_LOG, size, log, NULL) ==
-        CL_SUCCESS) {
+    cl_int cle = clGetProgramBuildInfo(program, dev->device, CL_PROGRAM_BUILD_LOG, 0, NULL, &size);
+    if (cle == CL_SUCCESS && !(log = malloc(size + 1)))
+        cle = CL_OUT_OF_HOST_MEMORY;
+    if (cle == CL_SUCCESS)
+        cle = clGetProgramBuildInfo(program, dev->device, CL_PROGRAM_BUILD_LOG, size, log, NULL);
+    if (cle == CL_SUCCESS)
         log[size] = '\0';
-        fprintf(stderr, "--- OpenCL build log (%s) ---\n%s\n--- end of build log ---\n", dev->name,
-                log);
-    }
+    tr_cl_build_failure(dev->name, status, cle == CL_SUCCESS ? log : NULL, cle, err, errlen);
     free(log);
 }
 
@@ -81,9 +107,7 @@ int tr_cl_build(cl_context ctx, const struct tr_cl_device *dev, const char *src,
     cle = clBuildProgram(*program, 1, &dev->device, options, NULL, NULL);
     *build_ns = tr_now_ns() - t0;
     if (cle != CL_SUCCESS) {
-        print_build_log(*program, dev);
-        snprintf(err, errlen, "clBuildProgram failed on '%s': %s (build log above)", dev->name,
-                 tr_cl_error_name(cle));
+        build_failure(*program, dev, cle, err, errlen);
         clReleaseProgram(*program);
         *program = NULL;
         return TR_EXIT_DEVICE;

@@ -25,4 +25,12 @@ int tr_cl_build(cl_context ctx, const struct tr_cl_device *dev, const char *src,
                 const char *options, cl_program *program, int64_t *build_ns, char *err,
                 size_t errlen);
 
+/*
+ * The error line for a build that returned status: prints the device's build log to stderr
+ * first unless it is blank, and says which (log NULL: it could not be read, log_status says
+ * why).
+ */
+void tr_cl_build_failure(const char *device, cl_int status, const char *log, cl_int log_status,
+                         char *err, size_t errlen);
+
 #endif

@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "cl_cache_dir.h"
 #include "cl_device.h"
 #include "cpu_runner.h"
 #include "exit_codes.h"
@@ -56,9 +57,17 @@ struct cJSON *tr_devices_json(const struct tr_cl_device_list *list)
 static int print_json(const struct tr_cl_device_list *list)
 {
     cJSON *doc = cJSON_CreateObject();
+    char reason[1024];
     cJSON_AddItemToObject(doc, "devices", tr_devices_json(list));
     if (list->count == 0)
-        cJSON_AddStringToObject(doc, "opencl", tr_cl_error_name(list->platform_status));
+        cJSON_AddStringToObject(doc, "opencl",
+                                tr_cl_no_platform_reason(list, reason, sizeof(reason)));
+    if (tr_cl_cache_dir())
+        cJSON_AddStringToObject(doc, "pocl_cache_dir", tr_cl_cache_dir());
+    else
+        cJSON_AddNullToObject(doc, "pocl_cache_dir");
+    if (list->cache_problem)
+        cJSON_AddStringToObject(doc, "pocl_cache_problem", list->cache_problem);
     char *text = cJSON_Print(doc);
     cJSON_Delete(doc);
     if (!text)
@@ -75,8 +84,10 @@ static void print_table(const struct tr_cl_device_list *list)
     printf("%-12s %-4s %-40s %s\n", "DEVICE", "TYPE", "NAME", "DETAILS");
     printf("%-12s %-4s %-40.40s pthreads, %ld processors online, double precision\n", "cpu", "CPU",
            name, sysconf(_SC_NPROCESSORS_ONLN));
+    char reason[1024];
     if (list->count == 0) {
-        printf("(no OpenCL platform found: %s)\n", tr_cl_error_name(list->platform_status));
+        printf("(no OpenCL platform found: %s)\n",
+               tr_cl_no_platform_reason(list, reason, sizeof(reason)));
         return;
     }
     for (size_t i = 0; i < list->count; i++) {
@@ -91,6 +102,8 @@ static void print_table(const struct tr_cl_device_list *list)
     }
     printf("\nShortcuts: opencl = first GPU, else first device; gpu = first GPU; pocl = first "
            "pocl CPU device.\n");
+    if (list->cache_problem)
+        printf("pocl cannot build kernels: %s\n", list->cache_problem);
 }
 
 int tr_cli_devices(int argc, char **argv)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cl_cache_dir.h"
 #include "cli_devices.h"
 #include "cli_replay.h"
 #include "cli_run.h"
@@ -16,20 +17,32 @@
 static const struct {
     const char *name;
     int (*main)(int argc, char **argv);
+    int opencl; /* may use OpenCL */
 } commands[] = {
-    {"run", tr_cli_run},       {"devices", tr_cli_devices}, {"selftest", tr_cli_selftest},
-    {"replay", tr_cli_replay}, {"serve", tr_serve_main},
+    {"run", tr_cli_run, 1},       {"devices", tr_cli_devices, 1}, {"selftest", tr_cli_selftest, 1},
+    {"replay", tr_cli_replay, 0}, {"serve", tr_serve_main, 1},
 };
 
 static int dispatch(int argc, char **argv)
 {
+    /* No command word: options of `run`, as in the seed's single endpoint. */
+    int (*command)(int, char **) = tr_cli_run;
+    int opencl = 1;
     if (argc > 1) {
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-            if (strcmp(argv[1], commands[i].name) == 0)
-                return commands[i].main(argc - 1, argv + 1);
+            if (strcmp(argv[1], commands[i].name) == 0) {
+                command = commands[i].main;
+                opencl = commands[i].opencl;
+                argc--;
+                argv++;
+                break;
+            }
     }
-    /* No command word: options of `run`, as in the seed's single endpoint. */
-    return tr_cli_run(argc, argv);
+    /* The environment pocl reads is set here and nowhere else: setenv() is not thread-safe,
+     * and no thread exists before the command runs (the server, lanes and pocl start theirs). */
+    if (opencl)
+        tr_cl_prepare_environment();
+    return command(argc, argv);
 }
 
 /*

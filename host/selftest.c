@@ -203,9 +203,11 @@ int tr_cli_selftest(int argc, char **argv)
         else if (r->passed != r->checks && !r->failed_runs)
             rc = TR_EXIT_FAILURE;
     }
-    if (list.count == 0)
+    if (list.count == 0) {
+        char reason[1024];
         printf("(no OpenCL platform found: %s; only the CPU path was tested)\n",
-               tr_cl_error_name(list.platform_status));
+               tr_cl_no_platform_reason(&list, reason, sizeof(reason)));
+    }
     printf("selftest: %s\n", rc == 0 ? "all devices agree with the CPU reference" : "FAILED");
 cleanup:
     free(rows);

@@ -6,10 +6,15 @@ pocl too, as the ctest cli_output_pocl: schema, time limit, --out.)
 Run through with_opencl.py: skipped only where no OpenCL platform exists; CI has pocl."""
 import json
 import os
+import re
+import select
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tilerace_test as tt  # noqa: E402
@@ -19,6 +24,27 @@ KERNELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "kernel
 
 def summary(*args):
     return tt.run(*args)[1]
+
+
+SMALL = ["--width", "96", "--height", "96", "--max-iter", "128"]
+
+
+def cache_env(tmp, **extra):
+    """An environment where pocl's default cache folder is unusable and TMPDIR is tmp."""
+    env = {k: v for k, v in os.environ.items() if k not in ("POCL_CACHE_DIR", "XDG_CACHE_HOME")}
+    env["HOME"] = "/proc/self"  # not writable: pocl's default cache is unusable
+    env["TMPDIR"] = tmp
+    env.update(extra)
+    return env
+
+
+def run_env(env, *args, timeout=300):
+    return subprocess.run([tt.BINARY] + [str(a) for a in args], capture_output=True, env=env,
+                          timeout=timeout)
+
+
+def files_under(folder):
+    return sorted(os.path.join(d, f) for d, _, fs in os.walk(folder) for f in fs)
 
 
 class Pocl(unittest.TestCase):
@@ -169,6 +195,195 @@ class Pocl(unittest.TestCase):
             cache = os.path.join(tmp, f"tilerace-pocl-cache-{os.getuid()}")
             self.assertTrue(os.path.isdir(cache))
             self.assertTrue(os.listdir(cache), "pocl wrote nothing into the fallback cache")
+
+    def render(self, env):
+        """A pocl render under env; its stderr."""
+        p = run_env(env, "--device", "pocl", *SMALL)
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        self.assertEqual(json.loads(p.stdout)["summary"]["checksum"],
+                         tt.golden_rows()[0]["checksum"])
+        return p.stderr.decode()
+
+    def cache_dir_of(self, env):
+        d = run_env(env, "devices", "--json")
+        self.assertEqual(d.returncode, 0, d.stderr.decode())
+        return json.loads(d.stdout)["pocl_cache_dir"]
+
+    def render_in(self, env):
+        """A pocl render and `devices --json` under env: (stderr of the render, cache folder)."""
+        return self.render(env), self.cache_dir_of(env)
+
+    def assert_not_used(self, planted, watched, env):
+        """pocl must neither write into watched (the planted folder, or where its link points)
+        nor be pointed at planted; the program says once that it skips it."""
+        before = files_under(watched)
+        err = self.render(env)
+        self.assertEqual(files_under(watched), before, "pocl wrote into the planted folder")
+        used = self.cache_dir_of(env)
+        self.assertNotEqual(os.path.realpath(used), os.path.realpath(planted))
+        self.assertNotEqual(os.path.realpath(used), os.path.realpath(watched))
+        self.assertIn(f"not using '{planted}' for pocl's kernel cache", err)
+        self.assertEqual(len(err.splitlines()), 1, err)
+        st = os.lstat(used) if os.path.exists(used) else None
+        if st:  # the fresh mkdtemp() folder is gone at exit; a fixed one must be private
+            self.assertEqual(st.st_uid, os.geteuid())
+            self.assertEqual(st.st_mode & 0o077, 0)
+        return used
+
+    def test_cache_folder_planted_in_tmpdir_is_not_used(self):
+        # Another user (or anyone, as the folder is world-writable) could put a kernel .so
+        # there for pocl to load into this process.
+        uid = os.geteuid()
+        cases = ["world-writable", "group-writable", "symlink"]
+        if uid == 0:
+            cases.append("other owner")  # chown needs root
+        for case in cases:
+            with self.subTest(case=case), tempfile.TemporaryDirectory() as tmp:
+                planted = os.path.join(tmp, f"tilerace-pocl-cache-{uid}")
+                watched = planted
+                if case == "symlink":
+                    watched = os.path.join(tmp, "theirs")
+                    os.mkdir(watched, 0o700)
+                    os.symlink(watched, planted)
+                else:
+                    os.mkdir(planted, 0o700)
+                    os.chmod(planted, {"world-writable": 0o777, "group-writable": 0o770,
+                                       "other owner": 0o700}[case])
+                    if case == "other owner":
+                        os.chown(planted, 65534, 65534)
+                used = self.assert_not_used(planted, watched, cache_env(tmp))
+                self.assertTrue(os.path.basename(used).startswith(f"tilerace-pocl-cache-{uid}-"))
+                self.assertFalse(os.path.exists(used), "the temporary cache outlived the run")
+
+    def test_cache_folder_under_xdg_must_be_private_too(self):
+        uid = os.geteuid()
+        for case in ("kcache world-writable", "pocl world-writable", "XDG_CACHE_HOME shared"):
+            with self.subTest(case=case), tempfile.TemporaryDirectory() as tmp:
+                xdg = os.path.join(tmp, "xdg")
+                kcache = os.path.join(xdg, "pocl", "kcache")
+                os.makedirs(kcache, 0o700)
+                if case == "kcache world-writable":
+                    os.chmod(kcache, 0o777)
+                elif case == "pocl world-writable":
+                    os.chmod(os.path.dirname(kcache), 0o777)
+                else:
+                    os.chmod(xdg, 0o777)
+                used = self.assert_not_used(kcache, xdg, cache_env(tmp, XDG_CACHE_HOME=xdg))
+                # the next candidate, private, is the fixed folder under TMPDIR
+                self.assertEqual(used, os.path.join(os.path.realpath(tmp),
+                                                    f"tilerace-pocl-cache-{uid}"))
+
+    def test_cache_folder_private_candidates_are_used(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            xdg = os.path.join(tmp, "xdg")
+            err, used = self.render_in(cache_env(tmp, XDG_CACHE_HOME=xdg))
+            self.assertEqual(err, "")
+            kcache = os.path.join(os.path.realpath(xdg), "pocl", "kcache")
+            self.assertEqual(used, kcache)  # pocl's own default place
+            for folder in (xdg, os.path.dirname(kcache), kcache):
+                self.assertEqual(os.stat(folder).st_mode & 0o777, 0o700, folder)
+            self.assertTrue(files_under(kcache))
+            # a fixed folder left by an earlier run, private: used again, no message
+            os.makedirs(os.path.join(tmp, "t"))
+            err, used = self.render_in(cache_env(os.path.join(tmp, "t")))
+            self.assertEqual(err, "")
+            err, again = self.render_in(cache_env(os.path.join(tmp, "t")))
+            self.assertEqual((err, again), ("", used))
+
+    def test_bad_pocl_cache_dir_is_one_clear_line(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            a_file = os.path.join(tmp, "a-file")
+            open(a_file, "w").close()
+            cases = [(a_file, "is not a directory"),
+                     (os.path.join(a_file, "sub"), "cannot be created"),
+                     ("/proc/self/cache", "cannot be created"),  # no platform before: CL_SUCCESS
+                     ("/proc/self", "is not writable")]  # read-only even for root
+            for path, what in cases:
+                with self.subTest(path=path):
+                    env = dict(os.environ, POCL_CACHE_DIR=path)
+                    p = run_env(env, "--device", "pocl", *SMALL)
+                    self.assertEqual(p.returncode, 3)
+                    err = p.stderr.decode()
+                    self.assertEqual(len(err.splitlines()), 1, err)
+                    self.assertIn(f"POCL_CACHE_DIR '{path}' {what}", err)
+                    self.assertNotIn("CL_SUCCESS", err)
+                    self.assertNotIn("build log", err)
+                    self.assertEqual(p.stdout, b"")
+                    d = run_env(env, "devices", "--json")
+                    self.assertEqual(d.returncode, 0)
+                    self.assertIn(f"POCL_CACHE_DIR '{path}' {what}",
+                                  json.loads(d.stdout)["pocl_cache_problem"])
+                    t = run_env(env, "devices")
+                    self.assertIn(f"POCL_CACHE_DIR '{path}' {what}", t.stdout.decode())
+                    self.assertNotIn("CL_SUCCESS", t.stdout.decode())
+            # a CPU run does not care
+            env = dict(os.environ, POCL_CACHE_DIR=a_file)
+            self.assertEqual(run_env(env, "--device", "cpu", *SMALL).returncode, 0)
+
+    def test_empty_pocl_cache_dir_is_unset(self):
+        # pocl itself aborts the process on an empty POCL_CACHE_DIR
+        env = dict(os.environ, POCL_CACHE_DIR="")
+        p = run_env(env, "--device", "pocl", *SMALL)
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+
+    def test_environment_changes_in_one_place(self):
+        # setenv() is not thread-safe: the program changes its environment only in
+        # host/cl_cache_dir.c, which main() calls before any command starts a thread
+        host = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "host")
+        callers = set()
+        for name in os.listdir(host):
+            with open(os.path.join(host, name), errors="replace") as f:
+                code = re.sub(r"/\*.*?\*/|//[^\n]*", "", f.read(), flags=re.S)
+            if re.search(r"\b(setenv|unsetenv|putenv|clearenv)\s*\(", code):
+                callers.add(name)
+        self.assertEqual(callers, {"cl_cache_dir.c"})
+        with open(os.path.join(host, "main.c")) as f:
+            main = f.read()
+        self.assertIn("tr_cl_prepare_environment();", main)
+
+    def test_serve_chooses_the_cache_folder_before_its_threads_start(self):
+        # POCL_CACHE_DIR is set (setenv, not thread-safe) before the server starts a thread,
+        # so the folder exists as soon as it listens, before any request lists a device
+        with tempfile.TemporaryDirectory() as tmp:
+            cache = os.path.join(tmp, f"tilerace-pocl-cache-{os.geteuid()}")
+            proc = subprocess.Popen([tt.BINARY, "serve", "--bind", "127.0.0.1", "--port", "0"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    env=cache_env(tmp))
+            try:
+                line = b""
+                deadline = time.time() + 120
+                while not line.endswith(b"\n") and time.time() < deadline:
+                    if select.select([proc.stdout], [], [], 0.1)[0]:
+                        c = os.read(proc.stdout.fileno(), 1)
+                        if not c:
+                            break
+                        line += c
+                m = re.search(rb"listening on (http://\S+/)", line)
+                self.assertTrue(m, line)
+                self.assertTrue(os.path.isdir(cache), "no cache folder chosen at start-up")
+                url = m.group(1).decode() + "api/compute/concurrent?device=pocl&width=96" \
+                    "&height=96&max_iter=128"
+                with urllib.request.urlopen(url, timeout=300) as r:
+                    doc = json.loads(r.read())
+                self.assertEqual(doc["summary"]["checksum"], tt.golden_rows()[0]["checksum"])
+                self.assertTrue(files_under(cache), "pocl did not use the folder")
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                out, err = proc.communicate(timeout=120)
+            self.assertEqual(proc.returncode, 0, err.decode())
+
+    def test_runs_exit_cleanly_with_many_pocl_threads(self):
+        # Run by every flavour; in the sanitizer builds, under the suite's ASAN/LSAN/TSAN
+        # options. pocl starts a worker per core and compiles kernels on them (a cold cache),
+        # which is when LeakSanitizer's tracer used to crash at exit on a 16-core machine
+        # (tests/CMakeLists.txt explains the option that prevents it); 16 workers here.
+        for i in range(10):
+            with self.subTest(run=i), tempfile.TemporaryDirectory() as cache:
+                env = dict(os.environ, POCL_CACHE_DIR=cache, POCL_MAX_PTHREAD_COUNT="16",
+                           POCL_PTHREAD_MIN_THREADS="16")
+                p = run_env(env, "--device", "pocl", "-o", "/dev/null", "--image", "/dev/null")
+                self.assertEqual(p.returncode, 0, p.stderr.decode()[-3000:])
+                self.assertEqual(p.stderr, b"")
 
     def test_selftest(self):
         p = subprocess.run([tt.BINARY, "selftest"], capture_output=True, timeout=900)
