@@ -8,10 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "cpu_ceiling.h"
-#include "exit_codes.h"
-#include "params.h"
+#include "core/clock.h"
+#include "cpu/ceiling.h"
+#include "core/exit_codes.h"
+#include "core/params.h"
 
 static const char usage_text[] =
     "Usage: tilerace-ceiling [OPTIONS]\n"

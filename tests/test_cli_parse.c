@@ -2,10 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli_run.h"
+#include "cli/run.h"
 #include "cmocka_all.h"
-#include "exit_codes.h"
-#include "serve_cli.h"
+#include "core/exit_codes.h"
+#include "cli/serve.h"
 
 #define ARGC(argv) ((int)(sizeof(argv) / sizeof(argv[0])) - 1)
 

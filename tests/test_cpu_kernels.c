@@ -6,13 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checksum.h"
+#include "core/checksum.h"
 #include "cmocka_all.h"
-#include "cpu_ceiling.h"
-#include "cpu_kernels.h"
-#include "exit_codes.h"
+#include "cpu/ceiling.h"
+#include "cpu/kernels.h"
+#include "core/exit_codes.h"
 #include "golden.h"
-#include "tile_grid.h"
+#include "core/tile_grid.h"
 
 static const enum tr_precision precisions[] = {TR_PRECISION_DOUBLE, TR_PRECISION_FLOAT};
 

@@ -1,7 +1,7 @@
 #include <string.h>
 
 #include "cmocka_all.h"
-#include "http_cors.h"
+#include "server/cors.h"
 
 static void test_loopback_default(void **state)
 {

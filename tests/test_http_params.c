@@ -1,8 +1,8 @@
 #include <string.h>
 
 #include "cmocka_all.h"
-#include "exit_codes.h"
-#include "http_params.h"
+#include "core/exit_codes.h"
+#include "server/params.h"
 
 /* Parses target's query into p with caps; returns the exit code, message in err. */
 static int parse(const char *target, const struct tr_server_caps *caps, struct tr_params *p,

@@ -1,7 +1,7 @@
 #include <string.h>
 
 #include "cmocka_all.h"
-#include "http_query.h"
+#include "server/query.h"
 
 static void test_path_and_pairs(void **state)
 {

@@ -3,11 +3,11 @@
 #include <string.h>
 
 #include "cmocka_all.h"
-#include "device_spec.h"
-#include "exit_codes.h"
-#include "params.h"
-#include "text_escape.h"
-#include "usage.h"
+#include "core/device_spec.h"
+#include "core/exit_codes.h"
+#include "core/params.h"
+#include "core/text_escape.h"
+#include "cli/usage.h"
 
 static int set(struct tr_params *p, const char *name, const char *text, char *err)
 {

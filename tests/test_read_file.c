@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cl_program.h"
-#include "exit_codes.h"
-#include "read_file.h"
+#include "opencl/program.h"
+#include "core/exit_codes.h"
+#include "output/read_file.h"
 
 struct folder {
     char path[64];

@@ -3,7 +3,7 @@
 #include <time.h>
 
 #include "cmocka_all.h"
-#include "render_gate.h"
+#include "server/render_gate.h"
 
 static struct tr_render_gate gate;
 static atomic_int order[8], order_n, give_up;

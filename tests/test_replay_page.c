@@ -7,12 +7,12 @@
 
 #include <cjson/cJSON.h>
 
-#include "colormap.h"
-#include "exit_codes.h"
-#include "json_syntax.h"
-#include "replay_input.h"
-#include "replay_page.h"
-#include "tile_stream.h"
+#include "output/colormap.h"
+#include "core/exit_codes.h"
+#include "replay/json_syntax.h"
+#include "replay/input.h"
+#include "replay/page.h"
+#include "output/tile_stream.h"
 
 /* Whatever f holds, as a NUL-terminated string (caller frees). */
 static char *slurp(FILE *f)

@@ -1,7 +1,7 @@
 #include "cmocka_all.h"
-#include "checksum.h"
-#include "pixel.h"
-#include "tile_grid.h"
+#include "core/checksum.h"
+#include "cpu/pixel.h"
+#include "core/tile_grid.h"
 
 static void test_grid_and_clipping(void **state)
 {

@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_run.h"
-#include "device_spec.h"
-#include "exit_codes.h"
+#include "cli/run.h"
+#include "core/device_spec.h"
+#include "core/exit_codes.h"
 #include "fuzz_common.h"
-#include "params.h"
-#include "serve_cli.h"
-#include "server_listen.h"
+#include "core/params.h"
+#include "cli/serve.h"
+#include "server/listen.h"
 
 #define MAX_ARGS 64
 

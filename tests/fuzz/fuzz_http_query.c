@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exit_codes.h"
+#include "core/exit_codes.h"
 #include "fuzz_common.h"
-#include "http_params.h"
-#include "http_query.h"
-#include "params.h"
-#include "tile_grid.h"
+#include "server/params.h"
+#include "server/query.h"
+#include "core/params.h"
+#include "core/tile_grid.h"
 
 static void check_printable(const char *what, const char *s)
 {

@@ -24,7 +24,7 @@
 
 #include "fake_mhd.h"
 #include "fuzz_common.h"
-#include "server.h"
+#include "server/server.h"
 
 #define MAX_STREAM_BYTES (4u << 20)
 

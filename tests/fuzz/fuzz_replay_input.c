@@ -12,10 +12,10 @@
 
 #include <cjson/cJSON.h>
 
-#include "exit_codes.h"
+#include "core/exit_codes.h"
 #include "fuzz_common.h"
-#include "replay_input.h"
-#include "replay_page.h"
+#include "replay/input.h"
+#include "replay/page.h"
 
 static void check_script_safe(const char *json)
 {

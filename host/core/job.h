@@ -1,0 +1,37 @@
+/* One complete run: allocate the frame, open the chosen device, schedule the tiles. */
+#ifndef TILERACE_JOB_H
+#define TILERACE_JOB_H
+
+#include <stdint.h>
+
+#include "core/params.h"
+#include "core/scheduler.h"
+
+struct tr_device_info {
+    char selector[TR_DEVICE_MAXLEN]; /* what --device said */
+    char name[256];
+    char platform[256];
+    char type[16];         /* "CPU", "GPU", "ACCELERATOR" */
+    char kernel[48];       /* which kernel rendered the tiles */
+    int64_t build_ns;      /* OpenCL program build; 0 on the pthread path */
+    int64_t warmup_ns;     /* first launch of each tile shape, before the clock starts */
+    int64_t readback_ns;   /* final frame read-back; 0 on the pthread path */
+    int64_t first_tile_ns; /* from the job's start (device set-up included) to the first tile */
+};
+
+struct tr_job_options {
+    const char *kernel_dir;   /* load kernels from here instead of the embedded copy */
+    const char *device_label; /* names the device in messages: "--device" (default), "device" */
+    struct tr_run_hooks hooks;
+};
+
+struct tr_job {
+    struct tr_params params;
+    uint16_t *frame; /* width * height counts; unrendered tiles stay 0 */
+    struct tr_run run;
+    struct tr_device_info device;
+};
+
+void tr_job_free(struct tr_job *job);
+
+#endif

@@ -1,0 +1,325 @@
+#include "core/scheduler.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/checksum.h"
+#include "core/clock.h"
+#include "core/exit_codes.h"
+
+struct shared {
+    const struct tr_params *p;
+    const struct tr_backend *backend;
+    const struct tr_run_hooks *hooks;
+    struct tr_tile_grid grid;
+    uint16_t *frame;
+    struct tr_record *slots; /* indexed by task_id; each written by exactly one lane */
+    unsigned char *done;
+    int64_t limit_ns; /* 0: no limit */
+    atomic_int stop;  /* the seed's "time exceeded" flag, also set on failure */
+    atomic_int cancelled;
+    atomic_uint next_tile; /* dynamic mode */
+    int64_t origin_ns;
+
+    /* Start gate: lanes open their backend state, then wait for the origin. */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    uint32_t ready;
+    int go;
+};
+
+struct lane {
+    struct shared *s;
+    uint32_t index;
+    int cpu;             /* to pin to, or -1 */
+    uint32_t first, end; /* static chunk */
+    int rc;
+    char err[256];
+};
+
+/* The k-th CPU (0-based) in set. */
+static int nth_cpu(const cpu_set_t *set, int k)
+{
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+        if (CPU_ISSET(cpu, set) && k-- == 0)
+            return cpu;
+    return -1;
+}
+
+uint32_t tr_lane_count(enum tr_mode mode, uint64_t tiles, uint32_t threads)
+{
+    switch (mode) {
+    case TR_MODE_SEQUENTIAL:
+        return tiles ? 1 : 0;
+    case TR_MODE_CONCURRENT:
+        return tr_chunk_count(tiles, threads);
+    case TR_MODE_DYNAMIC:
+    default:
+        return (uint32_t)(threads < tiles ? threads : tiles);
+    }
+}
+
+/* Returns the next task_id for this lane, or -1 when its work is over. */
+static int64_t next_task(struct lane *l, uint32_t *cursor)
+{
+    struct shared *s = l->s;
+    if (s->p->mode == TR_MODE_DYNAMIC) {
+        unsigned id = atomic_fetch_add(&s->next_tile, 1);
+        return id < s->grid.tiles ? (int64_t)id : -1;
+    }
+    return *cursor < l->end ? (int64_t)(*cursor)++ : -1;
+}
+
+/* A tile the lane has started: rendered already, or queued on the device. */
+struct started_tile {
+    struct tr_tile tile;
+    int64_t queued_ns; /* when the lane checked the limit and took it */
+    int64_t device_ns; /* from a synchronous render_tile */
+};
+
+/*
+ * Checks the stop flag, cancellation and the time limit, as the seed does before each tile.
+ * Returns 1 with the reading in *now (the tile's start) if another tile may start.
+ */
+static int may_start(struct lane *l, int64_t *now)
+{
+    struct shared *s = l->s;
+    if (atomic_load_explicit(&s->stop, memory_order_relaxed))
+        return 0;
+    if (s->hooks && s->hooks->cancel && atomic_load(s->hooks->cancel)) {
+        atomic_store(&s->cancelled, 1);
+        atomic_store(&s->stop, 1);
+        return 0;
+    }
+    *now = tr_now_ns() - s->origin_ns;
+    if (s->limit_ns && *now >= s->limit_ns) {
+        atomic_store(&s->stop, 1);
+        return 0;
+    }
+    return 1;
+}
+
+static void fail_lane(struct lane *l, int rc)
+{
+    l->rc = rc;
+    atomic_store(&l->s->stop, 1);
+}
+
+/*
+ * A backend with a command queue (submit_tile) gets up to queue_depth tiles queued, so the
+ * device takes the next tile the moment it finishes one instead of idling while the lane
+ * hears of it and queues another; others render each tile in render_tile. Each tile is taken
+ * only after the checks of may_start. A queued tile's record starts when the device could
+ * begin it: when it was queued, or when the lane's previous tile ended, whichever is later.
+ */
+static void lane_loop(struct lane *l, void *ctx)
+{
+    struct shared *s = l->s;
+    const struct tr_backend_ops *ops = s->backend->ops;
+    uint32_t depth = ops->submit_tile ? s->p->queue_depth : 1;
+    if (depth < 1 || depth > TR_MAX_QUEUE_DEPTH) /* the parsers' range; for other callers */
+        depth = depth < 1 ? 1 : TR_MAX_QUEUE_DEPTH;
+    struct started_tile q[TR_MAX_QUEUE_DEPTH];
+    uint32_t head = 0, count = 0, cursor = l->first;
+    int64_t prev_end = 0;
+    int more = 1;
+    for (;;) {
+        while (more && count < depth) {
+            int64_t t0 = 0;
+            int64_t id = may_start(l, &t0) ? next_task(l, &cursor) : -1;
+            if (id < 0) {
+                more = 0;
+                break;
+            }
+            struct started_tile *st = &q[(head + count) % depth];
+            st->tile = tr_tile_grid_tile(&s->grid, (uint32_t)id);
+            st->queued_ns = t0;
+            st->device_ns = -1;
+            int rc = ops->submit_tile
+                         ? ops->submit_tile(ctx, &st->tile, l->err, sizeof(l->err))
+                         : ops->render_tile(ctx, &st->tile, &st->device_ns, l->err, sizeof(l->err));
+            if (rc) {
+                fail_lane(l, rc);
+                return;
+            }
+            count++;
+        }
+        if (count == 0)
+            return;
+        struct started_tile *st = &q[head];
+        int rc = ops->submit_tile ? ops->wait_tile(ctx, &st->device_ns, l->err, sizeof(l->err)) : 0;
+        int64_t t1 = tr_now_ns() - s->origin_ns;
+        if (rc == 0 && s->hooks && s->hooks->want_counts && ops->read_tile)
+            rc = ops->read_tile(ctx, &st->tile, l->err, sizeof(l->err));
+        if (rc) {
+            fail_lane(l, rc);
+            return;
+        }
+        const struct tr_tile *tile = &st->tile;
+        struct tr_record *r = &s->slots[tile->task_id];
+        r->task_id = tile->task_id;
+        r->thread_id = l->index;
+        r->tile_x = tile->x;
+        r->tile_y = tile->y;
+        r->tile_w = tile->w;
+        r->tile_h = tile->h;
+        r->pixels_computed = (uint64_t)tile->w * tile->h;
+        r->start_ns = st->queued_ns > prev_end ? st->queued_ns : prev_end;
+        r->duration_ns = t1 - r->start_ns;
+        r->device_time_ns = st->device_ns;
+        prev_end = t1;
+        s->done[tile->task_id] = 1;
+        if (s->hooks && s->hooks->on_tile)
+            s->hooks->on_tile(s->hooks->user, r, s->frame);
+        head = (head + 1) % depth;
+        count--;
+    }
+}
+
+static void *lane_main(void *arg)
+{
+    struct lane *l = arg;
+    struct shared *s = l->s;
+    void *ctx = NULL;
+    if (l->cpu >= 0) {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(l->cpu, &one);
+        pthread_setaffinity_np(pthread_self(), sizeof(one), &one); /* best effort */
+    }
+    l->rc = s->backend->ops->lane_open(s->backend->self, l->index, &ctx, l->err, sizeof(l->err));
+    if (l->rc)
+        atomic_store(&s->stop, 1);
+
+    pthread_mutex_lock(&s->lock);
+    s->ready++;
+    pthread_cond_broadcast(&s->cond);
+    while (!s->go)
+        pthread_cond_wait(&s->cond, &s->lock);
+    pthread_mutex_unlock(&s->lock);
+
+    if (l->rc == 0)
+        lane_loop(l, ctx);
+    if (ctx && s->backend->ops->lane_close)
+        s->backend->ops->lane_close(ctx);
+    return NULL;
+}
+
+int tr_run_tiles(const struct tr_params *p, uint16_t *frame, const struct tr_backend *backend,
+                 const struct tr_run_hooks *hooks, struct tr_run *out, char *err, size_t errlen)
+{
+    int rc = 0;
+    struct shared s;
+    struct lane *lanes = NULL;
+    pthread_t *threads = NULL;
+    uint32_t started = 0;
+
+    memset(out, 0, sizeof(*out));
+    memset(&s, 0, sizeof(s));
+    s.p = p;
+    s.backend = backend;
+    s.hooks = hooks;
+    s.frame = frame;
+    s.limit_ns = (int64_t)p->time_limit_ms * 1000000;
+    tr_tile_grid_init(&s.grid, p->width, p->height, p->tile_w, p->tile_h);
+    atomic_init(&s.stop, 0);
+    atomic_init(&s.cancelled, 0);
+    atomic_init(&s.next_tile, 0);
+    pthread_mutex_init(&s.lock, NULL);
+    pthread_cond_init(&s.cond, NULL);
+
+    uint32_t n = tr_lane_count(p->mode, s.grid.tiles, p->num_threads);
+    out->tiles_total = s.grid.tiles;
+    out->lanes = n;
+    s.slots = calloc(s.grid.tiles, sizeof(*s.slots));
+    s.done = calloc(s.grid.tiles, 1);
+    lanes = calloc(n, sizeof(*lanes));
+    threads = calloc(n, sizeof(*threads));
+    if (!s.slots || !s.done || !lanes || !threads) {
+        snprintf(err, errlen, "out of memory for %llu tile records",
+                 (unsigned long long)s.grid.tiles);
+        rc = TR_EXIT_FAILURE;
+        goto cleanup;
+    }
+
+    cpu_set_t allowed;
+    int n_cpus = 0;
+    if (hooks && hooks->pin_lanes && sched_getaffinity(0, sizeof(allowed), &allowed) == 0)
+        n_cpus = CPU_COUNT(&allowed);
+    for (uint32_t i = 0; i < n; i++) {
+        lanes[i].s = &s;
+        lanes[i].index = i;
+        lanes[i].cpu = n_cpus ? nth_cpu(&allowed, (int)(i % (uint32_t)n_cpus)) : -1;
+        if (p->mode == TR_MODE_CONCURRENT)
+            tr_chunk_range(s.grid.tiles, p->num_threads, i, &lanes[i].first, &lanes[i].end);
+        else if (p->mode == TR_MODE_SEQUENTIAL)
+            lanes[i].end = (uint32_t)s.grid.tiles;
+        if (pthread_create(&threads[i], NULL, lane_main, &lanes[i]) != 0) {
+            snprintf(err, errlen, "could not start thread %u of %u", i + 1, n);
+            rc = TR_EXIT_FAILURE;
+            atomic_store(&s.stop, 1);
+            break;
+        }
+        started++;
+    }
+
+    /* The origin is taken once every lane is ready, just before the first tile. */
+    pthread_mutex_lock(&s.lock);
+    while (s.ready < started)
+        pthread_cond_wait(&s.cond, &s.lock);
+    s.origin_ns = tr_now_ns();
+    s.go = 1;
+    pthread_cond_broadcast(&s.cond);
+    pthread_mutex_unlock(&s.lock);
+
+    for (uint32_t i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    out->origin_ns = s.origin_ns;
+    out->elapsed_ns = tr_now_ns() - s.origin_ns;
+
+    for (uint32_t i = 0; i < started && rc == 0; i++) {
+        if (lanes[i].rc) {
+            rc = lanes[i].rc;
+            snprintf(err, errlen, "%s", lanes[i].err);
+        }
+    }
+    /* With counts read tile by tile the host frame is whole already; a second copy would
+     * also race with a reader of those tiles (the server's event stream). */
+    int tiles_read = hooks && hooks->want_counts && backend->ops->read_tile;
+    if (rc == 0 && backend->ops->finish && !tiles_read)
+        rc = backend->ops->finish(backend->self, err, errlen);
+    if (rc)
+        goto cleanup;
+
+    for (uint64_t id = 0; id < s.grid.tiles; id++)
+        if (s.done[id])
+            s.slots[out->n_records++] = s.slots[id];
+    tr_records_sort(s.slots, out->n_records);
+    out->records = s.slots;
+    s.slots = NULL;
+    out->cancelled = atomic_load(&s.cancelled);
+    out->complete = out->n_records == s.grid.tiles;
+    out->time_limited = !out->complete && !out->cancelled;
+    size_t pixels = (size_t)p->width * p->height;
+    out->total_iterations = tr_sum_counts(frame, pixels);
+    if (out->complete)
+        out->checksum = tr_fnv1a64_counts(frame, pixels);
+
+cleanup:
+    free(threads);
+    free(lanes);
+    free(s.done);
+    free(s.slots);
+    pthread_cond_destroy(&s.cond);
+    pthread_mutex_destroy(&s.lock);
+    return rc;
+}
+
+void tr_run_free(struct tr_run *run)
+{
+    free(run->records);
+    memset(run, 0, sizeof(*run));
+}

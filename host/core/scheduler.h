@@ -1,0 +1,80 @@
+/*
+ * The tile scheduler shared by every device: lanes (threads) take tiles by the mode's rule,
+ * check the shared time-exceeded flag and the elapsed time before each tile, and record what
+ * they rendered. A backend only knows how to render one tile.
+ */
+#ifndef TILERACE_RUNNER_H
+#define TILERACE_RUNNER_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/params.h"
+#include "core/task_record.h"
+#include "core/tile_grid.h"
+
+struct tr_backend_ops {
+    /* In the lane's own thread, before the clock starts. */
+    int (*lane_open)(void *self, uint32_t lane, void **lane_ctx, char *err, size_t errlen);
+    /* Renders one tile and waits for it; device_time_ns may be left at -1. */
+    int (*render_tile)(void *lane_ctx, const struct tr_tile *tile, int64_t *device_time_ns,
+                       char *err, size_t errlen);
+    /* Optional, instead of render_tile, for a device with a command queue: submit_tile queues
+     * a tile and returns; wait_tile waits for the oldest queued tile. The runner keeps at most
+     * the run's queue_depth tiles queued per lane. */
+    int (*submit_tile)(void *lane_ctx, const struct tr_tile *tile, char *err, size_t errlen);
+    int (*wait_tile)(void *lane_ctx, int64_t *device_time_ns, char *err, size_t errlen);
+    /* Optional: makes a finished tile's counts visible in the host frame (streaming). */
+    int (*read_tile)(void *lane_ctx, const struct tr_tile *tile, char *err, size_t errlen);
+    void (*lane_close)(void *lane_ctx);
+    /* Optional: after all lanes have stopped, makes the whole frame visible on the host. */
+    int (*finish)(void *self, char *err, size_t errlen);
+};
+
+struct tr_backend {
+    const struct tr_backend_ops *ops;
+    void *self;
+};
+
+struct tr_run_hooks {
+    /* Called from the lane's thread after each finished tile, so it must be thread-safe.
+     * frame holds the tile's counts when want_counts is set. */
+    void (*on_tile)(void *user, const struct tr_record *rec, const uint16_t *frame);
+    void *user;
+    int want_counts;
+    /* Set by another thread to stop the run before its next tile (client gone, signal). */
+    atomic_int *cancel;
+    /* Pin lane i to the i-th CPU this process may use (round-robin). Linux may start a new
+     * thread on its parent's core and leave two busy lanes there for a whole short run
+     * (measured here: 2 lanes at half speed for 80 ms). For one run per process (the CLI),
+     * not for a server running several renders at once. */
+    int pin_lanes;
+};
+
+struct tr_run {
+    struct tr_record *records; /* the finished tiles, sorted */
+    size_t n_records;
+    uint64_t tiles_total;
+    uint32_t lanes;
+    int64_t origin_ns;  /* the clock reading every record's times are relative to */
+    int64_t elapsed_ns; /* origin to the last lane's end */
+    int time_limited;   /* the limit left tiles unrendered */
+    int cancelled;
+    uint64_t total_iterations; /* sum of the frame's counts (unrendered pixels are 0) */
+    int complete;              /* every tile finished */
+    uint64_t checksum;         /* fnv1a64 of the frame; meaningful only when complete */
+};
+
+/* Number of lanes a mode uses for this many tiles and threads. */
+uint32_t tr_lane_count(enum tr_mode mode, uint64_t tiles, uint32_t threads);
+
+/*
+ * Runs every tile of p's grid on backend, into frame (width*height counts, zeroed by the
+ * caller). Returns 0, or an exit code with a message in err.
+ */
+int tr_run_tiles(const struct tr_params *p, uint16_t *frame, const struct tr_backend *backend,
+                 const struct tr_run_hooks *hooks, struct tr_run *out, char *err, size_t errlen);
+void tr_run_free(struct tr_run *run);
+
+#endif

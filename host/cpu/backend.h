@@ -1,0 +1,24 @@
+/* The pthread backend: renders tiles straight into the host frame. */
+#ifndef TILERACE_CPU_RUNNER_H
+#define TILERACE_CPU_RUNNER_H
+
+#include "cpu/kernels.h"
+#include "core/params.h"
+#include "core/scheduler.h"
+
+struct tr_cpu_backend {
+    struct tr_backend base;
+    struct tr_frame_desc frame;
+    tr_tile_fn render;
+    const char *kernel_name; /* what runs: "avx512-double", "scalar-float", ... */
+};
+
+/* Picks the kernel for p->kernel, p->precision and $TILERACE_CPU_ISA (see cpu_kernels.h);
+ * returns 0 or an exit code with a one-line message in err. */
+int tr_cpu_backend_init(struct tr_cpu_backend *b, const struct tr_params *p, uint16_t *frame,
+                        char *err, size_t errlen);
+
+/* The processor's model name, for summary.device. */
+void tr_cpu_model_name(char *buf, size_t len);
+
+#endif

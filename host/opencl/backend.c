@@ -1,0 +1,360 @@
+#include "opencl/backend.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "opencl/program.h"
+#include "core/clock.h"
+#include "core/exit_codes.h"
+
+/* The vector kernels' shape (see kernels/mandelbrot.cl): vectors per work-item, and rows of a
+ * tile per work-item. */
+#define VECTOR_UNROLL     5
+#define VECTOR_STRIP_ROWS 64
+
+struct tr_cl_backend {
+    struct tr_backend base;
+    const struct tr_params *p;
+    const struct tr_cl_device *dev;
+    uint16_t *frame;
+    cl_context ctx;
+    cl_command_queue queue; /* set-up and the final read-back */
+    cl_mem counts;
+    cl_program program;
+    char kernel[48];
+    int vector; /* the strip kernel rather than one pixel per work-item */
+    int64_t readback_ns;
+};
+
+struct cl_lane {
+    struct tr_cl_backend *b;
+    cl_command_queue queue;
+    cl_command_queue read_queue; /* tile reads, which must not wait for the queued tiles */
+    cl_kernel kernel;
+    cl_event queued[TR_MAX_QUEUE_DEPTH]; /* the tiles in the queue, oldest at head */
+    uint32_t head, count;
+};
+
+#define CL_CHECK(call, what)                                                                       \
+    do {                                                                                           \
+        cl_int cle_ = (call);                                                                      \
+        if (cle_ != CL_SUCCESS) {                                                                  \
+            snprintf(err, errlen, "%s failed on '%s': %s", what, dev->name,                        \
+                     tr_cl_error_name(cle_));                                                      \
+            rc = TR_EXIT_DEVICE;                                                                   \
+            goto fail;                                                                             \
+        }                                                                                          \
+    } while (0)
+
+int tr_cl_use_vector_kernel(const struct tr_params *p, const struct tr_cl_device *dev)
+{
+    if (p->kernel == TR_KERNEL_AUTO)
+        return !(dev->type & CL_DEVICE_TYPE_GPU);
+    return p->kernel == TR_KERNEL_VECTOR;
+}
+
+static void lane_free(struct cl_lane *l)
+{
+    if (!l)
+        return;
+    if (l->count)
+        clFinish(l->queue); /* a failed run: let the queued tiles end before the release */
+    for (; l->count; l->count--, l->head = (l->head + 1) % TR_MAX_QUEUE_DEPTH)
+        clReleaseEvent(l->queued[l->head]);
+    if (l->kernel)
+        clReleaseKernel(l->kernel);
+    if (l->read_queue)
+        clReleaseCommandQueue(l->read_queue);
+    if (l->queue)
+        clReleaseCommandQueue(l->queue);
+    free(l);
+}
+
+/* A kernel object with its arguments set: they are the same for every tile, only the
+ * NDRange's offset and size change. */
+static int create_kernel(const struct tr_cl_backend *b, cl_uint max_iter, cl_kernel *out, char *err,
+                         size_t errlen)
+{
+    const struct tr_cl_device *dev = b->dev;
+    const struct tr_params *p = b->p;
+    cl_int cle = CL_SUCCESS;
+    int rc = 0;
+    cl_kernel k = clCreateKernel(b->program, b->kernel, &cle);
+    CL_CHECK(cle, "clCreateKernel");
+    CL_CHECK(clSetKernelArg(k, 0, sizeof(cl_mem), &b->counts), "clSetKernelArg");
+    CL_CHECK(clSetKernelArg(k, 1, sizeof(cl_uint), &p->width), "clSetKernelArg");
+    CL_CHECK(clSetKernelArg(k, 2, sizeof(cl_uint), &p->height), "clSetKernelArg");
+    CL_CHECK(clSetKernelArg(k, 3, sizeof(cl_uint), &max_iter), "clSetKernelArg");
+    if (b->vector) {
+        CL_CHECK(clSetKernelArg(k, 4, sizeof(cl_uint), &p->tile_w), "clSetKernelArg");
+        CL_CHECK(clSetKernelArg(k, 5, sizeof(cl_uint), &p->tile_h), "clSetKernelArg");
+    }
+    *out = k;
+    return 0;
+fail:
+    if (k)
+        clReleaseKernel(k);
+    return rc;
+}
+
+static int cl_lane_open(void *self, uint32_t lane, void **lane_ctx, char *err, size_t errlen)
+{
+    struct tr_cl_backend *b = self;
+    const struct tr_cl_device *dev = b->dev;
+    const struct tr_params *p = b->p;
+    struct cl_lane *l = calloc(1, sizeof(*l));
+    cl_int cle = CL_SUCCESS;
+    int rc = 0;
+    (void)lane;
+    if (!l) {
+        snprintf(err, errlen, "out of memory");
+        return TR_EXIT_FAILURE;
+    }
+    l->b = b;
+    l->queue = clCreateCommandQueue(b->ctx, dev->device, CL_QUEUE_PROFILING_ENABLE, &cle);
+    CL_CHECK(cle, "clCreateCommandQueue");
+    l->read_queue = clCreateCommandQueue(b->ctx, dev->device, 0, &cle);
+    CL_CHECK(cle, "clCreateCommandQueue");
+    if ((rc = create_kernel(b, p->max_iter, &l->kernel, err, errlen)) != 0)
+        goto fail;
+    *lane_ctx = l;
+    return 0;
+fail:
+    lane_free(l);
+    return rc;
+}
+
+/* One work-item per pixel, or per strip of VECTOR_STRIP_ROWS rows for the vector kernel. */
+static void global_size(const struct tr_cl_backend *b, const struct tr_tile *t, size_t global[2])
+{
+    global[0] = b->vector ? 1 : t->w;
+    global[1] = b->vector ? (t->h + VECTOR_STRIP_ROWS - 1) / VECTOR_STRIP_ROWS : t->h;
+}
+
+/* Queues one tile; clFlush hands it to the device now rather than at the next wait. */
+static int cl_submit_tile(void *lane_ctx, const struct tr_tile *t, char *err, size_t errlen)
+{
+    struct cl_lane *l = lane_ctx;
+    const struct tr_cl_device *dev = l->b->dev;
+    const size_t offset[2] = {t->x, t->y};
+    size_t global[2];
+    cl_event ev = NULL;
+    int rc = 0;
+    global_size(l->b, t, global);
+    CL_CHECK(clEnqueueNDRangeKernel(l->queue, l->kernel, 2, offset, global, NULL, 0, NULL, &ev),
+             "clEnqueueNDRangeKernel");
+    l->queued[(l->head + l->count) % TR_MAX_QUEUE_DEPTH] = ev;
+    l->count++;
+    CL_CHECK(clFlush(l->queue), "clFlush");
+fail:
+    return rc;
+}
+
+/* Waits for the oldest queued tile; its kernel time comes from the event's profile. */
+static int cl_wait_tile(void *lane_ctx, int64_t *device_time_ns, char *err, size_t errlen)
+{
+    struct cl_lane *l = lane_ctx;
+    const struct tr_cl_device *dev = l->b->dev;
+    cl_event ev = l->queued[l->head];
+    cl_ulong start = 0, end = 0;
+    int rc = 0;
+    l->head = (l->head + 1) % TR_MAX_QUEUE_DEPTH;
+    l->count--;
+    CL_CHECK(clWaitForEvents(1, &ev), "clWaitForEvents");
+    CL_CHECK(clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_START, sizeof(start), &start, NULL),
+             "clGetEventProfilingInfo");
+    CL_CHECK(clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_END, sizeof(end), &end, NULL),
+             "clGetEventProfilingInfo");
+    *device_time_ns = end >= start ? (int64_t)(end - start) : 0;
+fail:
+    clReleaseEvent(ev);
+    return rc;
+}
+
+/* Runs after cl_wait_tile, so the tile is complete; the lane's own queue may hold the next
+ * tiles, and a read queued behind them would wait for them too. The read shares the frame
+ * buffer with kernels writing other tiles, as lanes always have: regions never overlap. */
+static int cl_read_tile(void *lane_ctx, const struct tr_tile *t, char *err, size_t errlen)
+{
+    struct cl_lane *l = lane_ctx;
+    const struct tr_cl_device *dev = l->b->dev;
+    size_t pitch = (size_t)l->b->p->width * sizeof(uint16_t);
+    const size_t origin[3] = {t->x * sizeof(uint16_t), t->y, 0};
+    const size_t region[3] = {t->w * sizeof(uint16_t), t->h, 1};
+    int rc = 0;
+    CL_CHECK(clEnqueueReadBufferRect(l->read_queue, l->b->counts, CL_TRUE, origin, origin, region,
+                                     pitch, 0, pitch, 0, l->b->frame, 0, NULL, NULL),
+             "clEnqueueReadBufferRect");
+fail:
+    return rc;
+}
+
+static void cl_lane_close(void *lane_ctx)
+{
+    lane_free(lane_ctx);
+}
+
+static int cl_finish(void *self, char *err, size_t errlen)
+{
+    struct tr_cl_backend *b = self;
+    const struct tr_cl_device *dev = b->dev;
+    size_t bytes = (size_t)b->p->width * b->p->height * sizeof(uint16_t);
+    int rc = 0;
+    int64_t t0 = tr_now_ns();
+    CL_CHECK(clEnqueueReadBuffer(b->queue, b->counts, CL_TRUE, 0, bytes, b->frame, 0, NULL, NULL),
+             "clEnqueueReadBuffer");
+    b->readback_ns = tr_now_ns() - t0;
+fail:
+    return rc;
+}
+
+/*
+ * pocl compiles a work-group function for each new launch shape (local size, zero or non-zero
+ * offset) on first use, which took about 0.3 s here with a cold cache. Launching every tile
+ * shape of the grid once, with max_iter 1, moves that out of the tiles' timings; the frame is
+ * zeroed afterwards.
+ */
+static int warm_up(struct tr_cl_backend *b, char *err, size_t errlen)
+{
+    const struct tr_cl_device *dev = b->dev;
+    const struct tr_params *p = b->p;
+    struct tr_tile_grid g;
+    cl_kernel k = NULL;
+    int rc = 0;
+    tr_tile_grid_init(&g, p->width, p->height, p->tile_w, p->tile_h);
+    const uint64_t ids[] = {0, 1, g.cols - 1, g.cols, (uint64_t)(g.rows - 1) * g.cols, g.tiles - 1};
+    if ((rc = create_kernel(b, 1, &k, err, errlen)) != 0)
+        goto fail;
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        if (ids[i] >= g.tiles)
+            continue;
+        struct tr_tile t = tr_tile_grid_tile(&g, (uint32_t)ids[i]);
+        const size_t offset[2] = {t.x, t.y};
+        size_t global[2];
+        global_size(b, &t, global);
+        CL_CHECK(clEnqueueNDRangeKernel(b->queue, k, 2, offset, global, NULL, 0, NULL, NULL),
+                 "clEnqueueNDRangeKernel");
+    }
+    CL_CHECK(clFinish(b->queue), "clFinish");
+fail:
+    if (k)
+        clReleaseKernel(k);
+    return rc;
+}
+
+static const struct tr_backend_ops cl_ops = {
+    .lane_open = cl_lane_open,
+    .submit_tile = cl_submit_tile,
+    .wait_tile = cl_wait_tile,
+    .read_tile = cl_read_tile,
+    .lane_close = cl_lane_close,
+    .finish = cl_finish,
+};
+
+int tr_cl_backend_open(const struct tr_params *p, const struct tr_cl_device *dev,
+                       const char *kernel_dir, uint16_t *frame, struct tr_cl_backend **out,
+                       struct tr_device_info *info, char *err, size_t errlen)
+{
+    struct tr_cl_backend *b = NULL;
+    char *src = NULL;
+    char options[160];
+    cl_int cle = CL_SUCCESS;
+    int rc = 0;
+    const int dbl = p->precision == TR_PRECISION_DOUBLE;
+    const int vector = tr_cl_use_vector_kernel(p, dev);
+    size_t bytes = (size_t)p->width * p->height * sizeof(uint16_t);
+    const uint16_t zero = 0;
+
+    *out = NULL;
+    if (!dbl && !dev->fp32_correct_div) {
+        snprintf(err, errlen,
+                 "'%s' has no correctly rounded float division, so float results would "
+                 "differ from the CPU path (use precision double)",
+                 dev->name);
+        return TR_EXIT_DEVICE;
+    }
+    if (bytes > dev->max_alloc) {
+        snprintf(err, errlen,
+                 "a %ux%u frame needs %zu MiB in one buffer; '%s' allows %llu MiB (use a "
+                 "smaller frame)",
+                 p->width, p->height, bytes >> 20, dev->name,
+                 (unsigned long long)(dev->max_alloc >> 20));
+        return TR_EXIT_DEVICE;
+    }
+    if (!(b = calloc(1, sizeof(*b)))) {
+        snprintf(err, errlen, "out of memory");
+        return TR_EXIT_FAILURE;
+    }
+    b->base.ops = &cl_ops;
+    b->base.self = b;
+    b->p = p;
+    b->dev = dev;
+    b->frame = frame;
+    b->vector = vector;
+    snprintf(b->kernel, sizeof(b->kernel), "mandelbrot_%s_%s", vector ? "vector" : "scalar",
+             dbl ? "double" : "float");
+
+    b->ctx = clCreateContext(NULL, 1, &dev->device, NULL, NULL, &cle);
+    CL_CHECK(cle, "clCreateContext");
+    b->queue = clCreateCommandQueue(b->ctx, dev->device, 0, &cle);
+    CL_CHECK(cle, "clCreateCommandQueue");
+    b->counts = clCreateBuffer(b->ctx, CL_MEM_READ_WRITE, bytes, NULL, &cle);
+    CL_CHECK(cle, "clCreateBuffer");
+
+    if ((rc = tr_cl_load_source(kernel_dir, &src, err, errlen)) != 0)
+        goto fail;
+    snprintf(options, sizeof(options), "-DTR_UNROLL=%d -DTR_STRIP_ROWS=%d%s", VECTOR_UNROLL,
+             VECTOR_STRIP_ROWS, dbl ? "" : " -cl-fp32-correctly-rounded-divide-sqrt");
+    if ((rc = tr_cl_build(b->ctx, dev, src, options, &b->program, &info->build_ns, err, errlen)) !=
+        0)
+        goto fail;
+    free(src);
+    src = NULL;
+
+    int64_t t0 = tr_now_ns();
+    if ((rc = warm_up(b, err, errlen)) != 0)
+        goto fail;
+    /* Tiles the time limit leaves unrendered must read back as 0, as on the CPU path. */
+    CL_CHECK(clEnqueueFillBuffer(b->queue, b->counts, &zero, sizeof(zero), 0, bytes, 0, NULL, NULL),
+             "clEnqueueFillBuffer");
+    CL_CHECK(clFinish(b->queue), "clFinish");
+    info->warmup_ns = tr_now_ns() - t0;
+
+    snprintf(info->name, sizeof(info->name), "%s", dev->name);
+    snprintf(info->platform, sizeof(info->platform), "%s", dev->platform_name);
+    snprintf(info->type, sizeof(info->type), "%s", tr_cl_type_name(dev->type));
+    snprintf(info->kernel, sizeof(info->kernel), "opencl-%s-%s", vector ? "vector" : "scalar",
+             dbl ? "double" : "float");
+    *out = b;
+    return 0;
+fail:
+    free(src);
+    tr_cl_backend_close(b);
+    return rc;
+}
+
+const struct tr_backend *tr_cl_backend_base(const struct tr_cl_backend *b)
+{
+    return &b->base;
+}
+
+int64_t tr_cl_backend_readback_ns(const struct tr_cl_backend *b)
+{
+    return b->readback_ns;
+}
+
+void tr_cl_backend_close(struct tr_cl_backend *b)
+{
+    if (!b)
+        return;
+    if (b->program)
+        clReleaseProgram(b->program);
+    if (b->counts)
+        clReleaseMemObject(b->counts);
+    if (b->queue)
+        clReleaseCommandQueue(b->queue);
+    if (b->ctx)
+        clReleaseContext(b->ctx);
+    free(b);
+}

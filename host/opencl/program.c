@@ -1,0 +1,116 @@
+#include "opencl/program.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/exit_codes.h"
+#include "output/read_file.h"
+
+extern const char tr_kernel_mandelbrot_cl[];
+extern const size_t tr_kernel_mandelbrot_cl_len;
+
+/* A kernel source larger than this is not one (ours is about 30 KB). */
+#define KERNEL_SOURCE_MAX_BYTES (16u << 20)
+
+int tr_cl_load_source(const char *kernel_dir, char **src, char *err, size_t errlen)
+{
+    char path[4096], why[1024];
+    char *buf = NULL;
+    size_t len;
+
+    *src = NULL;
+    if (!kernel_dir) {
+        buf = malloc(tr_kernel_mandelbrot_cl_len + 1);
+        if (!buf) {
+            snprintf(err, errlen, "out of memory");
+            return TR_EXIT_FAILURE;
+        }
+        memcpy(buf, tr_kernel_mandelbrot_cl, tr_kernel_mandelbrot_cl_len + 1);
+        *src = buf;
+        return 0;
+    }
+    snprintf(path, sizeof(path), "%s/%s", kernel_dir, TR_KERNEL_FILE);
+    int rc = tr_read_file(path, KERNEL_SOURCE_MAX_BYTES, &buf, &len, why, sizeof(why));
+    if (rc == TR_EXIT_FAILURE) {
+        snprintf(err, errlen, "--kernel-dir: %s", why);
+        return rc;
+    }
+    if (rc) {
+        snprintf(err, errlen, "--kernel-dir: %s (accepted: a folder holding %s)", why,
+                 TR_KERNEL_FILE);
+        return TR_EXIT_USAGE;
+    }
+    *src = buf;
+    return 0;
+}
+
+static int is_blank(const char *text)
+{
+    for (; *text; text++)
+        if (!isspace((unsigned char)*text))
+            return 0;
+    return 1;
+}
+
+void tr_cl_build_failure(const char *device, cl_int status, const char *log, cl_int log_status,
+                         char *err, size_t errlen)
+{
+    char note[96];
+    if (!log)
+        snprintf(note, sizeof(note), "no build log: clGetProgramBuildInfo: %s",
+                 tr_cl_error_name(log_status));
+    else if (is_blank(log))
+        snprintf(note, sizeof(note), "the build log was empty");
+    else {
+        fprintf(stderr, "--- OpenCL build log (%s) ---\n%s\n--- end of build log ---\n", device,
+                log);
+        snprintf(note, sizeof(note), "build log above");
+    }
+    snprintf(err, errlen, "clBuildProgram failed on '%s': %s (%s)", device,
+             tr_cl_error_name(status), note);
+}
+
+static void build_failure(cl_program program, const struct tr_cl_device *dev, cl_int status,
+                          char *err, size_t errlen)
+{
+    size_t size = 0;
+    char *log = NULL;
+    cl_int cle = clGetProgramBuildInfo(program, dev->device, CL_PROGRAM_BUILD_LOG, 0, NULL, &size);
+    if (cle == CL_SUCCESS && !(log = malloc(size + 1)))
+        cle = CL_OUT_OF_HOST_MEMORY;
+    if (cle == CL_SUCCESS)
+        cle = clGetProgramBuildInfo(program, dev->device, CL_PROGRAM_BUILD_LOG, size, log, NULL);
+    if (cle == CL_SUCCESS)
+        log[size] = '\0';
+    tr_cl_build_failure(dev->name, status, cle == CL_SUCCESS ? log : NULL, cle, err, errlen);
+    free(log);
+}
+
+int tr_cl_build(cl_context ctx, const struct tr_cl_device *dev, const char *src,
+                const char *options, cl_program *program, int64_t *build_ns, char *err,
+                size_t errlen)
+{
+    cl_int cle;
+    const char *sources[] = {src};
+    *program = clCreateProgramWithSource(ctx, 1, sources, NULL, &cle);
+    if (cle != CL_SUCCESS) {
+        snprintf(err, errlen, "clCreateProgramWithSource failed on '%s': %s", dev->name,
+                 tr_cl_error_name(cle));
+        *program = NULL;
+        return TR_EXIT_DEVICE;
+    }
+    int64_t t0 = tr_now_ns();
+    cle = clBuildProgram(*program, 1, &dev->device, options, NULL, NULL);
+    *build_ns = tr_now_ns() - t0;
+    if (cle != CL_SUCCESS) {
+        build_failure(*program, dev, cle, err, errlen);
+        clReleaseProgram(*program);
+        *program = NULL;
+        return TR_EXIT_DEVICE;
+    }
+    return 0;
+}

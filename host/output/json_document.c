@@ -1,0 +1,139 @@
+#include "output/json_document.h"
+
+#include <stdlib.h>
+
+#include <cjson/cJSON.h>
+
+struct cJSON *tr_json_params(const struct tr_params *p)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    int ok = 1;
+    for (size_t i = 0; i < tr_num_params_count && ok; i++) {
+        const struct tr_num_param *s = &tr_num_params[i];
+        uint32_t v = *(const uint32_t *)((const char *)p + s->offset);
+        ok = cJSON_AddNumberToObject(o, s->query_name, v) != NULL;
+    }
+    ok = ok && cJSON_AddStringToObject(o, "mode", tr_mode_name(p->mode)) &&
+         cJSON_AddStringToObject(o, "device", p->device) &&
+         cJSON_AddStringToObject(o, "precision", tr_precision_name(p->precision)) &&
+         cJSON_AddStringToObject(o, "kernel", tr_kernel_name(p->kernel));
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+static cJSON *device_json(const struct tr_device_info *d)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    int ok = cJSON_AddStringToObject(o, "selector", d->selector) &&
+             cJSON_AddStringToObject(o, "name", d->name) &&
+             cJSON_AddStringToObject(o, "platform", d->platform) &&
+             cJSON_AddStringToObject(o, "type", d->type) &&
+             cJSON_AddStringToObject(o, "kernel", d->kernel) &&
+             cJSON_AddNumberToObject(o, "build_time_us", (double)(d->build_ns / 1000)) &&
+             cJSON_AddNumberToObject(o, "warmup_time_us", (double)(d->warmup_ns / 1000)) &&
+             cJSON_AddNumberToObject(o, "readback_time_us", (double)(d->readback_ns / 1000)) &&
+             cJSON_AddNumberToObject(o, "time_to_first_tile_us", (double)(d->first_tile_ns / 1000));
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+struct cJSON *tr_json_summary(const struct tr_job *job)
+{
+    const struct tr_run *r = &job->run;
+    char checksum[32];
+    cJSON *o = cJSON_CreateObject();
+    cJSON *dev = device_json(&job->device);
+    if (!o || !dev) {
+        cJSON_Delete(o);
+        cJSON_Delete(dev);
+        return NULL;
+    }
+    double elapsed_s = (double)r->elapsed_ns / 1e9;
+    double gips = elapsed_s > 0 ? (double)r->total_iterations / elapsed_s / 1e9 : 0.0;
+    snprintf(checksum, sizeof(checksum), "fnv1a64:%016llx", (unsigned long long)r->checksum);
+    int ok = cJSON_AddNumberToObject(o, "tiles_total", (double)r->tiles_total) &&
+             cJSON_AddNumberToObject(o, "tiles_completed", (double)r->n_records) &&
+             cJSON_AddBoolToObject(o, "time_limited", r->time_limited) &&
+             cJSON_AddBoolToObject(o, "cancelled", r->cancelled) &&
+             cJSON_AddNumberToObject(o, "elapsed_us", (double)(r->elapsed_ns / 1000)) &&
+             cJSON_AddNumberToObject(o, "total_iterations", (double)r->total_iterations) &&
+             (r->complete ? cJSON_AddStringToObject(o, "checksum", checksum)
+                          : cJSON_AddNullToObject(o, "checksum")) &&
+             cJSON_AddNumberToObject(o, "giga_iterations_per_s", gips) &&
+             cJSON_AddNumberToObject(o, "threads_used", r->lanes);
+    if (!ok || !cJSON_AddItemToObject(o, "device", dev)) {
+        cJSON_Delete(dev);
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+void tr_json_message(const struct tr_job *job, char *buf, size_t len)
+{
+    static const char *const done[] = {"Sequential tasks executed successfully",
+                                       "Concurrent tasks executed successfully",
+                                       "Dynamic tasks executed successfully"};
+    const struct tr_run *r = &job->run;
+    if (r->complete)
+        snprintf(buf, len, "%s", done[job->params.mode]);
+    else
+        snprintf(buf, len, "Completed %zu/%llu tiles (%s)", r->n_records,
+                 (unsigned long long)r->tiles_total,
+                 r->cancelled ? "cancelled" : "time limit reached");
+}
+
+/* Prints item without its tree staying around; returns 0 or -1. */
+static int write_item(FILE *f, cJSON *item)
+{
+    if (!item)
+        return -1;
+    char *text = cJSON_PrintUnformatted(item);
+    cJSON_Delete(item);
+    if (!text)
+        return -1;
+    int rc = fputs(text, f) < 0 ? -1 : 0;
+    cJSON_free(text);
+    return rc;
+}
+
+int tr_json_write_document(FILE *f, const struct tr_job *job)
+{
+    return tr_json_write_document_flags(f, job, 0);
+}
+
+int tr_json_write_document_flags(FILE *f, const struct tr_job *job, unsigned flags)
+{
+    char message[128];
+    const char *nl = flags & TR_JSON_ONE_LINE ? "" : "\n";
+    if (fputs("{\"success\":true,\"data\":[", f) < 0)
+        return -1;
+    for (size_t i = 0; i < job->run.n_records; i++) {
+        const struct tr_record *r = &job->run.records[i];
+        if ((i && fputc(',', f) == EOF) || fputs(nl, f) < 0)
+            return -1;
+        if (flags & TR_JSON_RECORD_COUNTS) {
+            if (tr_record_write_with_counts(f, r, job->frame, job->params.width) != 0)
+                return -1;
+        } else if (write_item(f, tr_record_to_json(r))) {
+            return -1;
+        }
+    }
+    tr_json_message(job, message, sizeof(message));
+    if (fputs(nl, f) < 0 || fputs("],\"params\":", f) < 0 ||
+        write_item(f, tr_json_params(&job->params)) || fputs(",\"message\":", f) < 0 ||
+        write_item(f, cJSON_CreateString(message)) || fputs(",\"summary\":", f) < 0 ||
+        write_item(f, tr_json_summary(job)) || fputs("}\n", f) < 0)
+        return -1;
+    return 0;
+}

@@ -1,0 +1,220 @@
+#include "output/run_outputs.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "core/exit_codes.h"
+#include "output/json_document.h"
+#include "core/text_escape.h"
+#include "core/tile_grid.h"
+
+/* A value or path as messages echo it: quoted, escaped, one line. */
+static const char *quote(const char *text, size_t max_chars)
+{
+    static _Thread_local char quoted[TR_QUOTE_SIZE(TR_ECHO_PATH_CHARS)];
+    return tr_text_quote(quoted, sizeof(quoted), text, max_chars);
+}
+
+void tr_run_outputs_init(struct tr_run_outputs *x)
+{
+    memset(x, 0, sizeof(*x));
+    x->image_format = TR_IMAGE_COLOR;
+    atomic_init(&x->cancel, 0);
+}
+
+int tr_run_outputs_option(struct tr_run_outputs *x, int code, const char *arg, char *err,
+                          size_t errlen)
+{
+    switch (code) {
+    case TR_OPT_IMAGE:
+        if (!arg[0] || strcmp(arg, "-") == 0) {
+            snprintf(err, errlen, "--image: %s is not a file path (accepted: a .png path)",
+                     quote(arg, TR_ECHO_CHARS));
+            return TR_EXIT_USAGE;
+        }
+        x->image_path = arg;
+        return 0;
+    case TR_OPT_IMAGE_FORMAT:
+        if (tr_image_format_parse(arg, &x->image_format) != 0) {
+            snprintf(err, errlen,
+                     "--image-format: %s is not one of the accepted values (color, gray16)",
+                     quote(arg, TR_ECHO_CHARS));
+            return TR_EXIT_USAGE;
+        }
+        x->image_format_given = 1;
+        return 0;
+    case TR_OPT_STREAM:
+        x->stream = 1;
+        return 0;
+    case TR_OPT_RECORD_PIXELS:
+        x->record_pixels = 1;
+        return 0;
+    case TR_OPT_QUIET:
+        x->quiet = 1;
+        return 0;
+    default:
+        snprintf(err, errlen, "internal error: option %d", code);
+        return TR_EXIT_FAILURE;
+    }
+}
+
+int tr_run_outputs_check(const struct tr_run_outputs *x, const char *out_path, char *err,
+                         size_t errlen)
+{
+    if (x->image_format_given && !x->image_path) {
+        snprintf(err, errlen, "--image-format: needs --image FILE (see tilerace --help)");
+        return TR_EXIT_USAGE;
+    }
+    if (x->image_path && tr_atomic_file_same_target(x->image_path, out_path)) {
+        /* one would overwrite the other */
+        if (strcmp(out_path, "-") == 0)
+            snprintf(err, errlen,
+                     "--image: '%.200s' is the same file as --out - (standard output) (accepted: "
+                     "two different files)",
+                     x->image_path);
+        else
+            snprintf(err, errlen,
+                     "--image: '%.200s' is the same file as --out '%.200s' (accepted: two "
+                     "different files)",
+                     x->image_path, out_path);
+        return TR_EXIT_USAGE;
+    }
+    return 0;
+}
+
+static void out_failed(const struct tr_run_outputs *x, int errnum, char *err, size_t errlen)
+{
+    const char *why = errnum ? strerror(errnum) : NULL;
+    if (strcmp(x->out_path, "-") == 0)
+        snprintf(err, errlen, "--out: standard output cannot be written%s%s", why ? ": " : "",
+                 why ? why : "");
+    else
+        snprintf(err, errlen, "--out: %s cannot be written%s%s",
+                 quote(x->out_path, TR_ECHO_PATH_CHARS), why ? ": " : "", why ? why : "");
+}
+
+static void on_tile(void *user, const struct tr_record *rec, const uint16_t *frame)
+{
+    struct tr_run_outputs *x = user;
+    if (x->stream_open)
+        tr_tile_stream_write(&x->tiles, rec, frame);
+    /* The device's name was set before the lanes started, so reading it here is safe. */
+    tr_progress_tile_done(x->progress, x->job->device.name);
+}
+
+int tr_run_outputs_begin(struct tr_run_outputs *x, const struct tr_params *p, const char *out_path,
+                         const struct tr_job *job, struct tr_job_options *jo, char *err,
+                         size_t errlen)
+{
+    char why[400];
+    x->out_path = out_path;
+    x->job = job;
+    if (tr_atomic_file_open(&x->out, out_path, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "--out: %s", why);
+        return TR_EXIT_IO;
+    }
+    x->out_open = 1;
+    if (x->image_path) {
+        if (tr_atomic_file_open(&x->image, x->image_path, why, sizeof(why)) != 0) {
+            snprintf(err, errlen, "--image: %s", why);
+            return TR_EXIT_IO;
+        }
+        x->image_open = 1;
+    }
+    if (x->stream) {
+        tr_tile_stream_init(&x->tiles, x->out.f, p->width, &x->cancel);
+        x->stream_open = 1;
+    }
+    if (!x->quiet) {
+        struct tr_tile_grid g;
+        tr_tile_grid_init(&g, p->width, p->height, p->tile_w, p->tile_h);
+        x->progress = tr_progress_start(stderr, g.tiles, p->device);
+    }
+    if (x->stream_open || x->progress) {
+        jo->hooks.on_tile = on_tile;
+        jo->hooks.user = x;
+        jo->hooks.want_counts = x->stream_open;
+        jo->hooks.cancel = &x->cancel;
+    }
+    return 0;
+}
+
+static int write_document(struct tr_run_outputs *x, FILE *f)
+{
+    unsigned flags =
+        (x->stream ? TR_JSON_ONE_LINE : 0) | (x->record_pixels ? TR_JSON_RECORD_COUNTS : 0);
+    return tr_json_write_document_flags(f, x->job, flags);
+}
+
+int tr_run_outputs_finish(struct tr_run_outputs *x, char *err, size_t errlen)
+{
+    char why[400];
+    tr_progress_stop(x->progress);
+    x->progress = NULL;
+    if (x->stream_open && tr_tile_stream_failed(&x->tiles)) {
+        out_failed(x, 0, err, errlen);
+        return TR_EXIT_IO;
+    }
+    if (x->image_open &&
+        tr_png_write_job(x->image.f, x->job, x->image_format, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "--image: %s cannot be written: %s",
+                 quote(x->image_path, TR_ECHO_PATH_CHARS), why);
+        return TR_EXIT_IO;
+    }
+    int doc_to_stdout = x->out.to_stdout;
+    if (!doc_to_stdout && write_document(x, x->out.f) != 0) {
+        out_failed(x, errno, err, errlen);
+        return TR_EXIT_IO;
+    }
+    /* Every file is complete; put them in place together. */
+    struct tr_atomic_file *files[2];
+    const char *labels[2];
+    size_t n = 0, failed = 0;
+    if (!doc_to_stdout) {
+        files[n] = &x->out;
+        labels[n++] = "--out";
+    }
+    if (x->image_open) {
+        files[n] = &x->image;
+        labels[n++] = "--image";
+    }
+    if (tr_atomic_files_place(files, n, &failed, why, sizeof(why)) != 0) {
+        x->out_open = doc_to_stdout;
+        x->image_open = 0;
+        snprintf(err, errlen, "%s: %s", labels[failed], why);
+        return TR_EXIT_IO;
+    }
+    /* stdout last: nothing reaches it unless every file is in place */
+    if (doc_to_stdout) {
+        int failed_write = write_document(x, stdout) != 0;
+        int saved = failed_write ? errno : 0;
+        if (!failed_write && fflush(stdout) != 0) {
+            failed_write = 1;
+            saved = errno;
+        }
+        if (failed_write || ferror(stdout)) {
+            tr_atomic_files_undo(files, n);
+            x->out_open = x->image_open = 0;
+            out_failed(x, saved, err, errlen);
+            return TR_EXIT_IO;
+        }
+    }
+    tr_atomic_files_keep(files, n);
+    x->out_open = x->image_open = 0;
+    return 0;
+}
+
+void tr_run_outputs_close(struct tr_run_outputs *x)
+{
+    tr_progress_stop(x->progress);
+    x->progress = NULL;
+    if (x->stream_open)
+        tr_tile_stream_destroy(&x->tiles);
+    x->stream_open = 0;
+    if (x->image_open)
+        tr_atomic_file_abort(&x->image);
+    x->image_open = 0;
+    if (x->out_open)
+        tr_atomic_file_abort(&x->out);
+    x->out_open = 0;
+}

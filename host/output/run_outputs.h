@@ -1,0 +1,81 @@
+/*
+ * What a run writes besides the plain document: --image, --stream, --record-pixels and the
+ * progress bar (--quiet). cli_run parses the options through this module and hands it the
+ * job's hooks; the HTTP server can use the same pieces.
+ */
+#ifndef TILERACE_RUN_OUTPUTS_H
+#define TILERACE_RUN_OUTPUTS_H
+
+#include <getopt.h>
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "output/atomic_file.h"
+#include "output/png.h"
+#include "core/job.h"
+#include "output/progress.h"
+#include "output/tile_stream.h"
+
+enum {
+    TR_OPT_IMAGE = 3000,
+    TR_OPT_IMAGE_FORMAT,
+    TR_OPT_STREAM,
+    TR_OPT_RECORD_PIXELS,
+    TR_OPT_QUIET,
+    TR_OPT_RUN_OUTPUTS_END,
+};
+
+/* getopt_long entries for the options above. */
+#define TR_RUN_OUTPUT_OPTIONS                                                                      \
+    {"image", required_argument, NULL, TR_OPT_IMAGE},                                              \
+        {"image-format", required_argument, NULL, TR_OPT_IMAGE_FORMAT},                            \
+        {"stream", no_argument, NULL, TR_OPT_STREAM},                                              \
+        {"record-pixels", no_argument, NULL, TR_OPT_RECORD_PIXELS},                                \
+    {                                                                                              \
+        "quiet", no_argument, NULL, TR_OPT_QUIET                                                   \
+    }
+
+struct tr_run_outputs {
+    /* options */
+    const char *image_path;
+    enum tr_image_format image_format;
+    int image_format_given, stream, record_pixels, quiet;
+    /* during the run */
+    const char *out_path;
+    const struct tr_job *job;
+    struct tr_atomic_file out, image;
+    int out_open, image_open, stream_open;
+    struct tr_tile_stream tiles;
+    struct tr_progress *progress;
+    atomic_int cancel;
+};
+
+void tr_run_outputs_init(struct tr_run_outputs *x);
+/* One of the TR_OPT_* options; returns 0 or TR_EXIT_USAGE with a message in err. */
+int tr_run_outputs_option(struct tr_run_outputs *x, int code, const char *arg, char *err,
+                          size_t errlen);
+/* After parsing: options that need each other, and --image naming the same file as out_path
+ * (the --out value). Returns 0 or TR_EXIT_USAGE. */
+int tr_run_outputs_check(const struct tr_run_outputs *x, const char *out_path, char *err,
+                         size_t errlen);
+
+/*
+ * Before the run: opens the document's output (out_path, "-" for stdout) and the image, so
+ * an unwritable path fails before any rendering; sets jo's hooks and starts the progress bar.
+ * Returns 0 or an exit code with a message in err.
+ */
+int tr_run_outputs_begin(struct tr_run_outputs *x, const struct tr_params *p, const char *out_path,
+                         const struct tr_job *job, struct tr_job_options *jo, char *err,
+                         size_t errlen);
+/*
+ * After the run: stops the bar, writes the image and the document and puts the files in
+ * place together. The document goes to stdout last, once every file is in place; if stdout
+ * then fails, the files are put back as they were. Returns 0 or an exit code with a message
+ * in err; on failure every output file is as it was before the run.
+ */
+int tr_run_outputs_finish(struct tr_run_outputs *x, char *err, size_t errlen);
+/* Always, last: leaves every file not yet committed as it was, stops the bar. Safe to call
+ * twice. */
+void tr_run_outputs_close(struct tr_run_outputs *x);
+
+#endif

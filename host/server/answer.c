@@ -1,0 +1,89 @@
+/* How the server answers: JSON bodies, the headers every answer carries, log lines. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/cors.h"
+#include "server/json_answer.h"
+#include "server/private.h"
+
+void tr_srv_log(const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "tilerace serve: %s\n", line); /* one call: lines never interleave */
+}
+
+/* A short, printable copy for log lines and messages. */
+void tr_srv_printable(char *dst, size_t dstlen, const char *src)
+{
+    size_t n = strlen(src);
+    snprintf(dst, dstlen, "%.*s%s", LOG_TARGET_MAX, src, n > LOG_TARGET_MAX ? "..." : "");
+    for (char *c = dst; *c; c++)
+        if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+            *c = '?';
+}
+
+int tr_srv_connection_fd(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *i =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return i ? i->connect_fd : -1;
+}
+
+struct MHD_Response *tr_srv_buffer_response(char *body, size_t len, const char *content_type)
+{
+    struct MHD_Response *r = NULL;
+    if (!body)
+        return NULL;
+    r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(body);
+        return NULL;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    return r;
+}
+
+struct MHD_Response *tr_srv_json_response(char *body)
+{
+    return tr_srv_buffer_response(body, body ? strlen(body) : 0, "application/json");
+}
+
+/* Adds what every answer carries, queues it and drops our reference. origin: the request's
+ * Origin when it is allowed, else NULL. */
+enum MHD_Result tr_srv_queue(struct tr_server *s, struct MHD_Connection *c, struct request *rq,
+                             unsigned status, struct MHD_Response *r, const char *origin)
+{
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Origin");
+    if (origin) {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        MHD_add_response_header(r, "Access-Control-Allow-Credentials", "true");
+    }
+    if (atomic_load(&s->stopping))
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    rq->status = status;
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+enum MHD_Result tr_srv_error(struct tr_server *s, struct MHD_Connection *c, struct request *rq,
+                             unsigned status, const char *error, const char *message,
+                             const char *origin)
+{
+    struct MHD_Response *r = tr_srv_json_response(tr_http_error_body(error, message));
+    if (r && status == 503 && strcmp(error, TR_HTTP_ERR_DEVICE) != 0)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, RETRY_AFTER_S);
+    if (r && status == 405)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, TR_CORS_ALLOW_METHODS);
+    return tr_srv_queue(s, c, rq, status, r, origin);
+}

@@ -1,0 +1,66 @@
+#include "server/devices.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#ifdef TILERACE_HAVE_OPENCL
+#include "opencl/device.h"
+#endif
+
+#define MAX_SELECTORS 64
+
+/* Listed once: the health endpoint is polled, and OpenCL enumeration is not free. */
+static char selectors[MAX_SELECTORS][16];
+static size_t n_selectors;
+static pthread_once_t listed = PTHREAD_ONCE_INIT;
+
+static void add(const char *s)
+{
+    if (n_selectors < MAX_SELECTORS)
+        snprintf(selectors[n_selectors++], sizeof(selectors[0]), "%s", s);
+}
+
+static void list_devices(void)
+{
+    add("cpu");
+#ifdef TILERACE_HAVE_OPENCL
+    struct tr_cl_device_list list;
+    char err[256];
+    int gpu = 0, pocl = 0;
+    if (tr_cl_list_devices(&list, err, sizeof(err)) != 0)
+        return;
+    for (size_t i = 0; i < list.count; i++) {
+        gpu |= (list.devices[i].type & CL_DEVICE_TYPE_GPU) != 0;
+        pocl |= list.devices[i].is_pocl && (list.devices[i].type & CL_DEVICE_TYPE_CPU);
+    }
+    if (list.count)
+        add("opencl");
+    if (gpu)
+        add("gpu");
+    if (pocl)
+        add("pocl");
+    for (size_t i = 0; i < list.count; i++) {
+        char sel[16];
+        snprintf(sel, sizeof(sel), "opencl:%u.%u", list.devices[i].platform_index % 1000,
+                 list.devices[i].device_index % 1000);
+        add(sel);
+    }
+    tr_cl_device_list_free(&list);
+#endif
+}
+
+int tr_server_devices_json(struct cJSON *array)
+{
+    pthread_once(&listed, list_devices);
+    for (size_t i = 0; i < n_selectors; i++) {
+        cJSON *s = cJSON_CreateString(selectors[i]);
+        if (!s || !cJSON_AddItemToArray(array, s)) {
+            cJSON_Delete(s);
+            return -1;
+        }
+    }
+    return 0;
+}

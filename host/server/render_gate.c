@@ -1,0 +1,115 @@
+#include "server/render_gate.h"
+
+#include <time.h>
+
+struct tr_gate_waiter {
+    struct tr_gate_waiter *prev, *next;
+};
+
+int tr_render_gate_init(struct tr_render_gate *g, uint32_t max_running, uint32_t max_queued)
+{
+    pthread_condattr_t attr;
+    *g = (struct tr_render_gate){.max_running = max_running, .max_queued = max_queued};
+    if (pthread_mutex_init(&g->lock, NULL))
+        return -1;
+    /* Waits use the monotonic clock: a wall-clock jump must not stall the queue. */
+    if (pthread_condattr_init(&attr)) {
+        pthread_mutex_destroy(&g->lock);
+        return -1;
+    }
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    int rc = pthread_cond_init(&g->cond, &attr);
+    pthread_condattr_destroy(&attr);
+    if (rc) {
+        pthread_mutex_destroy(&g->lock);
+        return -1;
+    }
+    return 0;
+}
+
+void tr_render_gate_destroy(struct tr_render_gate *g)
+{
+    pthread_cond_destroy(&g->cond);
+    pthread_mutex_destroy(&g->lock);
+}
+
+static void unlink_waiter(struct tr_render_gate *g, struct tr_gate_waiter *w)
+{
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        g->head = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    else
+        g->tail = w->prev;
+    g->queued--;
+}
+
+enum tr_gate_result tr_render_gate_enter(struct tr_render_gate *g, int (*abandon)(void *ctx),
+                                         void *ctx, unsigned poll_ms)
+{
+    struct tr_gate_waiter me = {NULL, NULL};
+    enum tr_gate_result result = TR_GATE_ADMITTED;
+    pthread_mutex_lock(&g->lock);
+    if (g->running < g->max_running && !g->head) {
+        g->running++;
+        goto done;
+    }
+    if (g->queued >= g->max_queued) {
+        g->rejected++;
+        result = TR_GATE_BUSY;
+        goto done;
+    }
+    me.prev = g->tail;
+    if (g->tail)
+        g->tail->next = &me;
+    else
+        g->head = &me;
+    g->tail = &me;
+    g->queued++;
+    while (!(g->head == &me && g->running < g->max_running)) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += (long)(poll_ms % 1000) * 1000000L;
+        until.tv_sec += poll_ms / 1000 + until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&g->cond, &g->lock, &until);
+        if (g->head == &me && g->running < g->max_running)
+            break;
+        if (abandon && abandon(ctx)) {
+            unlink_waiter(g, &me);
+            result = TR_GATE_ABANDONED;
+            pthread_cond_broadcast(&g->cond); /* the next in line may now be head */
+            goto done;
+        }
+    }
+    unlink_waiter(g, &me);
+    g->running++;
+    pthread_cond_broadcast(&g->cond);
+done:
+    pthread_mutex_unlock(&g->lock);
+    return result;
+}
+
+void tr_render_gate_leave(struct tr_render_gate *g, enum tr_gate_outcome outcome)
+{
+    pthread_mutex_lock(&g->lock);
+    g->running--;
+    if (outcome == TR_GATE_COMPLETED)
+        g->completed++;
+    else if (outcome == TR_GATE_CANCELLED)
+        g->cancelled++;
+    else
+        g->failed++;
+    pthread_cond_broadcast(&g->cond);
+    pthread_mutex_unlock(&g->lock);
+}
+
+void tr_render_gate_stats(struct tr_render_gate *g, struct tr_gate_stats *out)
+{
+    pthread_mutex_lock(&g->lock);
+    *out = (struct tr_gate_stats){g->running,   g->queued,    g->max_running, g->max_queued,
+                                  g->completed, g->cancelled, g->rejected,    g->failed};
+    pthread_mutex_unlock(&g->lock);
+}

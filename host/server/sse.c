@@ -1,0 +1,255 @@
+#include "server/sse.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "server/json_answer.h"
+#include "server/peer.h"
+#include "devices/job.h"
+#include "output/json_document.h"
+
+struct tr_sse_stream {
+    struct tr_params params;
+    struct tr_job job;
+    struct tr_peer_watch watch;
+    pthread_t thread;
+    int thread_started;
+
+    pthread_mutex_t lock;
+    pthread_cond_t changed; /* a tile was queued, a slot freed, or the render ended */
+    struct tr_record ring[TR_SSE_RING];
+    size_t head, count;
+    const uint16_t *frame;
+    int done, rc;
+    char err[512];
+
+    /* the reader's side: the event being sent */
+    char *out;
+    size_t out_len, out_off;
+    size_t tiles_sent;
+    int final_sent, ended;
+};
+
+static void wait_a_while(struct tr_sse_stream *s, unsigned ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_nsec += (long)ms * 1000000L;
+    until.tv_sec += until.tv_nsec / 1000000000L;
+    until.tv_nsec %= 1000000000L;
+    pthread_cond_timedwait(&s->changed, &s->lock, &until);
+}
+
+/* In a lane, after each finished tile. */
+static void on_tile(void *user, const struct tr_record *rec, const uint16_t *frame)
+{
+    struct tr_sse_stream *s = user;
+    tr_peer_watch_check(&s->watch);
+    pthread_mutex_lock(&s->lock);
+    s->frame = frame;
+    /* A full ring means a slow client: wait, but keep watching for it leaving. */
+    while (s->count == TR_SSE_RING && !tr_peer_watch_check(&s->watch))
+        wait_a_while(s, 100);
+    if (s->count < TR_SSE_RING) {
+        s->ring[(s->head + s->count) % TR_SSE_RING] = *rec;
+        s->count++;
+        pthread_cond_broadcast(&s->changed);
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void *render_main(void *arg)
+{
+    struct tr_sse_stream *s = arg;
+    struct tr_job_options jo;
+    char err[512];
+    memset(&jo, 0, sizeof(jo));
+    jo.hooks.on_tile = on_tile;
+    jo.hooks.user = s;
+    jo.hooks.want_counts = 1;
+    jo.hooks.cancel = &s->watch.cancel;
+    jo.device_label = "device";
+    int rc = tr_job_run(&s->params, &jo, &s->job, err, sizeof(err));
+    pthread_mutex_lock(&s->lock);
+    s->rc = rc;
+    if (rc)
+        snprintf(s->err, sizeof(s->err), "%s", err);
+    s->done = 1;
+    pthread_cond_broadcast(&s->changed);
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+int tr_sse_start(const struct tr_params *p, int fd, const atomic_int *stop_all,
+                 struct tr_sse_stream **out, char *err, size_t errlen)
+{
+    pthread_condattr_t attr;
+    int have_cond = 0, have_lock = 0;
+    struct tr_sse_stream *s = calloc(1, sizeof(*s));
+    *out = NULL;
+    if (!s || pthread_condattr_init(&attr))
+        goto fail;
+    s->params = *p;
+    tr_peer_watch_init(&s->watch, fd, stop_all);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    have_cond = pthread_cond_init(&s->changed, &attr) == 0;
+    pthread_condattr_destroy(&attr);
+    have_lock = pthread_mutex_init(&s->lock, NULL) == 0;
+    if (!have_cond || !have_lock || pthread_create(&s->thread, NULL, render_main, s))
+        goto fail;
+    s->thread_started = 1;
+    *out = s;
+    return 0;
+
+fail:
+    if (have_lock)
+        pthread_mutex_destroy(&s->lock);
+    if (have_cond)
+        pthread_cond_destroy(&s->changed);
+    free(s);
+    snprintf(err, errlen, "could not start the render thread");
+    return -1;
+}
+
+int tr_sse_wait_first(struct tr_sse_stream *s, char *err, size_t errlen)
+{
+    int rc = 0;
+    pthread_mutex_lock(&s->lock);
+    while (!s->count && !s->done)
+        pthread_cond_wait(&s->changed, &s->lock);
+    if (!s->count && s->rc) {
+        rc = s->rc;
+        snprintf(err, errlen, "%s", s->err);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+/* Formats one event into s->out; returns 0 or -1 (out of memory). */
+static int format_tile(struct tr_sse_stream *s, const struct tr_record *rec, const uint16_t *frame)
+{
+    FILE *f = open_memstream(&s->out, &s->out_len);
+    if (!f)
+        return -1;
+    int rc = fprintf(f, "id: %zu\nevent: tile\ndata: ", s->tiles_sent + 1) < 0 ||
+             tr_record_write_with_counts(f, rec, frame, s->params.width) || fputs("\n\n", f) < 0;
+    return (fclose(f) || rc) ? -1 : 0;
+}
+
+/* The document as one line: it puts each record on a line of its own, and an event's data
+ * must not contain a newline (cJSON escapes those inside strings). */
+static char *document_line(const struct tr_job *job)
+{
+    char *doc = NULL;
+    size_t len = 0, w = 0;
+    FILE *f = open_memstream(&doc, &len);
+    if (!f)
+        return NULL;
+    int rc = tr_json_write_document(f, job);
+    if (fclose(f) || rc) {
+        free(doc);
+        return NULL;
+    }
+    for (size_t r = 0; r < len; r++)
+        if (doc[r] != '\n')
+            doc[w++] = doc[r];
+    doc[w] = '\0';
+    return doc;
+}
+
+static int format_final(struct tr_sse_stream *s)
+{
+    const char *error;
+    char *body;
+    if (s->rc) {
+        tr_http_status_for_exit(s->rc, &error);
+        body = tr_http_error_body(error, s->err);
+    } else {
+        body = document_line(&s->job);
+    }
+    if (!body)
+        return -1;
+    FILE *f = open_memstream(&s->out, &s->out_len);
+    int rc = !f || fprintf(f,
+                           s->rc ? "event: failed\ndata: %s\n\n"
+                                 : "id: complete\nevent: complete\ndata: %s\n\n",
+                           body) < 0;
+    if (f && fclose(f))
+        rc = 1;
+    free(body);
+    return rc ? -1 : 0;
+}
+
+ssize_t tr_sse_read(struct tr_sse_stream *s, char *buf, size_t max)
+{
+    for (;;) {
+        if (s->out_off < s->out_len) {
+            size_t n = s->out_len - s->out_off < max ? s->out_len - s->out_off : max;
+            memcpy(buf, s->out + s->out_off, n);
+            s->out_off += n;
+            return (ssize_t)n;
+        }
+        free(s->out);
+        s->out = NULL;
+        s->out_len = s->out_off = 0;
+        if (s->final_sent) {
+            s->ended = 1;
+            return TR_SSE_END;
+        }
+
+        struct tr_record rec;
+        const uint16_t *frame;
+        int have_tile = 0;
+        pthread_mutex_lock(&s->lock);
+        while (!s->count && !s->done)
+            pthread_cond_wait(&s->changed, &s->lock);
+        if (s->count) {
+            rec = s->ring[s->head];
+            frame = s->frame;
+            s->head = (s->head + 1) % TR_SSE_RING;
+            s->count--;
+            have_tile = 1;
+            pthread_cond_broadcast(&s->changed);
+        }
+        pthread_mutex_unlock(&s->lock);
+
+        if (atomic_load(&s->watch.peer_gone))
+            return TR_SSE_ERROR;
+        if (have_tile) {
+            if (format_tile(s, &rec, frame))
+                return TR_SSE_ERROR;
+            s->tiles_sent++;
+        } else {
+            if (format_final(s))
+                return TR_SSE_ERROR;
+            s->final_sent = 1;
+        }
+    }
+}
+
+void tr_sse_finish(struct tr_sse_stream *s, struct tr_sse_result *result)
+{
+    memset(result, 0, sizeof(*result));
+    if (!s)
+        return;
+    atomic_store(&s->watch.cancel, 1);
+    pthread_mutex_lock(&s->lock);
+    pthread_cond_broadcast(&s->changed);
+    pthread_mutex_unlock(&s->lock);
+    if (s->thread_started)
+        pthread_join(s->thread, NULL);
+    result->rc = s->rc;
+    result->cancelled = s->job.run.cancelled;
+    result->finished = s->final_sent;
+    result->peer_gone = atomic_load(&s->watch.peer_gone) || !s->ended;
+    result->tiles_sent = s->tiles_sent;
+    result->tiles_total = s->job.run.tiles_total;
+    tr_job_free(&s->job);
+    free(s->out);
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->changed);
+    free(s);
+}

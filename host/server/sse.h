@@ -1,0 +1,52 @@
+/*
+ * One run as Server-Sent Events: the render runs on its own thread and hands each finished
+ * tile to the reader through a small ring of records (lanes wait when the client falls that
+ * far behind), so memory stays bounded by the frame and the ring whatever the client's speed.
+ *
+ *   id: 1\nevent: tile\ndata: {record + "data": [counts]}\n\n      one per finished tile
+ *   id: complete\nevent: complete\ndata: {the whole document, one line}\n\n
+ *   event: failed\ndata: {"success":false,...}\n\n             if the render failed midway
+ */
+#ifndef TILERACE_HTTP_SSE_H
+#define TILERACE_HTTP_SSE_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "core/params.h"
+
+#define TR_SSE_RING  64 /* finished tiles not yet sent before lanes wait */
+#define TR_SSE_END   ((ssize_t)-1)
+#define TR_SSE_ERROR ((ssize_t)-2)
+
+struct tr_sse_stream;
+
+struct tr_sse_result {
+    int rc;        /* the render's exit code */
+    int cancelled; /* the render stopped early: client gone or server stopping */
+    int peer_gone; /* the client left before the final event */
+    int finished;  /* the final event was produced */
+    size_t tiles_sent, tiles_total;
+};
+
+/*
+ * Starts p's render. fd is the client's socket (watched for a disconnect), stop_all the
+ * server's "cancel every render" flag. Returns 0, or -1 with a message in err.
+ */
+int tr_sse_start(const struct tr_params *p, int fd, const atomic_int *stop_all,
+                 struct tr_sse_stream **out, char *err, size_t errlen);
+
+/* Waits for the first tile or the end of the render; returns 0 when events are coming, or
+ * the render's exit code with its message when it failed before any tile. */
+int tr_sse_wait_first(struct tr_sse_stream *s, char *err, size_t errlen);
+
+/* Copies the next bytes of the stream into buf (blocking while the render has nothing new);
+ * returns their count, TR_SSE_END after the final event, or TR_SSE_ERROR once the client
+ * has gone. */
+ssize_t tr_sse_read(struct tr_sse_stream *s, char *buf, size_t max);
+
+/* Cancels the render if it still runs, waits for it, and frees everything. */
+void tr_sse_finish(struct tr_sse_stream *s, struct tr_sse_result *result);
+
+#endif
