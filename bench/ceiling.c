@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include "core/clock.h"
-#include "cpu/ceiling.h"
 #include "core/exit_codes.h"
 #include "core/params.h"
+#include "cpu/ceiling.h"
 
 static const char usage_text[] =
     "Usage: tilerace-ceiling [OPTIONS]\n"

@@ -3,10 +3,10 @@
 
 #include <string.h>
 
+#include "core/exit_codes.h"
 #include "opencl/cache_dir.h"
 #include "opencl/device.h"
 #include "opencl/program.h"
-#include "core/exit_codes.h"
 
 static void test_devices_need_the_environment_prepared_first(void **state)
 {

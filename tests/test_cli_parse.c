@@ -3,9 +3,9 @@
 #include <string.h>
 
 #include "cli/run.h"
+#include "cli/serve.h"
 #include "cmocka_all.h"
 #include "core/exit_codes.h"
-#include "cli/serve.h"
 
 #define ARGC(argv) ((int)(sizeof(argv) / sizeof(argv[0])) - 1)
 

@@ -6,13 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/checksum.h"
 #include "cmocka_all.h"
+#include "core/checksum.h"
+#include "core/exit_codes.h"
+#include "core/tile_grid.h"
 #include "cpu/ceiling.h"
 #include "cpu/kernels.h"
-#include "core/exit_codes.h"
 #include "golden.h"
-#include "core/tile_grid.h"
 
 static const enum tr_precision precisions[] = {TR_PRECISION_DOUBLE, TR_PRECISION_FLOAT};
 

@@ -2,12 +2,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/usage.h"
 #include "cmocka_all.h"
 #include "core/device_spec.h"
 #include "core/exit_codes.h"
 #include "core/params.h"
 #include "core/text_escape.h"
-#include "cli/usage.h"
 
 static int set(struct tr_params *p, const char *name, const char *text, char *err)
 {

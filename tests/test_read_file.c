@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "opencl/program.h"
 #include "core/exit_codes.h"
+#include "opencl/program.h"
 #include "output/read_file.h"
 
 struct folder {

@@ -7,12 +7,12 @@
 
 #include <cjson/cJSON.h>
 
-#include "output/colormap.h"
 #include "core/exit_codes.h"
-#include "replay/json_syntax.h"
-#include "replay/input.h"
-#include "replay/page.h"
+#include "output/colormap.h"
 #include "output/tile_stream.h"
+#include "replay/input.h"
+#include "replay/json_syntax.h"
+#include "replay/page.h"
 
 /* Whatever f holds, as a NUL-terminated string (caller frees). */
 static char *slurp(FILE *f)

@@ -4,13 +4,13 @@
 #include <stdatomic.h>
 #include <time.h>
 
-#include "core/clock.h"
 #include "cmocka_all.h"
+#include "core/clock.h"
 #include "core/exit_codes.h"
-#include "golden.h"
-#include "devices/job.h"
 #include "core/scheduler.h"
 #include "core/tile_grid.h"
+#include "devices/job.h"
+#include "golden.h"
 
 static struct tr_params params(uint32_t w, uint32_t h, uint32_t tw, uint32_t th, uint32_t it,
                                enum tr_mode mode, uint32_t threads)

@@ -16,10 +16,10 @@ struct tr_cl_device_list {
     size_t count;
 };
 #endif
-#include "cpu/backend.h"
+#include "cli/usage.h"
 #include "core/exit_codes.h"
 #include "core/text_escape.h"
-#include "cli/usage.h"
+#include "cpu/backend.h"
 
 static cJSON *cpu_json(void)
 {

@@ -7,13 +7,13 @@
 
 #include <cjson/cJSON.h>
 
-#include "output/atomic_file.h"
+#include "cli/usage.h"
 #include "core/exit_codes.h"
 #include "core/params.h"
+#include "core/text_escape.h"
+#include "output/atomic_file.h"
 #include "replay/input.h"
 #include "replay/page.h"
-#include "core/text_escape.h"
-#include "cli/usage.h"
 
 static int fail(int code, const char *msg)
 {

@@ -6,12 +6,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/usage.h"
 #include "core/exit_codes.h"
+#include "core/text_escape.h"
 #include "devices/job.h"
 #include "output/json_document.h"
 #include "output/run_outputs.h"
-#include "core/text_escape.h"
-#include "cli/usage.h"
 
 enum {
     OPT_NUMBER = 1000, /* + index into tr_num_params */

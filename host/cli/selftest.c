@@ -13,11 +13,11 @@ struct tr_cl_device_list {
     size_t count;
 };
 #endif
-#include "cpu/backend.h"
-#include "core/exit_codes.h"
-#include "devices/job.h"
-#include "core/text_escape.h"
 #include "cli/usage.h"
+#include "core/exit_codes.h"
+#include "core/text_escape.h"
+#include "cpu/backend.h"
+#include "devices/job.h"
 
 /* Small frames with odd sizes and clipped edge tiles; the last has a cap below the vector
  * kernel's block of 16 iterations, with pixels in the set. */

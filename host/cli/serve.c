@@ -7,13 +7,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/usage.h"
 #include "core/clock.h"
 #include "core/exit_codes.h"
 #include "core/params.h"
-#include "server/server.h"
-#include "server/listen.h"
 #include "core/text_escape.h"
-#include "cli/usage.h"
+#include "server/listen.h"
+#include "server/server.h"
 
 #define CANCEL_GRACE_MS 5000 /* after the deadline, for renders to reach their next tile */
 

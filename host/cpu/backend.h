@@ -2,9 +2,9 @@
 #ifndef TILERACE_CPU_RUNNER_H
 #define TILERACE_CPU_RUNNER_H
 
-#include "cpu/kernels.h"
 #include "core/params.h"
 #include "core/scheduler.h"
+#include "cpu/kernels.h"
 
 struct tr_cpu_backend {
     struct tr_backend base;

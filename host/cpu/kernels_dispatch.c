@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu/kernels.h"
 #include "core/exit_codes.h"
+#include "cpu/kernels.h"
 
 static const char *const isa_names[TR_CPU_ISA_COUNT] = {"scalar", "sse2", "avx2", "avx512"};
 

@@ -9,9 +9,9 @@
 #include "opencl/device.h"
 #endif
 #include "core/clock.h"
-#include "cpu/backend.h"
 #include "core/device_spec.h"
 #include "core/exit_codes.h"
+#include "cpu/backend.h"
 
 static int run_cpu(struct tr_job *job, const struct tr_job_options *opt, char *err, size_t errlen)
 {

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "opencl/program.h"
 #include "core/clock.h"
 #include "core/exit_codes.h"
+#include "opencl/program.h"
 
 /* The vector kernels' shape (see kernels/mandelbrot.cl): vectors per work-item, and rows of a
  * tile per work-item. */

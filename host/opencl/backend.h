@@ -8,10 +8,10 @@
 
 #include <stdint.h>
 
-#include "opencl/device.h"
 #include "core/job.h"
 #include "core/params.h"
 #include "core/scheduler.h"
+#include "opencl/device.h"
 
 struct tr_cl_backend;
 

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "opencl/cache_dir.h"
 #include "core/exit_codes.h"
+#include "opencl/cache_dir.h"
 
 const char *tr_cl_type_name(cl_device_type type)
 {

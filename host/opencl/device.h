@@ -4,8 +4,8 @@
 
 #include <stddef.h>
 
-#include "opencl/common.h"
 #include "core/device_spec.h"
+#include "opencl/common.h"
 
 struct tr_cl_device {
     cl_platform_id platform;

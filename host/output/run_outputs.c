@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "core/exit_codes.h"
-#include "output/json_document.h"
 #include "core/text_escape.h"
 #include "core/tile_grid.h"
+#include "output/json_document.h"
 
 /* A value or path as messages echo it: quoted, escaped, one line. */
 static const char *quote(const char *text, size_t max_chars)

@@ -10,9 +10,9 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
+#include "core/job.h"
 #include "output/atomic_file.h"
 #include "output/png.h"
-#include "core/job.h"
 #include "output/progress.h"
 #include "output/tile_stream.h"
 

@@ -11,10 +11,10 @@
 #include <cjson/cJSON.h>
 
 #include "core/exit_codes.h"
-#include "replay/json_syntax.h"
 #include "core/params.h"
-#include "output/read_file.h"
 #include "core/text_escape.h"
+#include "output/read_file.h"
+#include "replay/json_syntax.h"
 
 /* The largest whole number a double (and JavaScript, in the page) holds exactly: 2^53 - 1. */
 #define MAX_EXACT 9007199254740991.0

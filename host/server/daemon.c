@@ -11,9 +11,9 @@
 #include "core/clock.h"
 #include "core/exit_codes.h"
 #include "server/json_answer.h"
-#include "server/query.h"
 #include "server/listen.h"
 #include "server/private.h"
+#include "server/query.h"
 
 #define CONN_MEMORY    (64 * 1024) /* per connection: request line, headers, write buffer */
 #define IDLE_TIMEOUT_S 30          /* kept-alive connections idle longer are closed */

@@ -3,15 +3,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices/job.h"
+#include "output/json_document.h"
+#include "replay/page.h"
 #include "server/cors.h"
 #include "server/json_answer.h"
 #include "server/params.h"
 #include "server/peer.h"
-#include "server/sse.h"
-#include "devices/job.h"
-#include "output/json_document.h"
-#include "replay/page.h"
 #include "server/private.h"
+#include "server/sse.h"
 
 extern const char tr_server_form_html[];
 

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "server/query.h"
 #include "core/params.h"
+#include "server/query.h"
 
 /* What one request may ask of this server; each at most the program's own limit. */
 struct tr_server_caps {

@@ -6,10 +6,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "server/json_answer.h"
-#include "server/peer.h"
 #include "devices/job.h"
 #include "output/json_document.h"
+#include "server/json_answer.h"
+#include "server/peer.h"
 
 struct tr_sse_stream {
     struct tr_params params;

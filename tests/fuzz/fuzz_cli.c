@@ -10,11 +10,11 @@
 #include <string.h>
 
 #include "cli/run.h"
+#include "cli/serve.h"
 #include "core/device_spec.h"
 #include "core/exit_codes.h"
-#include "fuzz_common.h"
 #include "core/params.h"
-#include "cli/serve.h"
+#include "fuzz_common.h"
 #include "server/listen.h"
 
 #define MAX_ARGS 64

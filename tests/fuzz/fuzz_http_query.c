@@ -11,11 +11,11 @@
 #include <string.h>
 
 #include "core/exit_codes.h"
+#include "core/params.h"
+#include "core/tile_grid.h"
 #include "fuzz_common.h"
 #include "server/params.h"
 #include "server/query.h"
-#include "core/params.h"
-#include "core/tile_grid.h"
 
 static void check_printable(const char *what, const char *s)
 {
