@@ -184,7 +184,8 @@ class Endpoints(unittest.TestCase):
                     self.assertEqual(doc["error"], "method_not_allowed")
                     self.assertIn(method, doc["message"])
         # a body is not read, and the server goes on
-        raw = self.srv.raw(b"POST /api/compute/health HTTP/1.1\r\nHost: x\r\nContent-Length: "
+        raw = self.srv.raw(b"POST /api/compute/health HTTP/1.1\r\nHost: " +
+                           self.srv.host_header.encode() + b"\r\nContent-Length: "
                            b"100000\r\n\r\n" + b"x" * 1000)
         self.assertEqual(st.parse_status(raw), 405)
         self.assertEqual(self.srv.health()["status"], "ok")
@@ -197,8 +198,8 @@ class Endpoints(unittest.TestCase):
                  ("/api/compute/%zzhealth", "not a valid percent-escape")]
         for target, fragment in cases:
             with self.subTest(target=target):
-                raw = self.srv.raw(f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close"
-                                   "\r\n\r\n".encode())
+                raw = self.srv.raw(f"GET {target} HTTP/1.1\r\nHost: {self.srv.host_header}\r\n"
+                                   "Connection: close\r\n\r\n".encode())
                 status, hdrs, body = st.split_raw(raw)
                 self.assertEqual(status, 400)
                 doc = json.loads(body)
@@ -228,7 +229,7 @@ class Endpoints(unittest.TestCase):
         self.assertEqual(doc["error"], "uri_too_long")
         # far over what a connection may hold: refused by libmicrohttpd itself
         raw = self.srv.raw(b"GET /api/compute/health?x=" + b"a" * 200000 +
-                           b" HTTP/1.1\r\nHost: x\r\n\r\n")
+                           b" HTTP/1.1\r\nHost: " + self.srv.host_header.encode() + b"\r\n\r\n")
         status = st.parse_status(raw)
         self.assertTrue(status in (None, 414, 431, 400), raw[:200])
         # too many parameters
@@ -650,18 +651,18 @@ class Lifecycle(unittest.TestCase):
             held = [srv.connection(), srv.connection()]
             for c in held:
                 self.assertEqual(srv.request("/api/compute/health", conn=c)[0], 200)
-            # a third connection is closed without an answer
-            self.assertEqual(srv.raw(b"GET /api/compute/health HTTP/1.1\r\nHost: x\r\n\r\n",
-                                     timeout=10), b"")
+            # a third connection waits in the listen queue, unanswered, while both are held
+            third = socket.create_connection((srv.host, srv.port), timeout=10 * st.SLOW)
+            third.sendall(b"GET /api/compute/health HTTP/1.1\r\nHost: " +
+                          srv.host_header.encode() + b"\r\nConnection: close\r\n\r\n")
+            third.settimeout(1.0)
+            with self.assertRaises(socket.timeout):
+                third.recv(1)
+            # and is served once a slot is free
             held.pop().close()
-            deadline = time.time() + 10 * st.SLOW
-            while True:  # the server notices the close on its own time
-                raw = srv.raw(b"GET /api/compute/health HTTP/1.1\r\nHost: x\r\n"
-                              b"Connection: close\r\n\r\n", timeout=10)
-                if raw or time.time() > deadline:
-                    break
-                time.sleep(0.05)
-            self.assertEqual(st.parse_status(raw), 200)
+            third.settimeout(30 * st.SLOW)
+            self.assertEqual(st.parse_status(read_response(third)), 200)
+            third.close()
             held[0].close()
 
     def test_idle_server_stops_at_once(self):
