@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -247,19 +246,32 @@ static enum MHD_Result dispatch(struct tr_server *s, struct MHD_Connection *c, s
     return ret;
 }
 
-/* Transfer-Encoding other than plain "chunked" (gzip, identity, lists) frames a body that MHD
- * would wait for until the connection times out: refused at once instead. */
+/* A GET or OPTIONS request has no body. One announced (any Transfer-Encoding, a Content-Length
+ * above 0) would be waited for, from a client that may never send it: refused at once. */
 static int framing_refused(struct MHD_Connection *c, char *msg, size_t msglen)
 {
     const char *te =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    const char *cl =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     char q[200];
-    if (!te || !strcasecmp(te, "chunked"))
-        return 0;
-    tr_srv_printable(q, sizeof(q), te);
-    snprintf(msg, msglen, "Transfer-Encoding '%s' is not supported (accepted: chunked, or none)",
-             q);
-    return 1;
+    if (te) {
+        tr_srv_printable(q, sizeof(q), te);
+        snprintf(msg, msglen,
+                 "Transfer-Encoding '%s' is not accepted: GET and OPTIONS requests have no body "
+                 "(accepted: no Transfer-Encoding)",
+                 q);
+        return 1;
+    }
+    if (cl && strspn(cl, "0") != strlen(cl)) {
+        tr_srv_printable(q, sizeof(q), cl);
+        snprintf(msg, msglen,
+                 "Content-Length '%s' is not accepted: GET and OPTIONS requests have no body "
+                 "(accepted: 0, or none)",
+                 q);
+        return 1;
+    }
+    return 0;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -269,7 +281,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     struct tr_server *s = cls;
     struct request *rq = *req_cls;
     struct conn_state *cs = connection_state(c);
-    char msg[300];
+    char msg[512];
     (void)upload_data;
     int get_or_options =
         !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_OPTIONS);
@@ -291,14 +303,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         rq->t0 = tr_now_ns();
         tr_srv_printable(rq->method, sizeof(rq->method), method);
         tr_srv_printable(rq->target, sizeof(rq->target), cs && cs->target ? cs->target : url);
-        if (framing_refused(c, msg, sizeof(msg))) {
+        if (get_or_options && framing_refused(c, msg, sizeof(msg))) {
             rq->answered = 1;
             if (cs)
                 tr_srv_deadline_disarm(s, cs);
             return tr_srv_error(s, c, rq, 400, TR_HTTP_ERR_REQUEST, msg, NULL);
         }
         /* A GET is answered once the whole request is in: answering in this first call would
-         * make MHD close the connection. Other methods are refused now, their body unread. */
+         * make MHD close the connection. Other methods are refused now, their body unread
+         * (and the connection closed after the answer). */
         if (get_or_options)
             return MHD_YES;
     }

@@ -572,6 +572,168 @@ class Limits(unittest.TestCase):
             self.assertEqual(doc["params"]["time_limit_ms"], 0)
 
 
+JSON_PATHS = ("/api/compute/concurrent", "/api/compute/sequential", "/api/compute/dynamic")
+STREAM_PATHS = tuple(p + "/stream" for p in JSON_PATHS)
+
+
+class Failures(unittest.TestCase):
+    """Every failure of every endpoint is a complete JSON error with its status, on the JSON
+    and on the event-stream endpoints alike (a stream that fails before its first tile has not
+    started: it gets a status too)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = st.Server()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.__exit__()
+
+    def assert_error(self, answer, status, error):
+        got_status, hdrs, body = answer
+        self.assertEqual(got_status, status, body[:300])
+        self.assertEqual(hdrs.get("content-type"), "application/json", hdrs)
+        self.assertEqual(int(hdrs["content-length"]), len(body))
+        doc = json.loads(body)
+        self.assertEqual(set(doc), {"success", "error", "message"})
+        self.assertIs(doc["success"], False)
+        self.assertEqual(doc["error"], error)
+        self.assertTrue(doc["message"])
+        return doc
+
+    def test_missing_device_before_the_first_tile(self):
+        # the command line decides what the device's failure is here: 2 -> 400, 3 -> 503
+        for device in ("gpu", "opencl:9.9"):
+            p, _ = tt.run("--device", device, "--width", 8, "--height", 8, check=False)
+            want = {2: (400, "invalid_parameter"), 3: (503, "device_unavailable")}.get(
+                p.returncode)
+            for path in JSON_PATHS + STREAM_PATHS:
+                with self.subTest(device=device, path=path):
+                    answer = self.srv.request(f"{path}?device={device}&width=8&height=8")
+                    if want is None:  # this machine has the device
+                        self.assertEqual(answer[0], 200)
+                        continue
+                    doc = self.assert_error(answer, *want)
+                    self.assertIn(device, doc["message"])
+                    self.assertNotIn("retry-after", answer[1])
+        self.assertEqual(self.srv.health()["status"], "ok")
+        self.assertIsNone(self.srv.proc.poll())
+
+    def test_every_request_error_is_json(self):
+        h = {"Host": self.srv.host_header}
+        cases = [
+            ("?width=0", {}, "GET", 400, "invalid_parameter"),
+            ("?width=%zz", {}, "GET", 400, "malformed_url"),
+            ("?width=" + "9" * 9000, {}, "GET", 414, "uri_too_long"),
+            ("", {"Origin": "http://evil.example"}, "GET", 403, "origin_not_allowed"),
+            ("", {"Host": f"evil.example:{self.srv.port}"}, "GET", 403, "host_not_allowed"),
+            ("", {"Content-Length": "0"}, "POST", 405, "method_not_allowed"),
+            ("", {"Content-Length": "3"}, "GET", 400, "bad_request"),
+        ]
+        for path in JSON_PATHS + STREAM_PATHS:
+            for query, headers, method, status, error in cases:
+                with self.subTest(path=path, query=query[:20], headers=headers):
+                    answer = self.srv.request(path + query, method=method,
+                                              headers={**h, **headers})
+                    self.assert_error(answer, status, error)
+            with self.subTest(path=path + "/x"):
+                self.assert_error(self.srv.request(path + "/x"), 404, "not_found")
+
+    def test_busy_and_shutting_down_are_json(self):
+        with st.Server("--max-renders", 1, "--max-queued", 0) as srv:
+            held = srv.open_request(f"/api/compute/concurrent?{BIG}")
+            srv.wait_health(lambda d: d["renders"]["running"] == 1)
+            for path in JSON_PATHS + STREAM_PATHS:
+                with self.subTest(path=path):
+                    answer = srv.request(path + "?width=8&height=8")
+                    self.assert_error(answer, 503, "busy")
+                    self.assertEqual(answer[1]["retry-after"], "1")
+            kept = {path: srv.connection() for path in (JSON_PATHS[0], STREAM_PATHS[0])}
+            for conn in kept.values():
+                self.assertEqual(srv.request("/api/compute/health", conn=conn)[0], 200)
+            srv.proc.send_signal(signal.SIGTERM)
+            self.assertTrue(srv.wait_log("stopped accepting connections"))
+            # new requests on kept-alive connections
+            for path, conn in kept.items():
+                with self.subTest(path=path, stopping=True):
+                    answer = srv.request(path + "?width=8&height=8", conn=conn)
+                    self.assert_error(answer, 503, "shutting_down")
+                    self.assertEqual(answer[1]["connection"], "close")
+                conn.close()
+            held.close()
+
+
+class HostCheck(unittest.TestCase):
+    """A loopback server answers only to loopback Host names on its own port, and to the
+    names given with --allow-host: a page that reached it by DNS rebinding gets 403."""
+
+    def get(self, srv, host, origin=None, path="/api/compute/health"):
+        headers = {"Host": host}
+        if origin:
+            headers["Origin"] = origin
+        return srv.request(path, headers=headers)
+
+    def test_rebinding_is_refused(self):
+        with st.Server() as srv:
+            port = srv.port
+            status, hdrs, body = self.get(srv, f"evil.example:{port}",
+                                          f"http://evil.example:{port}")
+            self.assertEqual(status, 403)
+            doc = json.loads(body)
+            self.assertEqual(doc["error"], "host_not_allowed")
+            self.assertIn(f"'evil.example:{port}'", doc["message"])
+            self.assertNotIn("access-control-allow-origin", hdrs)
+            self.assertNotIn("access-control-allow-credentials", hdrs)
+            # every endpoint and method, preflights included
+            for path, method in (("/", "GET"), ("/api/compute/concurrent", "GET"),
+                                 ("/api/compute/concurrent/stream", "GET"),
+                                 ("/api/compute/concurrent", "OPTIONS")):
+                status, _, _ = srv.request(path, method=method,
+                                           headers={"Host": f"evil.example:{port}"})
+                self.assertEqual(status, 403, (path, method))
+            for host in ("evil.example", "localhost", f"localhost:{port + 1}",
+                         f"localhost.:{port}", f"127.0.0.1.evil.example:{port}",
+                         f"localhost.evil.example:{port}", f"127.0.0.2:{port}",
+                         f"localhost:{port}/x", f"user@localhost:{port}"):
+                with self.subTest(host=host):
+                    self.assertEqual(self.get(srv, host)[0], 403)
+            for host in (f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}",
+                         f"LOCALHOST:{port}"):
+                with self.subTest(host=host):
+                    status, hdrs, _ = self.get(srv, host, f"http://{host}")
+                    self.assertEqual(status, 200)
+                    self.assertEqual(hdrs["access-control-allow-origin"], f"http://{host}")
+            # HTTP/1.0 without Host: never a browser, served; HTTP/1.1 without it: 400
+            raw = srv.raw(b"GET /api/compute/health HTTP/1.0\r\n\r\n")
+            self.assertEqual(st.parse_status(raw), 200)
+            raw = srv.raw(b"GET /api/compute/health HTTP/1.1\r\nConnection: close\r\n\r\n")
+            self.assertEqual(st.parse_status(raw), 400)
+
+    def test_allow_host(self):
+        with st.Server("--allow-host", "app.example", "--allow-host", "b.example, 10.0.0.7",
+                       "--allow-host", "[fe80::1]") as srv:
+            for host in ("app.example", "app.example:443", f"APP.example:{srv.port}",
+                         "b.example:1", "10.0.0.7:8080", "[fe80::1]:80",
+                         f"localhost:{srv.port}"):
+                with self.subTest(host=host):
+                    self.assertEqual(self.get(srv, host)[0], 200)
+            for host in ("c.example", "app.example.evil", "10.0.0.8", "[fe80::2]"):
+                with self.subTest(host=host):
+                    self.assertEqual(self.get(srv, host)[0], 403)
+            # the page on an allowed name calls its own server: same origin, echoed
+            status, hdrs, _ = self.get(srv, "app.example:443", "http://app.example:443")
+            self.assertEqual(hdrs["access-control-allow-origin"], "http://app.example:443")
+        with st.Server("--allow-host", "*") as srv:
+            self.assertEqual(self.get(srv, "anything.example:1")[0], 200)
+
+    def test_help_documents_it(self):
+        p, _ = tt.run("serve", "--help")
+        text = p.stdout.decode()
+        for fragment in ("--allow-host NAME", "--request-timeout-ms N", "--max-connections N",
+                         "DNS rebinding", "HTTP/1.0 request without Host"):
+            self.assertIn(fragment, text)
+
+
 def read_response(sock):
     """Reads one Content-Length answer from a raw socket."""
     data = b""
