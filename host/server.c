@@ -103,7 +103,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
     struct conn_state *cs = connection_state(c);
     (void)cls;
-    if (cs) {
+    if (cs && uri) {
         free(cs->target);
         cs->target = NULL;
         cs->target_len = strlen(uri);
