@@ -130,6 +130,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
         tr_srv_log("%s %s -> %u%s (%.1f ms)", rq->method, rq->target, rq->status,
                    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ", connection ended early",
                    (double)(tr_now_ns() - rq->t0) / 1e6);
+    tr_srv_render_drop(s, rq);
     tr_srv_busy_add(s, -1);
     free(rq);
     *req_cls = NULL;

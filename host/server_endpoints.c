@@ -293,6 +293,32 @@ static enum MHD_Result stream_answer(struct tr_server *s, struct MHD_Connection 
     return tr_srv_queue(s, c, rq, 200, r, rq->echo);
 }
 
+void tr_srv_render_drop(struct tr_server *s, struct request *rq)
+{
+    struct render_work *w = rq->work;
+    struct tr_sse_result res;
+    rq->work = NULL;
+    if (!w)
+        return;
+    if (w->sse) { /* its render goes on: stopped and released off this thread */
+        struct stream_ctx *ctx = calloc(1, sizeof(*ctx));
+        if (ctx) {
+            ctx->s = s;
+            snprintf(ctx->target, sizeof(ctx->target), "%s", rq->target);
+            tr_srv_busy_add(s, 1);
+            pthread_mutex_lock(&s->lock);
+            s->streams++;
+            pthread_mutex_unlock(&s->lock);
+            tr_sse_release(w->sse, stream_released, ctx);
+        } else {
+            tr_sse_finish(w->sse, &res);
+            tr_render_gate_leave(&s->gate, TR_GATE_FAILED);
+        }
+    }
+    free(w->body);
+    free(w);
+}
+
 enum MHD_Result tr_srv_render_done(struct tr_server *s, struct MHD_Connection *c,
                                    struct request *rq)
 {

@@ -131,6 +131,8 @@ enum MHD_Result tr_srv_render(struct tr_server *s, struct MHD_Connection *c, str
                               const char *origin);
 enum MHD_Result tr_srv_render_done(struct tr_server *s, struct MHD_Connection *c,
                                    struct request *rq);
+/* For a request that ends without tr_srv_render_done (its client left while it rendered). */
+void tr_srv_render_drop(struct tr_server *s, struct request *rq);
 enum MHD_Result tr_srv_preflight(struct tr_server *s, struct MHD_Connection *c, struct request *rq,
                                  const char *origin);
 
