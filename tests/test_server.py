@@ -4,6 +4,7 @@ endpoints against the schema and the CLI, every CLI bad-input case as query para
 methods, CORS, the event stream, disconnects, limits, and graceful shutdown."""
 import json
 import os
+import resource
 import signal
 import socket
 import struct
@@ -843,6 +844,33 @@ class Lifecycle(unittest.TestCase):
             self.assertEqual(st.parse_status(read_response(third)), 200)
             third.close()
             held[0].close()
+
+    def test_open_file_limit(self):
+        # soft 200, hard 300: raised to the hard limit when needed, connections lowered
+        # when even that is too low
+        def serve(max_connections):
+            p = subprocess.Popen(
+                [tt.BINARY, "serve", "--port", "0", "--max-connections", str(max_connections)],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (200, 300)))
+            try:
+                self.assertIn(b"listening on", p.stdout.readline())
+                with open(f"/proc/{p.pid}/limits") as f:
+                    soft = next(int(line.split()[3]) for line in f
+                                if line.startswith("Max open files"))
+            finally:
+                p.send_signal(signal.SIGTERM)
+                _, err = p.communicate(timeout=30 * st.SLOW)
+            self.assertEqual(p.returncode, 0)
+            return soft, err.decode()
+        soft, err = serve(100)
+        self.assertEqual((soft, err.count("open files")), (200, 0))
+        soft, err = serve(200)
+        self.assertEqual((soft, err.count("open files")), (300, 0))
+        soft, err = serve(1000)
+        self.assertEqual(soft, 300)
+        self.assertIn("tilerace serve: --max-connections 1000 needs 1064 open files and this "
+                      "process may open 300: serving at most 236 connections", err)
 
     def test_idle_server_stops_at_once(self):
         with st.Server() as srv:
