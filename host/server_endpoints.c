@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exit_codes.h"
 #include "http_cors.h"
 #include "http_json.h"
 #include "http_params.h"
 #include "http_peer.h"
 #include "http_sse.h"
-#include "exit_codes.h"
 #include "job.h"
 #include "output_json.h"
 #include "replay_page.h"
@@ -55,7 +55,6 @@ struct render_work {
     struct tr_params p;
     struct tr_peer_watch watch; /* while queued; and the JSON render's lanes */
     struct tr_gate_waiter place;
-    char target[LOG_TARGET_MAX + 4];
     /* the outcome */
     int admitted, rc;
     char err[512];
@@ -178,7 +177,6 @@ enum MHD_Result tr_srv_render(struct tr_server *s, struct MHD_Connection *c, str
     w->s = s;
     w->c = c;
     w->stream = stream;
-    snprintf(w->target, sizeof(w->target), "%s", rq->target);
     tr_peer_watch_init(&w->watch, tr_srv_connection_fd(c), &s->stop_all);
     if (tr_render_gate_join(&s->gate, &w->place) == TR_GATE_BUSY) {
         free(w);
