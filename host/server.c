@@ -20,7 +20,6 @@
 #define CONN_MEMORY    (64 * 1024) /* per connection: request line, headers, write buffer */
 #define IDLE_TIMEOUT_S 30          /* a connection with no traffic at all for longer is closed */
 #define FD_RESERVE     64          /* descriptors beside the connections: listener, epoll, OpenCL */
-#define MAX_LOOPS      4           /* event-loop threads */
 
 enum route_kind { ROUTE_PAGE, ROUTE_HEALTH, ROUTE_COMPUTE, ROUTE_STREAM };
 
@@ -424,18 +423,16 @@ int tr_server_start(const struct tr_server_config *cfg, struct tr_server **out, 
         goto fail;
     }
     s->port = port;
-    /* A few event loops serve every connection, so that a slow client costs a socket and a
-     * little memory, never a thread; renders suspend their connection meanwhile. */
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned loops = cpus < 2 ? 2 : cpus > MAX_LOOPS ? MAX_LOOPS : (unsigned)cpus;
+    /* One event loop serves every connection, so that a slow client costs a socket and a
+     * little memory, never a thread; renders suspend their connection meanwhile. (Not a pool
+     * of loops: libmicrohttpd 0.9.75 can abort when a pool is quiesced.) */
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
                      (is_ipv6 ? MHD_USE_IPv6 : 0);
     /* The logger goes first so that MHD's own messages about later options reach it. Strict
      * parsing: an HTTP/1.1 request without Host, or with a space in its target, is refused. */
     s->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
-        MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE, loops,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->cfg.max_connections,
+        MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->cfg.max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)CONN_MEMORY, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,

@@ -1,6 +1,6 @@
 /*
- * `tilerace serve`: the Hardware Havoc HTTP API on libmicrohttpd. A few event-loop threads
- * serve every connection; renders run on threads of their own, admitted by a render gate;
+ * `tilerace serve`: the Hardware Havoc HTTP API on libmicrohttpd. One event-loop thread serves
+ * every connection; renders run on threads of their own, admitted by a render gate;
  * every answer is JSON (or an event stream) with CORS headers for allowed origins.
  */
 #ifndef TILERACE_SERVER_H

@@ -2,8 +2,8 @@
  * What the server's files share: the server's state, a connection's, a request's, and how
  * answers are made. Not for use outside host/server*.c.
  *
- * Threads: libmicrohttpd runs a few event-loop threads (epoll) that read requests and send
- * answers for every connection; nothing on them waits for a render. A render runs on a thread
+ * Threads: libmicrohttpd runs one event-loop thread (epoll) that reads requests and sends
+ * answers for every connection; nothing on it waits for a render. A render runs on a thread
  * of its own while its connection is suspended (taken off the event loop), and the render
  * resumes it when there is something to send.
  */
