@@ -48,6 +48,11 @@ static void list_devices(void)
     tr_cl_device_list_free(&list);
 }
 
+void tr_server_devices_warm(void)
+{
+    pthread_once(&listed, list_devices);
+}
+
 int tr_server_devices_json(struct cJSON *array)
 {
     pthread_once(&listed, list_devices);
