@@ -34,6 +34,8 @@ class Server:
         self.url = m.group(1)
         self.host = m.group(2).strip("[]")
         self.port = int(m.group(3))
+        # what a client puts in Host: the server answers only to its own names
+        self.host_header = f"{m.group(2)}:{self.port}"
         self.returncode = None
 
     def _read_line(self, timeout):
@@ -113,7 +115,7 @@ class Server:
     def open_request(self, path, headers=""):
         """Sends a GET and returns the socket without reading: a client that may go away."""
         s = socket.create_connection((self.host, self.port), timeout=30 * SLOW)
-        s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n{headers}\r\n".encode())
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: {self.host_header}\r\n{headers}\r\n".encode())
         return s
 
     def stop(self, sig=signal.SIGTERM, timeout=60):

@@ -113,12 +113,46 @@ static void test_no_queue(void **state)
     tr_render_gate_destroy(&gate);
 }
 
+/* join never blocks: admitted, queued or busy at once; a queued place waits or withdraws */
+static void test_join_then_wait(void **state)
+{
+    (void)state;
+    struct tr_gate_waiter a, b, c, d;
+    struct tr_gate_stats st;
+    assert_int_equal(tr_render_gate_init(&gate, 1, 2), 0);
+    assert_int_equal(tr_render_gate_join(&gate, &a), TR_GATE_ADMITTED);
+    assert_int_equal(tr_render_gate_join(&gate, &b), TR_GATE_QUEUED);
+    assert_int_equal(tr_render_gate_join(&gate, &c), TR_GATE_QUEUED);
+    assert_int_equal(tr_render_gate_join(&gate, &d), TR_GATE_BUSY);
+    tr_render_gate_stats(&gate, &st);
+    assert_int_equal(st.running, 1);
+    assert_int_equal(st.queued, 2);
+    assert_int_equal(st.rejected, 1);
+    /* an admitted place's wait returns at once */
+    assert_int_equal(tr_render_gate_wait(&gate, &a, NULL, NULL, 10), TR_GATE_ADMITTED);
+    /* b withdraws from the queue: c is next in line */
+    tr_render_gate_withdraw(&gate, &b);
+    tr_render_gate_leave(&gate, TR_GATE_COMPLETED);
+    assert_int_equal(tr_render_gate_wait(&gate, &c, NULL, NULL, 10), TR_GATE_ADMITTED);
+    tr_render_gate_stats(&gate, &st);
+    assert_int_equal(st.running, 1);
+    assert_int_equal(st.queued, 0);
+    /* an admitted place that withdraws gives its slot back, counted as failed */
+    tr_render_gate_withdraw(&gate, &c);
+    tr_render_gate_stats(&gate, &st);
+    assert_int_equal(st.running, 0);
+    assert_int_equal(st.failed, 1);
+    assert_int_equal(st.completed, 1);
+    tr_render_gate_destroy(&gate);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_busy_and_fifo),
         cmocka_unit_test(test_abandon_leaves_queue),
         cmocka_unit_test(test_no_queue),
+        cmocka_unit_test(test_join_then_wait),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,7 @@ enum {
     OPT_BIND = 1000,
     OPT_PORT,
     OPT_ALLOW_ORIGIN,
+    OPT_ALLOW_HOST,
     OPT_CAP_PIXELS,
     OPT_CAP_TILES,
     OPT_CAP_TILE_PIXELS,
@@ -30,6 +31,7 @@ enum {
     OPT_MAX_RENDERS,
     OPT_MAX_QUEUED,
     OPT_MAX_CONNECTIONS,
+    OPT_REQUEST_TIMEOUT,
     OPT_SHUTDOWN_TIMEOUT,
     OPT_LOG_REQUESTS,
 };
@@ -54,7 +56,8 @@ static const struct {
     {OPT_CAP_THREADS, "cap-num-threads", 1, 256},
     {OPT_MAX_RENDERS, "max-renders", 1, 256},
     {OPT_MAX_QUEUED, "max-queued", 0, 4096},
-    {OPT_MAX_CONNECTIONS, "max-connections", 1, 4096},
+    {OPT_MAX_CONNECTIONS, "max-connections", 1, 65536},
+    {OPT_REQUEST_TIMEOUT, "request-timeout-ms", 100, 3600000},
     {OPT_SHUTDOWN_TIMEOUT, "shutdown-timeout-ms", 0, 3600000},
 };
 
@@ -92,6 +95,9 @@ static int set_option(struct tr_serve_options *o, int id, uint64_t v)
     case OPT_MAX_CONNECTIONS:
         c->max_connections = (uint32_t)v;
         break;
+    case OPT_REQUEST_TIMEOUT:
+        c->request_timeout_ms = (uint32_t)v;
+        break;
     case OPT_SHUTDOWN_TIMEOUT:
         o->shutdown_timeout_ms = (uint32_t)v;
         break;
@@ -106,6 +112,7 @@ int tr_serve_parse(int argc, char **argv, struct tr_serve_options *o, char *err,
     static const struct option fixed[] = {
         {"bind", required_argument, NULL, OPT_BIND},
         {"allow-origin", required_argument, NULL, OPT_ALLOW_ORIGIN},
+        {"allow-host", required_argument, NULL, OPT_ALLOW_HOST},
         {"log-requests", no_argument, NULL, OPT_LOG_REQUESTS},
         {"help", no_argument, NULL, 'h'},
     };
@@ -147,6 +154,14 @@ int tr_serve_parse(int argc, char **argv, struct tr_serve_options *o, char *err,
             origins_given = 1;
             if (tr_cors_add(&o->cfg.cors, optarg, why, sizeof(why)) != 0) {
                 snprintf(err, errlen, "--allow-origin: %s", why);
+                rc = TR_EXIT_USAGE;
+            }
+            break;
+        }
+        case OPT_ALLOW_HOST: {
+            char why[400];
+            if (tr_host_allow(&o->cfg.hosts, optarg, why, sizeof(why)) != 0) {
+                snprintf(err, errlen, "--allow-host: %s", why);
                 rc = TR_EXIT_USAGE;
             }
             break;

@@ -56,13 +56,29 @@ struct MHD_Response *tr_srv_json_response(char *body)
     return tr_srv_buffer_response(body, body ? strlen(body) : 0, "application/json");
 }
 
+/* The answer when another could not be built: a fixed body, no copy made. */
+static struct MHD_Response *out_of_memory_response(void)
+{
+    static const char body[] = TR_HTTP_OOM_BODY;
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
+    if (r) {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    }
+    return r;
+}
+
 /* Adds what every answer carries, queues it and drops our reference. origin: the request's
  * Origin when it is allowed, else NULL. */
 enum MHD_Result tr_srv_queue(struct tr_server *s, struct MHD_Connection *c, struct request *rq,
                              unsigned status, struct MHD_Response *r, const char *origin)
 {
-    if (!r)
-        return MHD_NO;
+    if (!r) {
+        status = 500;
+        if (!(r = out_of_memory_response()))
+            return MHD_NO;
+    }
     MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Origin");
     if (origin) {
         MHD_add_response_header(r, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, origin);
@@ -80,6 +96,8 @@ enum MHD_Result tr_srv_error(struct tr_server *s, struct MHD_Connection *c, stru
                              unsigned status, const char *error, const char *message,
                              const char *origin)
 {
+    if (!error)
+        error = TR_HTTP_ERR_INTERNAL;
     struct MHD_Response *r = tr_srv_json_response(tr_http_error_body(error, message));
     if (r && status == 503 && strcmp(error, TR_HTTP_ERR_DEVICE) != 0)
         MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, RETRY_AFTER_S);

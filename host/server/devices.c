@@ -52,6 +52,11 @@ static void list_devices(void)
 #endif
 }
 
+void tr_server_devices_warm(void)
+{
+    pthread_once(&listed, list_devices);
+}
+
 int tr_server_devices_json(struct cJSON *array)
 {
     pthread_once(&listed, list_devices);

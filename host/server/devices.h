@@ -11,4 +11,7 @@ struct cJSON;
  */
 int tr_server_devices_json(struct cJSON *array);
 
+/* Lists the devices now if that was not done yet (the first health request then need not). */
+void tr_server_devices_warm(void);
+
 #endif

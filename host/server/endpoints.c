@@ -1,8 +1,10 @@
 /* The endpoints: health, a render as one JSON document or as an event stream, preflights. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/exit_codes.h"
 #include "devices/job.h"
 #include "output/json_document.h"
 #include "replay/page.h"
@@ -17,12 +19,6 @@ extern const char tr_server_form_html[];
 
 #define SSE_BLOCK    (16 * 1024)
 #define GATE_POLL_MS 100 /* how often a queued request checks for its client */
-
-struct stream_ctx {
-    struct tr_server *s;
-    struct tr_sse_stream *sse;
-    char target[LOG_TARGET_MAX + 4];
-};
 
 /* The replay page with the API form in its extra slot (web/server_form.html). */
 enum MHD_Result tr_srv_page(struct tr_server *s, struct MHD_Connection *c, struct request *rq,
@@ -50,6 +46,31 @@ enum MHD_Result tr_srv_health(struct tr_server *s, struct MHD_Connection *c, str
     return tr_srv_queue(s, c, rq, 200, tr_srv_json_response(body), origin);
 }
 
+/* A render on its own thread, its connection suspended until it is done (JSON) or its first
+ * tile is in (event stream). What it leaves here is read once the connection is resumed. */
+struct render_work {
+    struct tr_server *s;
+    struct MHD_Connection *c;
+    int stream;
+    struct tr_params p;
+    struct tr_peer_watch watch; /* while queued; and the JSON render's lanes */
+    struct tr_gate_waiter place;
+    /* the outcome */
+    int admitted, rc;
+    char err[512];
+    char *body; /* JSON: the document; NULL when it could not be written */
+    size_t tiles_done;
+    unsigned long long tiles_total;
+    struct tr_sse_stream *sse; /* event stream: events are coming */
+};
+
+struct stream_ctx {
+    struct tr_server *s;
+    struct MHD_Connection *c;
+    struct tr_sse_stream *sse;
+    char target[LOG_TARGET_MAX + 4];
+};
+
 static int abandon_wait(void *ctx)
 {
     return tr_peer_watch_check(ctx);
@@ -62,89 +83,131 @@ static void watch_tile(void *user, const struct tr_record *rec, const uint16_t *
     tr_peer_watch_check(user);
 }
 
-/* Takes a render slot; returns 1 when admitted, else 0 with the answer (or MHD_NO) in *ret. */
-static int admit(struct tr_server *s, struct MHD_Connection *c, struct request *rq,
-                 struct tr_peer_watch *watch, const char *origin, enum MHD_Result *ret)
+static int wait_turn(struct render_work *w)
 {
-    char msg[256];
-    switch (tr_render_gate_enter(&s->gate, abandon_wait, watch, GATE_POLL_MS)) {
-    case TR_GATE_ADMITTED:
-        return 1;
-    case TR_GATE_BUSY:
+    w->admitted = tr_render_gate_wait(&w->s->gate, &w->place, abandon_wait, &w->watch,
+                                      GATE_POLL_MS) == TR_GATE_ADMITTED;
+    return w->admitted;
+}
+
+static void *json_render_main(void *arg)
+{
+    struct render_work *w = arg;
+    struct tr_job job;
+    struct tr_job_options jo;
+    size_t len = 0;
+    FILE *f = NULL;
+    if (wait_turn(w)) {
+        memset(&jo, 0, sizeof(jo));
+        jo.hooks.on_tile = watch_tile;
+        jo.hooks.user = &w->watch;
+        jo.hooks.cancel = &w->watch.cancel;
+        jo.device_label = "device";
+        w->rc = tr_job_run(&w->p, &jo, &job, w->err, sizeof(w->err));
+        if (w->rc == 0 && !atomic_load(&w->watch.peer_gone)) {
+            int failed =
+                (f = open_memstream(&w->body, &len)) == NULL || tr_json_write_document(f, &job);
+            if ((f && fclose(f) != 0) || failed) {
+                free(w->body);
+                w->body = NULL; /* answered as 500 */
+            }
+        }
+        tr_render_gate_leave(&w->s->gate, w->rc               ? TR_GATE_FAILED
+                                          : job.run.cancelled ? TR_GATE_CANCELLED
+                                                              : TR_GATE_COMPLETED);
+        w->tiles_done = job.run.n_records;
+        w->tiles_total = (unsigned long long)job.run.tiles_total;
+        tr_job_free(&job);
+    }
+    tr_srv_resume(w->s, w->c); /* the last touch: w belongs to the connection again */
+    return NULL;
+}
+
+static void *stream_render_main(void *arg)
+{
+    struct render_work *w = arg;
+    struct tr_sse_result res;
+    if (wait_turn(w)) {
+        if (tr_sse_start(&w->p, w->watch.fd, &w->s->stop_all, &w->sse, w->err, sizeof(w->err))) {
+            w->rc = TR_EXIT_FAILURE;
+            tr_render_gate_leave(&w->s->gate, TR_GATE_FAILED);
+        } else if ((w->rc = tr_sse_wait_first(w->sse, w->err, sizeof(w->err))) != 0) {
+            /* failed before its first tile (a missing device): still time for a status */
+            tr_sse_finish(w->sse, &res);
+            w->sse = NULL;
+            tr_render_gate_leave(&w->s->gate, TR_GATE_FAILED);
+        }
+    }
+    tr_srv_resume(w->s, w->c);
+    return NULL;
+}
+
+static int start_render_thread(void *arg)
+{
+    struct render_work *w = arg;
+    pthread_attr_t attr;
+    pthread_t thread;
+    if (pthread_attr_init(&attr))
+        return -1;
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&thread, &attr, w->stream ? stream_render_main : json_render_main, w);
+    pthread_attr_destroy(&attr);
+    return rc ? -1 : 0;
+}
+
+enum MHD_Result tr_srv_render(struct tr_server *s, struct MHD_Connection *c, struct request *rq,
+                              enum tr_mode mode, int stream, const struct tr_http_target *t,
+                              const char *origin)
+{
+    struct render_work *w;
+    char err[512], msg[256];
+
+    /* An EventSource reconnects when a stream ends; a run cannot be resumed, and 204 tells
+     * it to stop. */
+    if (stream && MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID"))
+        return tr_srv_queue(s, c, rq, 204,
+                            MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT),
+                            origin);
+    if (!(w = calloc(1, sizeof(*w))))
+        return tr_srv_error(s, c, rq, 500, TR_HTTP_ERR_INTERNAL, "out of memory", origin);
+    if (tr_http_params_parse(t, mode, &s->cfg.caps, &w->p, err, sizeof(err)) != 0) {
+        free(w);
+        return tr_srv_error(s, c, rq, 400, TR_HTTP_ERR_PARAMETER, err, origin);
+    }
+    w->s = s;
+    w->c = c;
+    w->stream = stream;
+    tr_peer_watch_init(&w->watch, tr_srv_connection_fd(c), &s->stop_all);
+    if (tr_render_gate_join(&s->gate, &w->place) == TR_GATE_BUSY) {
+        free(w);
         snprintf(msg, sizeof(msg),
                  "the server is busy: all %u render slots and %u queue places are taken (try "
                  "again in " RETRY_AFTER_S " s)",
                  s->cfg.max_renders, s->cfg.max_queued);
-        *ret = tr_srv_error(s, c, rq, 503, TR_HTTP_ERR_BUSY, msg, origin);
-        return 0;
-    default:
-        if (atomic_load(&watch->peer_gone)) {
-            tr_srv_log("client went away while queued: %s", rq->target);
-            *ret = MHD_NO;
-        } else {
-            *ret = tr_srv_error(s, c, rq, 503, TR_HTTP_ERR_STOPPING, "the server is shutting down",
-                                origin);
-        }
-        return 0;
+        return tr_srv_error(s, c, rq, 503, TR_HTTP_ERR_BUSY, msg, origin);
     }
+    rq->work = w;
+    int started = tr_srv_suspend_start(s, c, start_render_thread, w);
+    if (started == 1)
+        return MHD_YES;
+    rq->work = NULL;
+    tr_render_gate_withdraw(&s->gate, &w->place);
+    free(w);
+    if (started == 0)
+        return tr_srv_error(s, c, rq, 503, TR_HTTP_ERR_STOPPING, "the server is shutting down",
+                            origin);
+    return tr_srv_error(s, c, rq, 500, TR_HTTP_ERR_INTERNAL, "could not start a render thread",
+                        origin);
 }
 
-enum MHD_Result tr_srv_compute(struct tr_server *s, struct MHD_Connection *c, struct request *rq,
-                               enum tr_mode mode, const struct tr_http_target *t,
-                               const char *origin)
+/* The answer for a render that failed with exit code rc. */
+static enum MHD_Result render_failed(struct tr_server *s, struct MHD_Connection *c,
+                                     struct request *rq, int rc, const char *err)
 {
-    struct tr_params p;
-    struct tr_peer_watch watch;
-    struct tr_job job;
-    struct tr_job_options jo;
-    enum MHD_Result ret;
-    const char *error;
-    char err[512], *body = NULL;
-    size_t len = 0;
-    FILE *f = NULL;
-
-    int rc = tr_http_params_parse(t, mode, &s->cfg.caps, &p, err, sizeof(err));
-    if (rc)
-        return tr_srv_error(s, c, rq, 400, TR_HTTP_ERR_PARAMETER, err, origin);
-    tr_peer_watch_init(&watch, tr_srv_connection_fd(c), &s->stop_all);
-    if (!admit(s, c, rq, &watch, origin, &ret))
-        return ret;
-
-    memset(&jo, 0, sizeof(jo));
-    jo.hooks.on_tile = watch_tile;
-    jo.hooks.user = &watch;
-    jo.hooks.cancel = &watch.cancel;
-    jo.device_label = "device";
-    rc = tr_job_run(&p, &jo, &job, err, sizeof(err));
-    int peer_gone = atomic_load(&watch.peer_gone);
-    if (rc == 0 && !peer_gone) {
-        int failed = (f = open_memstream(&body, &len)) == NULL || tr_json_write_document(f, &job);
-        if ((f && fclose(f) != 0) || failed) {
-            free(body);
-            body = NULL; /* answered as 500 below */
-        }
-    }
-    tr_render_gate_leave(&s->gate, rc                  ? TR_GATE_FAILED
-                                   : job.run.cancelled ? TR_GATE_CANCELLED
-                                                       : TR_GATE_COMPLETED);
-    if (peer_gone) {
-        tr_srv_log("render cancelled, client went away after %zu/%llu tiles: %s", job.run.n_records,
-                   (unsigned long long)job.run.tiles_total, rq->target);
-        tr_job_free(&job);
-        free(body);
-        return MHD_NO;
-    }
-    tr_job_free(&job);
-    if (rc) {
-        unsigned status = tr_http_status_for_exit(rc, &error);
-        if (status >= 500)
-            tr_srv_log("render failed (%u): %s: %s", status, err, rq->target);
-        return tr_srv_error(s, c, rq, status, error, err, origin);
-    }
-    if (!body)
-        return tr_srv_error(s, c, rq, 500, TR_HTTP_ERR_INTERNAL,
-                            "out of memory while writing the answer", origin);
-    return tr_srv_queue(s, c, rq, 200, tr_srv_json_response(body), origin);
+    struct tr_http_failure f = tr_http_failure_for_exit(rc);
+    if (f.status >= 500)
+        tr_srv_log("render failed (%u): %s: %s", f.status, err, rq->target);
+    return tr_srv_error(s, c, rq, f.status, f.error, err, rq->echo);
 }
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
@@ -157,88 +220,143 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
     return n == TR_SSE_ERROR ? MHD_CONTENT_READER_END_WITH_ERROR : n;
 }
 
-static void stream_free(void *cls)
+static int stream_park(void *cls)
 {
     struct stream_ctx *ctx = cls;
-    struct tr_sse_result res;
-    tr_sse_finish(ctx->sse, &res);
-    tr_render_gate_leave(&ctx->s->gate, res.rc          ? TR_GATE_FAILED
-                                        : res.cancelled ? TR_GATE_CANCELLED
-                                                        : TR_GATE_COMPLETED);
-    if (res.peer_gone)
+    return tr_srv_park(ctx->s, ctx->c);
+}
+
+static void stream_wake(void *cls)
+{
+    struct stream_ctx *ctx = cls;
+    tr_srv_resume(ctx->s, ctx->c);
+}
+
+/* Once the stream's render has ended (maybe long after its connection). */
+static void stream_released(void *cls, const struct tr_sse_result *res)
+{
+    struct stream_ctx *ctx = cls;
+    struct tr_server *s = ctx->s;
+    tr_render_gate_leave(&s->gate, res->rc          ? TR_GATE_FAILED
+                                   : res->cancelled ? TR_GATE_CANCELLED
+                                                    : TR_GATE_COMPLETED);
+    if (res->peer_gone)
         tr_srv_log("stream %s, client went away after %zu/%zu tiles sent: %s",
-                   res.cancelled ? "cancelled" : "ended", res.tiles_sent, res.tiles_total,
+                   res->cancelled ? "cancelled" : "ended", res->tiles_sent, res->tiles_total,
                    ctx->target);
-    tr_srv_busy_add(ctx->s, -1);
+    tr_srv_busy_add(s, -1);
+    pthread_mutex_lock(&s->lock);
+    s->streams--;
+    pthread_cond_broadcast(&s->changed);
+    pthread_mutex_unlock(&s->lock);
     free(ctx);
 }
 
-enum MHD_Result tr_srv_stream(struct tr_server *s, struct MHD_Connection *c, struct request *rq,
-                              enum tr_mode mode, const struct tr_http_target *t, const char *origin)
+/* MHD is done with the response: the render stops, without the event loop waiting for it. */
+static void stream_free(void *cls)
 {
-    struct tr_params p;
-    struct tr_peer_watch watch;
-    struct tr_sse_stream *sse = NULL;
-    struct tr_sse_result res;
-    struct stream_ctx *ctx = NULL;
-    struct MHD_Response *r = NULL;
-    enum MHD_Result ret;
-    const char *error;
-    char err[512];
+    struct stream_ctx *ctx = cls;
+    tr_sse_release(ctx->sse, stream_released, ctx);
+}
 
-    /* An EventSource reconnects when a stream ends; a run cannot be resumed, and 204 tells
-     * it to stop. */
-    if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID"))
-        return tr_srv_queue(s, c, rq, 204,
-                            MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT),
-                            origin);
-    int rc = tr_http_params_parse(t, mode, &s->cfg.caps, &p, err, sizeof(err));
-    if (rc)
-        return tr_srv_error(s, c, rq, 400, TR_HTTP_ERR_PARAMETER, err, origin);
-    tr_peer_watch_init(&watch, tr_srv_connection_fd(c), &s->stop_all);
-    if (!admit(s, c, rq, &watch, origin, &ret))
-        return ret;
-    if (tr_sse_start(&p, watch.fd, &s->stop_all, &sse, err, sizeof(err)) != 0) {
-        tr_render_gate_leave(&s->gate, TR_GATE_FAILED);
-        return tr_srv_error(s, c, rq, 500, TR_HTTP_ERR_INTERNAL, err, origin);
-    }
-    /* Errors found before the first tile (a device that is missing) still get a status. */
-    if ((rc = tr_sse_wait_first(sse, err, sizeof(err))) != 0) {
-        tr_sse_finish(sse, &res);
-        tr_render_gate_leave(&s->gate, TR_GATE_FAILED);
-        return tr_srv_error(s, c, rq, tr_http_status_for_exit(rc, &error), error, err, origin);
-    }
-    ctx = calloc(1, sizeof(*ctx));
+static enum MHD_Result stream_answer(struct tr_server *s, struct MHD_Connection *c,
+                                     struct request *rq, struct tr_sse_stream *sse)
+{
+    struct tr_sse_result res;
+    struct MHD_Response *r = NULL;
+    struct stream_ctx *ctx = calloc(1, sizeof(*ctx));
     if (ctx) {
         ctx->s = s;
+        ctx->c = c;
         ctx->sse = sse;
         snprintf(ctx->target, sizeof(ctx->target), "%s", rq->target);
+        tr_sse_set_waker(sse, &(struct tr_sse_waker){stream_park, stream_wake, ctx});
         r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, SSE_BLOCK, stream_read, ctx,
                                               stream_free);
     }
-    tr_srv_busy_add(s, 1); /* given back by stream_free */
     if (!r) {
-        if (ctx) {
-            stream_free(ctx);
-        } else {
-            tr_sse_finish(sse, &res);
-            tr_render_gate_leave(&s->gate, TR_GATE_FAILED);
-            tr_srv_busy_add(s, -1);
-        }
-        return MHD_NO;
+        free(ctx);
+        tr_sse_finish(sse, &res);
+        tr_render_gate_leave(&s->gate, TR_GATE_FAILED);
+        return tr_srv_error(s, c, rq, 500, TR_HTTP_ERR_INTERNAL,
+                            "out of memory while starting the event stream", rq->echo);
     }
+    tr_srv_busy_add(s, 1); /* given back once the render is released */
+    pthread_mutex_lock(&s->lock);
+    s->streams++;
+    pthread_mutex_unlock(&s->lock);
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     MHD_add_response_header(r, "X-Accel-Buffering", "no");
-    return tr_srv_queue(s, c, rq, 200, r, origin);
+    return tr_srv_queue(s, c, rq, 200, r, rq->echo);
+}
+
+void tr_srv_render_drop(struct tr_server *s, struct request *rq)
+{
+    struct render_work *w = rq->work;
+    struct tr_sse_result res;
+    rq->work = NULL;
+    if (!w)
+        return;
+    if (w->sse) { /* its render goes on: stopped and released off this thread */
+        struct stream_ctx *ctx = calloc(1, sizeof(*ctx));
+        if (ctx) {
+            ctx->s = s;
+            snprintf(ctx->target, sizeof(ctx->target), "%s", rq->target);
+            tr_srv_busy_add(s, 1);
+            pthread_mutex_lock(&s->lock);
+            s->streams++;
+            pthread_mutex_unlock(&s->lock);
+            tr_sse_release(w->sse, stream_released, ctx);
+        } else {
+            tr_sse_finish(w->sse, &res);
+            tr_render_gate_leave(&s->gate, TR_GATE_FAILED);
+        }
+    }
+    free(w->body);
+    free(w);
+}
+
+enum MHD_Result tr_srv_render_done(struct tr_server *s, struct MHD_Connection *c,
+                                   struct request *rq)
+{
+    struct render_work *w = rq->work;
+    enum MHD_Result ret;
+    rq->work = NULL;
+    if (!w->admitted) {
+        if (atomic_load(&w->watch.peer_gone)) {
+            tr_srv_log("client went away while queued: %s", rq->target);
+            ret = MHD_NO;
+        } else {
+            ret = tr_srv_error(s, c, rq, 503, TR_HTTP_ERR_STOPPING, "the server is shutting down",
+                               rq->echo);
+        }
+    } else if (w->stream) {
+        ret = w->rc ? render_failed(s, c, rq, w->rc, w->err) : stream_answer(s, c, rq, w->sse);
+    } else if (atomic_load(&w->watch.peer_gone)) {
+        tr_srv_log("render cancelled, client went away after %zu/%llu tiles: %s", w->tiles_done,
+                   w->tiles_total, rq->target);
+        ret = MHD_NO;
+    } else if (w->rc) {
+        ret = render_failed(s, c, rq, w->rc, w->err);
+    } else if (!w->body) {
+        ret = tr_srv_error(s, c, rq, 500, TR_HTTP_ERR_INTERNAL,
+                           "out of memory while writing the answer", rq->echo);
+    } else {
+        ret = tr_srv_queue(s, c, rq, 200, tr_srv_json_response(w->body), rq->echo);
+        w->body = NULL; /* the response owns it */
+    }
+    free(w->body);
+    free(w);
+    return ret;
 }
 
 enum MHD_Result tr_srv_preflight(struct tr_server *s, struct MHD_Connection *c, struct request *rq,
                                  const char *origin)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-    if (!r)
-        return MHD_NO;
+    if (!r) /* answered as 500 */
+        return tr_srv_queue(s, c, rq, 204, NULL, origin);
     MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, TR_CORS_ALLOW_METHODS);
     if (origin) {
         MHD_add_response_header(r, "Access-Control-Allow-Methods", TR_CORS_ALLOW_METHODS);

@@ -18,27 +18,24 @@ char *tr_http_error_body(const char *error, const char *message)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o || !cJSON_AddFalseToObject(o, "success") ||
-        !cJSON_AddStringToObject(o, "error", error) ||
-        !cJSON_AddStringToObject(o, "message", message)) {
+        !cJSON_AddStringToObject(o, "error", error ? error : TR_HTTP_ERR_INTERNAL) ||
+        !cJSON_AddStringToObject(o, "message", message ? message : "")) {
         cJSON_Delete(o);
         return NULL;
     }
     return print_and_delete(o);
 }
 
-unsigned tr_http_status_for_exit(int rc, const char **error)
+struct tr_http_failure tr_http_failure_for_exit(int rc)
 {
     switch (rc) {
     case TR_EXIT_USAGE:
-        *error = TR_HTTP_ERR_PARAMETER;
-        return 400;
+        return (struct tr_http_failure){400, TR_HTTP_ERR_PARAMETER};
     case TR_EXIT_DEVICE:
         /* The request was well formed; this server cannot serve that device now. */
-        *error = TR_HTTP_ERR_DEVICE;
-        return 503;
+        return (struct tr_http_failure){503, TR_HTTP_ERR_DEVICE};
     default:
-        *error = TR_HTTP_ERR_INTERNAL;
-        return 500;
+        return (struct tr_http_failure){500, TR_HTTP_ERR_INTERNAL};
     }
 }
 

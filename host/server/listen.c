@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#define LISTEN_BACKLOG 1024
+
 int tr_ip_literal(const char *addr, int *is_ipv6)
 {
     struct in6_addr a6;
@@ -50,10 +52,11 @@ int tr_listen_tcp(const char *addr, uint16_t port, int *is_ipv6, uint16_t *bound
     fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         goto fail;
-    /* A restarted server may bind while the old one's connections sit in TIME_WAIT. */
+    /* A restarted server may bind while the old one's connections sit in TIME_WAIT. A long
+     * listen queue: a burst of connections waits there instead of being refused. */
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
         (*is_ipv6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))) ||
-        bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 128))
+        bind(fd, (struct sockaddr *)&ss, len) || listen(fd, LISTEN_BACKLOG))
         goto fail;
     len = sizeof(ss);
     if (getsockname(fd, (struct sockaddr *)&ss, &len))

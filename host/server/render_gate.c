@@ -2,10 +2,6 @@
 
 #include <time.h>
 
-struct tr_gate_waiter {
-    struct tr_gate_waiter *prev, *next;
-};
-
 int tr_render_gate_init(struct tr_render_gate *g, uint32_t max_running, uint32_t max_queued)
 {
     pthread_condattr_t attr;
@@ -43,53 +39,88 @@ static void unlink_waiter(struct tr_render_gate *g, struct tr_gate_waiter *w)
         w->next->prev = w->prev;
     else
         g->tail = w->prev;
+    w->prev = w->next = NULL;
+    w->queued = 0;
     g->queued--;
 }
 
-enum tr_gate_result tr_render_gate_enter(struct tr_render_gate *g, int (*abandon)(void *ctx),
-                                         void *ctx, unsigned poll_ms)
+enum tr_gate_result tr_render_gate_join(struct tr_render_gate *g, struct tr_gate_waiter *w)
 {
-    struct tr_gate_waiter me = {NULL, NULL};
     enum tr_gate_result result = TR_GATE_ADMITTED;
+    *w = (struct tr_gate_waiter){NULL, NULL, 0};
     pthread_mutex_lock(&g->lock);
     if (g->running < g->max_running && !g->head) {
         g->running++;
-        goto done;
-    }
-    if (g->queued >= g->max_queued) {
+    } else if (g->queued >= g->max_queued) {
         g->rejected++;
         result = TR_GATE_BUSY;
-        goto done;
+    } else {
+        w->prev = g->tail;
+        if (g->tail)
+            g->tail->next = w;
+        else
+            g->head = w;
+        g->tail = w;
+        g->queued++;
+        w->queued = 1;
+        result = TR_GATE_QUEUED;
     }
-    me.prev = g->tail;
-    if (g->tail)
-        g->tail->next = &me;
-    else
-        g->head = &me;
-    g->tail = &me;
-    g->queued++;
-    while (!(g->head == &me && g->running < g->max_running)) {
+    pthread_mutex_unlock(&g->lock);
+    return result;
+}
+
+enum tr_gate_result tr_render_gate_wait(struct tr_render_gate *g, struct tr_gate_waiter *w,
+                                        int (*abandon)(void *ctx), void *ctx, unsigned poll_ms)
+{
+    enum tr_gate_result result = TR_GATE_ADMITTED;
+    pthread_mutex_lock(&g->lock);
+    if (!w->queued)
+        goto done;
+    while (!(g->head == w && g->running < g->max_running)) {
         struct timespec until;
         clock_gettime(CLOCK_MONOTONIC, &until);
         until.tv_nsec += (long)(poll_ms % 1000) * 1000000L;
         until.tv_sec += poll_ms / 1000 + until.tv_nsec / 1000000000L;
         until.tv_nsec %= 1000000000L;
         pthread_cond_timedwait(&g->cond, &g->lock, &until);
-        if (g->head == &me && g->running < g->max_running)
+        if (g->head == w && g->running < g->max_running)
             break;
         if (abandon && abandon(ctx)) {
-            unlink_waiter(g, &me);
+            unlink_waiter(g, w);
             result = TR_GATE_ABANDONED;
             pthread_cond_broadcast(&g->cond); /* the next in line may now be head */
             goto done;
         }
     }
-    unlink_waiter(g, &me);
+    unlink_waiter(g, w);
     g->running++;
     pthread_cond_broadcast(&g->cond);
 done:
     pthread_mutex_unlock(&g->lock);
     return result;
+}
+
+enum tr_gate_result tr_render_gate_enter(struct tr_render_gate *g, int (*abandon)(void *ctx),
+                                         void *ctx, unsigned poll_ms)
+{
+    struct tr_gate_waiter me;
+    enum tr_gate_result result = tr_render_gate_join(g, &me);
+    if (result == TR_GATE_QUEUED)
+        result = tr_render_gate_wait(g, &me, abandon, ctx, poll_ms);
+    return result;
+}
+
+void tr_render_gate_withdraw(struct tr_render_gate *g, struct tr_gate_waiter *w)
+{
+    pthread_mutex_lock(&g->lock);
+    if (w->queued) {
+        unlink_waiter(g, w);
+    } else {
+        g->running--;
+        g->failed++;
+    }
+    pthread_cond_broadcast(&g->cond);
+    pthread_mutex_unlock(&g->lock);
 }
 
 void tr_render_gate_leave(struct tr_render_gate *g, enum tr_gate_outcome outcome)

@@ -9,7 +9,11 @@
 #include <pthread.h>
 #include <stdint.h>
 
-struct tr_gate_waiter;
+/* A place in the queue; owned by whoever waits in it (it must outlive the wait). */
+struct tr_gate_waiter {
+    struct tr_gate_waiter *prev, *next;
+    int queued;
+};
 
 struct tr_render_gate {
     pthread_mutex_t lock;
@@ -25,7 +29,7 @@ struct tr_gate_stats {
     uint64_t completed, cancelled, rejected, failed;
 };
 
-enum tr_gate_result { TR_GATE_ADMITTED, TR_GATE_BUSY, TR_GATE_ABANDONED };
+enum tr_gate_result { TR_GATE_ADMITTED, TR_GATE_BUSY, TR_GATE_ABANDONED, TR_GATE_QUEUED };
 enum tr_gate_outcome { TR_GATE_COMPLETED, TR_GATE_CANCELLED, TR_GATE_FAILED };
 
 int tr_render_gate_init(struct tr_render_gate *g, uint32_t max_running, uint32_t max_queued);
@@ -37,6 +41,18 @@ void tr_render_gate_destroy(struct tr_render_gate *g);
  */
 enum tr_gate_result tr_render_gate_enter(struct tr_render_gate *g, int (*abandon)(void *ctx),
                                          void *ctx, unsigned poll_ms);
+/*
+ * The same in two steps, so that a request is admitted, queued or turned away at once on the
+ * thread that answers it, and waits for its turn on another: join never blocks (TR_GATE_ADMITTED,
+ * TR_GATE_QUEUED with w linked into the queue, or TR_GATE_BUSY); wait blocks a queued w until
+ * admitted or abandoned (and returns at once for an admitted one).
+ */
+enum tr_gate_result tr_render_gate_join(struct tr_render_gate *g, struct tr_gate_waiter *w);
+enum tr_gate_result tr_render_gate_wait(struct tr_render_gate *g, struct tr_gate_waiter *w,
+                                        int (*abandon)(void *ctx), void *ctx, unsigned poll_ms);
+/* Undoes a join that will not be waited for: leaves the queue, or gives the slot back (counted
+ * as failed). */
+void tr_render_gate_withdraw(struct tr_render_gate *g, struct tr_gate_waiter *w);
 /* Gives the slot back and counts how the render ended. */
 void tr_render_gate_leave(struct tr_render_gate *g, enum tr_gate_outcome outcome);
 

@@ -1,7 +1,7 @@
 /*
- * `tilerace serve`: the Hardware Havoc HTTP API on libmicrohttpd. One thread per connection
- * (a render blocks its connection's thread); renders are admitted by a render gate; every
- * answer is JSON (or an event stream) with CORS headers for allowed origins.
+ * `tilerace serve`: the Hardware Havoc HTTP API on libmicrohttpd. One event-loop thread serves
+ * every connection; renders run on threads of their own, admitted by a render gate;
+ * every answer is JSON (or an event stream) with CORS headers for allowed origins.
  */
 #ifndef TILERACE_SERVER_H
 #define TILERACE_SERVER_H
@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "server/cors.h"
+#include "server/host_check.h"
 #include "server/params.h"
 
 struct tr_server_config {
@@ -17,15 +18,19 @@ struct tr_server_config {
     uint16_t port; /* 0: any free port */
     struct tr_server_caps caps;
     uint32_t max_renders, max_queued, max_connections;
+    uint32_t request_timeout_ms; /* a whole request must arrive within this */
     struct tr_cors cors;
-    int log_requests; /* one stderr line per request */
+    struct tr_host_check hosts; /* --allow-host */
+    int log_requests;           /* one stderr line per request */
 };
 
 void tr_server_config_defaults(struct tr_server_config *cfg);
 
 struct tr_server;
 
-/* Listens and serves on libmicrohttpd's threads. Returns 0, or an exit code with a message. */
+/* Listens and serves on libmicrohttpd's threads. Returns 0, or an exit code with a message.
+ * Raises the open-file limit as far as max_connections needs (and lowers max_connections,
+ * with a log line, when the hard limit is below that). */
 int tr_server_start(const struct tr_server_config *cfg, struct tr_server **out, char *err,
                     size_t errlen);
 /* "http://127.0.0.1:8405/" with the port actually bound. */

@@ -25,9 +25,15 @@ struct tr_sse_stream {
     const uint16_t *frame;
     int done, rc;
     char err[512];
+    struct tr_sse_waker waker;
+    int parked; /* the reader went away until wake() */
+    /* released while the render still ran: its thread frees the stream at its end */
+    void (*released)(void *ctx, const struct tr_sse_result *result);
+    void *released_ctx;
 
-    /* the reader's side: the event being sent */
+    /* the reader's side: the event being sent (out is static when out_static) */
     char *out;
+    int out_static;
     size_t out_len, out_off;
     size_t tiles_sent;
     int final_sent, ended;
@@ -43,6 +49,18 @@ static void wait_a_while(struct tr_sse_stream *s, unsigned ms)
     pthread_cond_timedwait(&s->changed, &s->lock, &until);
 }
 
+/* Under the lock, once there is something for a parked reader. */
+static void wake_reader(struct tr_sse_stream *s)
+{
+    if (s->parked) {
+        s->parked = 0;
+        s->waker.wake(s->waker.ctx);
+    }
+}
+
+static void collect(struct tr_sse_stream *s, struct tr_sse_result *result);
+static void release_now(struct tr_sse_stream *s);
+
 /* In a lane, after each finished tile. */
 static void on_tile(void *user, const struct tr_record *rec, const uint16_t *frame)
 {
@@ -57,6 +75,7 @@ static void on_tile(void *user, const struct tr_record *rec, const uint16_t *fra
         s->ring[(s->head + s->count) % TR_SSE_RING] = *rec;
         s->count++;
         pthread_cond_broadcast(&s->changed);
+        wake_reader(s);
     }
     pthread_mutex_unlock(&s->lock);
 }
@@ -79,7 +98,13 @@ static void *render_main(void *arg)
         snprintf(s->err, sizeof(s->err), "%s", err);
     s->done = 1;
     pthread_cond_broadcast(&s->changed);
+    wake_reader(s);
+    int orphaned = s->released != NULL;
     pthread_mutex_unlock(&s->lock);
+    if (orphaned) {
+        pthread_detach(pthread_self());
+        release_now(s);
+    }
     return NULL;
 }
 
@@ -162,11 +187,9 @@ static char *document_line(const struct tr_job *job)
 
 static int format_final(struct tr_sse_stream *s)
 {
-    const char *error;
     char *body;
     if (s->rc) {
-        tr_http_status_for_exit(s->rc, &error);
-        body = tr_http_error_body(error, s->err);
+        body = tr_http_error_body(tr_http_failure_for_exit(s->rc).error, s->err);
     } else {
         body = document_line(&s->job);
     }
@@ -183,6 +206,33 @@ static int format_final(struct tr_sse_stream *s)
     return rc ? -1 : 0;
 }
 
+void tr_sse_set_waker(struct tr_sse_stream *s, const struct tr_sse_waker *w)
+{
+    pthread_mutex_lock(&s->lock);
+    s->waker = *w;
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void free_out(struct tr_sse_stream *s)
+{
+    if (!s->out_static)
+        free(s->out);
+    s->out = NULL;
+    s->out_static = 0;
+    s->out_len = s->out_off = 0;
+}
+
+/* What is left to say when an event cannot be formatted: the stream ends with this. */
+static void out_of_memory(struct tr_sse_stream *s)
+{
+    static char text[] = "event: failed\ndata: " TR_HTTP_OOM_BODY "\n\n";
+    free_out(s);
+    s->out = text;
+    s->out_static = 1;
+    s->out_len = sizeof(text) - 1;
+    s->final_sent = 1;
+}
+
 ssize_t tr_sse_read(struct tr_sse_stream *s, char *buf, size_t max)
 {
     for (;;) {
@@ -192,9 +242,7 @@ ssize_t tr_sse_read(struct tr_sse_stream *s, char *buf, size_t max)
             s->out_off += n;
             return (ssize_t)n;
         }
-        free(s->out);
-        s->out = NULL;
-        s->out_len = s->out_off = 0;
+        free_out(s);
         if (s->final_sent) {
             s->ended = 1;
             return TR_SSE_END;
@@ -204,6 +252,11 @@ ssize_t tr_sse_read(struct tr_sse_stream *s, char *buf, size_t max)
         const uint16_t *frame;
         int have_tile = 0;
         pthread_mutex_lock(&s->lock);
+        if (!s->count && !s->done && s->waker.park && s->waker.park(s->waker.ctx)) {
+            s->parked = 1;
+            pthread_mutex_unlock(&s->lock);
+            return TR_SSE_AGAIN;
+        }
         while (!s->count && !s->done)
             pthread_cond_wait(&s->changed, &s->lock);
         if (s->count) {
@@ -219,28 +272,22 @@ ssize_t tr_sse_read(struct tr_sse_stream *s, char *buf, size_t max)
         if (atomic_load(&s->watch.peer_gone))
             return TR_SSE_ERROR;
         if (have_tile) {
-            if (format_tile(s, &rec, frame))
-                return TR_SSE_ERROR;
-            s->tiles_sent++;
-        } else {
-            if (format_final(s))
-                return TR_SSE_ERROR;
+            if (format_tile(s, &rec, frame) == 0)
+                s->tiles_sent++;
+            else
+                out_of_memory(s);
+        } else if (format_final(s) == 0) {
             s->final_sent = 1;
+        } else {
+            out_of_memory(s);
         }
     }
 }
 
-void tr_sse_finish(struct tr_sse_stream *s, struct tr_sse_result *result)
+/* What the stream did, then frees it; its render thread has ended (or never started). */
+static void collect(struct tr_sse_stream *s, struct tr_sse_result *result)
 {
     memset(result, 0, sizeof(*result));
-    if (!s)
-        return;
-    atomic_store(&s->watch.cancel, 1);
-    pthread_mutex_lock(&s->lock);
-    pthread_cond_broadcast(&s->changed);
-    pthread_mutex_unlock(&s->lock);
-    if (s->thread_started)
-        pthread_join(s->thread, NULL);
     result->rc = s->rc;
     result->cancelled = s->job.run.cancelled;
     result->finished = s->final_sent;
@@ -248,8 +295,52 @@ void tr_sse_finish(struct tr_sse_stream *s, struct tr_sse_result *result)
     result->tiles_sent = s->tiles_sent;
     result->tiles_total = s->job.run.tiles_total;
     tr_job_free(&s->job);
-    free(s->out);
+    free_out(s);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->changed);
     free(s);
+}
+
+static void release_now(struct tr_sse_stream *s)
+{
+    struct tr_sse_result result;
+    void (*released)(void *, const struct tr_sse_result *) = s->released;
+    void *ctx = s->released_ctx;
+    collect(s, &result);
+    released(ctx, &result);
+}
+
+static void cancel_render(struct tr_sse_stream *s)
+{
+    atomic_store(&s->watch.cancel, 1);
+    pthread_cond_broadcast(&s->changed);
+}
+
+void tr_sse_finish(struct tr_sse_stream *s, struct tr_sse_result *result)
+{
+    memset(result, 0, sizeof(*result));
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->lock);
+    cancel_render(s);
+    pthread_mutex_unlock(&s->lock);
+    if (s->thread_started)
+        pthread_join(s->thread, NULL);
+    collect(s, result);
+}
+
+void tr_sse_release(struct tr_sse_stream *s,
+                    void (*released)(void *ctx, const struct tr_sse_result *result), void *ctx)
+{
+    pthread_mutex_lock(&s->lock);
+    cancel_render(s);
+    s->released = released;
+    s->released_ctx = ctx;
+    int running = s->thread_started && !s->done;
+    pthread_mutex_unlock(&s->lock);
+    if (running)
+        return; /* render_main releases it at its end */
+    if (s->thread_started)
+        pthread_join(s->thread, NULL); /* it is at its end already */
+    release_now(s);
 }

@@ -17,10 +17,24 @@
 #include "core/params.h"
 
 #define TR_SSE_RING  64 /* finished tiles not yet sent before lanes wait */
+#define TR_SSE_AGAIN ((ssize_t)0)
 #define TR_SSE_END   ((ssize_t)-1)
 #define TR_SSE_ERROR ((ssize_t)-2)
 
 struct tr_sse_stream;
+
+/*
+ * How a reader on an event loop waits without blocking it. park(ctx) is called by tr_sse_read,
+ * under the stream's lock, when nothing is ready: it answers 1 when the reader may go away
+ * (tr_sse_read then returns TR_SSE_AGAIN, and wake(ctx) is called once, from the render's
+ * thread and under the same lock, when there is something to read), or 0 to have tr_sse_read
+ * wait for it instead.
+ */
+struct tr_sse_waker {
+    int (*park)(void *ctx);
+    void (*wake)(void *ctx);
+    void *ctx;
+};
 
 struct tr_sse_result {
     int rc;        /* the render's exit code */
@@ -41,12 +55,21 @@ int tr_sse_start(const struct tr_params *p, int fd, const atomic_int *stop_all,
  * the render's exit code with its message when it failed before any tile. */
 int tr_sse_wait_first(struct tr_sse_stream *s, char *err, size_t errlen);
 
-/* Copies the next bytes of the stream into buf (blocking while the render has nothing new);
- * returns their count, TR_SSE_END after the final event, or TR_SSE_ERROR once the client
- * has gone. */
+/* Sets how tr_sse_read waits (by default it blocks). */
+void tr_sse_set_waker(struct tr_sse_stream *s, const struct tr_sse_waker *w);
+
+/* Copies the next bytes of the stream into buf; returns their count, TR_SSE_AGAIN when the
+ * waker parked the reader, TR_SSE_END after the final event, or TR_SSE_ERROR once the client
+ * has gone. When an event cannot be formatted (out of memory), the stream ends with a
+ * 'failed' event that says so. */
 ssize_t tr_sse_read(struct tr_sse_stream *s, char *buf, size_t max);
 
 /* Cancels the render if it still runs, waits for it, and frees everything. */
 void tr_sse_finish(struct tr_sse_stream *s, struct tr_sse_result *result);
+
+/* The same without waiting: the render is cancelled, and once its thread has ended (now, or
+ * later on that thread) everything is freed and released(ctx, result) is called. */
+void tr_sse_release(struct tr_sse_stream *s,
+                    void (*released)(void *ctx, const struct tr_sse_result *result), void *ctx);
 
 #endif
