@@ -372,6 +372,37 @@ class Pocl(unittest.TestCase):
                 out, err = proc.communicate(timeout=120)
             self.assertEqual(proc.returncode, 0, err.decode())
 
+    def test_serve_lists_devices_once_at_a_time(self):
+        # the server lists OpenCL devices on a thread of its own as it starts; requests that
+        # list them at the same moment must still find pocl (the ICD loader's first call is
+        # not thread-safe)
+        import concurrent.futures
+        for attempt in range(4):
+            proc = subprocess.Popen([tt.BINARY, "serve", "--bind", "127.0.0.1", "--port", "0"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            try:
+                line = b""
+                while not line.endswith(b"\n"):
+                    c = os.read(proc.stdout.fileno(), 1)
+                    if not c:
+                        break
+                    line += c
+                m = re.search(rb"listening on (http://\S+/)", line)
+                self.assertTrue(m, line)
+                url = m.group(1).decode() + "api/compute/concurrent?device=pocl&width=96" \
+                    "&height=96&max_iter=128"
+
+                def get(_):
+                    with urllib.request.urlopen(url, timeout=300) as r:
+                        return json.loads(r.read())["summary"]["checksum"]
+                with concurrent.futures.ThreadPoolExecutor(3) as pool:
+                    sums = list(pool.map(get, range(3)))
+                self.assertEqual(set(sums), {tt.golden_rows()[0]["checksum"]})
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                out, err = proc.communicate(timeout=120)
+            self.assertEqual(proc.returncode, 0, err.decode())
+
     def test_runs_exit_cleanly_with_many_pocl_threads(self):
         # Run by every flavour; in the sanitizer builds, under the suite's ASAN/LSAN/TSAN
         # options. pocl starts a worker per core and compiles kernels on them (a cold cache),

@@ -1,5 +1,6 @@
 #include "opencl/device.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,19 +54,11 @@ static void describe(struct tr_cl_device *d)
     d->is_pocl = strstr(d->platform_name, "Portable Computing Language") != NULL;
 }
 
-int tr_cl_list_devices(struct tr_cl_device_list *list, char *err, size_t errlen)
+/* Fills list with every device of every platform; -1 when out of memory. */
+static int list_locked(struct tr_cl_device_list *list)
 {
     cl_platform_id *platforms = NULL;
     cl_uint np = 0;
-    memset(list, 0, sizeof(*list));
-    if (!tr_cl_environment_prepared()) {
-        /* pocl reads POCL_CACHE_DIR: it must be set before any thread exists (see main()) */
-        snprintf(err, errlen,
-                 "internal error: OpenCL devices listed before "
-                 "tr_cl_prepare_environment() ran");
-        return TR_EXIT_FAILURE;
-    }
-    list->cache_problem = tr_cl_cache_problem();
     list->platform_status = clGetPlatformIDs(0, NULL, &np);
     if (list->platform_status != CL_SUCCESS || np == 0)
         return 0;
@@ -102,9 +95,33 @@ int tr_cl_list_devices(struct tr_cl_device_list *list, char *err, size_t errlen)
     return 0;
 fail:
     free(platforms);
-    tr_cl_device_list_free(list);
-    snprintf(err, errlen, "out of memory while listing OpenCL devices");
-    return TR_EXIT_FAILURE;
+    return -1;
+}
+
+int tr_cl_list_devices(struct tr_cl_device_list *list, char *err, size_t errlen)
+{
+    /* The ICD loader loads its drivers on its first call without a lock of its own: two
+     * threads listing at once (the server warms its list while a request lists) could see
+     * no platform. One listing at a time. */
+    static pthread_mutex_t listing = PTHREAD_MUTEX_INITIALIZER;
+    memset(list, 0, sizeof(*list));
+    if (!tr_cl_environment_prepared()) {
+        /* pocl reads POCL_CACHE_DIR: it must be set before any thread exists (see main()) */
+        snprintf(err, errlen,
+                 "internal error: OpenCL devices listed before "
+                 "tr_cl_prepare_environment() ran");
+        return TR_EXIT_FAILURE;
+    }
+    list->cache_problem = tr_cl_cache_problem();
+    pthread_mutex_lock(&listing);
+    int rc = list_locked(list);
+    pthread_mutex_unlock(&listing);
+    if (rc) {
+        tr_cl_device_list_free(list);
+        snprintf(err, errlen, "out of memory while listing OpenCL devices");
+        return TR_EXIT_FAILURE;
+    }
+    return 0;
 }
 
 void tr_cl_device_list_free(struct tr_cl_device_list *list)
