@@ -328,16 +328,18 @@ class Pocl(unittest.TestCase):
 
     def test_environment_changes_in_one_place(self):
         # setenv() is not thread-safe: the program changes its environment only in
-        # host/cl_cache_dir.c, which main() calls before any command starts a thread
+        # host/opencl/cache_dir.c, which main() calls before any command starts a thread
         host = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "host")
         callers = set()
-        for name in os.listdir(host):
-            with open(os.path.join(host, name), errors="replace") as f:
-                code = re.sub(r"/\*.*?\*/|//[^\n]*", "", f.read(), flags=re.S)
-            if re.search(r"\b(setenv|unsetenv|putenv|clearenv)\s*\(", code):
-                callers.add(name)
-        self.assertEqual(callers, {"cl_cache_dir.c"})
-        with open(os.path.join(host, "main.c")) as f:
+        for folder, _, names in os.walk(host):
+            for name in names:
+                path = os.path.join(folder, name)
+                with open(path, errors="replace") as f:
+                    code = re.sub(r"/\*.*?\*/|//[^\n]*", "", f.read(), flags=re.S)
+                if re.search(r"\b(setenv|unsetenv|putenv|clearenv)\s*\(", code):
+                    callers.add(os.path.relpath(path, host))
+        self.assertEqual(callers, {os.path.join("opencl", "cache_dir.c")})
+        with open(os.path.join(host, "cli", "main.c")) as f:
             main = f.read()
         self.assertIn("tr_cl_prepare_environment();", main)
 
