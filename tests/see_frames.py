@@ -1,5 +1,5 @@
 """Helpers for the image, stream and replay tests: the colour map (a third copy, after
-host/colormap.c and web/replay.html, so the test can fail when either drifts), frames rebuilt
+host/output/colormap.c and web/replay.html, so the test can fail when either drifts), frames rebuilt
 from records' counts, and the frame checksum."""
 import struct
 
