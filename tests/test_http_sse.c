@@ -92,7 +92,7 @@ static void small_params(struct tr_params *p)
 
 /* A render that fails is reported by an event of its own carrying the JSON error, and the
  * stream ends after it. */
-static void test_failure_is_a_failed_event(void **state)
+static void test_failure_is_an_error_event(void **state)
 {
     (void)state;
     struct tr_params p;
@@ -103,7 +103,7 @@ static void test_failure_is_a_failed_event(void **state)
     snprintf(p.device, sizeof(p.device), "nonsense");
     assert_int_equal(tr_sse_start(&p, -1, &stop_all, &s, err, sizeof(err)), 0);
     char *text = read_all(s);
-    const char *want = "event: failed\ndata: {\"success\":false,\"error\":\"invalid_parameter\","
+    const char *want = "event: error\ndata: {\"success\":false,\"error\":\"invalid_parameter\","
                        "\"message\":\"";
     if (strncmp(text, want, strlen(want)) != 0 || !strstr(text, "'nonsense'"))
         fail_msg("stream: %s", text);
@@ -207,7 +207,7 @@ static void test_release_does_not_wait(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_failure_is_a_failed_event),
+        cmocka_unit_test(test_failure_is_an_error_event),
         cmocka_unit_test(test_parked_reader_is_woken),
         cmocka_unit_test(test_release_does_not_wait),
     };

@@ -197,7 +197,7 @@ static int format_final(struct tr_sse_stream *s)
         return -1;
     FILE *f = open_memstream(&s->out, &s->out_len);
     int rc = !f || fprintf(f,
-                           s->rc ? "event: failed\ndata: %s\n\n"
+                           s->rc ? "event: error\ndata: %s\n\n"
                                  : "id: complete\nevent: complete\ndata: %s\n\n",
                            body) < 0;
     if (f && fclose(f))
@@ -225,7 +225,7 @@ static void free_out(struct tr_sse_stream *s)
 /* What is left to say when an event cannot be formatted: the stream ends with this. */
 static void out_of_memory(struct tr_sse_stream *s)
 {
-    static char text[] = "event: failed\ndata: " TR_HTTP_OOM_BODY "\n\n";
+    static char text[] = "event: error\ndata: " TR_HTTP_OOM_BODY "\n\n";
     free_out(s);
     s->out = text;
     s->out_static = 1;

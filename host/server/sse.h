@@ -5,7 +5,7 @@
  *
  *   id: 1\nevent: tile\ndata: {record + "data": [counts]}\n\n      one per finished tile
  *   id: complete\nevent: complete\ndata: {the whole document, one line}\n\n
- *   event: failed\ndata: {"success":false,...}\n\n             if the render failed midway
+ *   event: error\ndata: {"success":false,...}\n\n             if the render failed midway
  */
 #ifndef TILERACE_HTTP_SSE_H
 #define TILERACE_HTTP_SSE_H
@@ -61,7 +61,7 @@ void tr_sse_set_waker(struct tr_sse_stream *s, const struct tr_sse_waker *w);
 /* Copies the next bytes of the stream into buf; returns their count, TR_SSE_AGAIN when the
  * waker parked the reader, TR_SSE_END after the final event, or TR_SSE_ERROR once the client
  * has gone. When an event cannot be formatted (out of memory), the stream ends with a
- * 'failed' event that says so. */
+ * 'error' event that says so. */
 ssize_t tr_sse_read(struct tr_sse_stream *s, char *buf, size_t max);
 
 /* Cancels the render if it still runs, waits for it, and frees everything. */
