@@ -43,6 +43,9 @@ int tr_cli_replay(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'o':
+            if (!optarg[0])
+                return fail(TR_EXIT_USAGE,
+                            "-o: '' is not a file path (accepted: a file path, or - for stdout)");
             out_path = optarg;
             break;
         case OPT_MAX_INPUT_MB:

@@ -176,9 +176,9 @@ int tr_serve_parse(int argc, char **argv, struct tr_serve_options *o, char *err,
             rc = TR_EXIT_USAGE;
             break;
         case '?': {
-            char short_name[3] = {'-', (char)optopt, '\0'};
-            snprintf(err, errlen, "unknown option '%.60s' (see tilerace serve --help)",
-                     optopt > 0 && optopt < 128 ? short_name : name);
+            char q[TR_QUOTE_SIZE(TR_ECHO_CHARS)];
+            snprintf(err, errlen, "unknown option '%s' (see tilerace serve --help)",
+                     tr_usage_refused_option(q, sizeof(q), argc, argv));
             rc = TR_EXIT_USAGE;
             break;
         }
