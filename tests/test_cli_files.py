@@ -159,7 +159,7 @@ class CheckedBeforeTheFirstTile(Base):
 
     def test_replay_empty_out(self):
         p = run(["replay", os.path.join(DATA, "replay", "run_small.json"), "-o", ""])
-        self.assert_one_error_line(p, 4, "'' is not a file path")
+        self.assert_one_error_line(p, 2, "'' is not a file path")
 
 
 class PreviousFilesKept(Base):
