@@ -15,7 +15,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "lib"))
 
 SCENARIOS = [
     ("health", "/api/compute/health", []),
@@ -85,7 +85,7 @@ def main():
                     f"{rss0} -> {rss1} KiB | {ratio} |\n")
         f.write("\nCommands (the port is the one the server picked):\n\n")
         for name, res, *_ in rows:
-            f.write(f"- `{res['command'].replace(os.path.dirname(st.WRK_SCRIPT) + '/', 'tests/')}`\n")
+            f.write(f"- `{res['command'].replace(os.path.dirname(st.WRK_SCRIPT) + '/', 'tests/e2e/')}`\n")
     print(open(a.out).read())
 
 

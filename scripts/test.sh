@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Installs what is missing, then builds and runs the whole test suite in the plain,
-# AddressSanitizer+UndefinedBehaviorSanitizer and ThreadSanitizer builds, then runs each
-# libFuzzer target for TILERACE_FUZZ_SECONDS (default 60) seconds (scripts/fuzz.sh).
-#   scripts/test.sh [plain|asan|tsan|fuzz ...]   (default: all four)
+# Installs what is missing, then builds and runs the test suite in each flavour, then runs
+# each libFuzzer target for TILERACE_FUZZ_SECONDS (default 60) seconds (scripts/fuzz.sh).
+#   scripts/test.sh [plain|asan|tsan|noopencl|noserver|fuzz ...]   (default: all six)
+# plain, asan and tsan run the whole suite; noopencl (built without OpenCL) runs all of its
+# suite, which has no OpenCL tests; noserver (built without the server) runs its tests that
+# use neither OpenCL nor Chromium (ctest -LE 'opencl|browser'): those are the same tests as
+# plain's, and what the build without the server changes is in the rest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-debian.sh --tests
 flavours=("$@")
-[ ${#flavours[@]} -eq 0 ] && flavours=(plain asan tsan fuzz)
+[ ${#flavours[@]} -eq 0 ] && flavours=(plain asan tsan noopencl noserver fuzz)
 for f in "${flavours[@]}"; do
   if [ "$f" = fuzz ]; then
     echo "=== fuzz targets"
@@ -17,6 +20,8 @@ for f in "${flavours[@]}"; do
   echo "=== $f build"
   scripts/build.sh "$f"
   dir=build; [ "$f" = plain ] || dir="build-$f"
+  select=()
+  [ "$f" = noserver ] && select=(-LE 'opencl|browser')
   echo "=== $f tests"
-  ctest --test-dir "$dir" --output-on-failure --no-tests=error -j"$(nproc)"
+  ctest --test-dir "$dir" --output-on-failure --no-tests=error -j"$(nproc)" ${select[@]+"${select[@]}"}
 done

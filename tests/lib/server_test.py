@@ -198,7 +198,8 @@ def vm_rss_kib(pid):
     raise AssertionError("no VmRSS")
 
 
-WRK_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "wrk_statuses.lua")
+WRK_SCRIPT = os.path.normpath(
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e", "wrk_statuses.lua"))
 
 
 def wrk_command(url, threads=2, connections=8, seconds=5):

@@ -15,11 +15,10 @@ import time
 import unittest
 import urllib.parse
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import server_test as st  # noqa: E402
 import tilerace_test as tt  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 RECORD_TIMINGS = {"start_time_ms", "duration_ms", "start_time_us", "duration_us",
                   "device_time_us"}
 SUMMARY_TIMINGS = {"elapsed_us", "giga_iterations_per_s"}
@@ -120,11 +119,8 @@ class Endpoints(unittest.TestCase):
             self.assertNotIn("retry-after", hdrs)
 
     def test_every_cli_bad_input_case(self):
-        with open(os.path.join(HERE, "cli_cases.tsv")) as f:
-            rows = [line.rstrip("\n").split("\t") for line in f
-                    if line.strip() and not line.startswith("#")]
         mapped = 0
-        for name, want_exit, fragment, args in ((r[0], int(r[1]), r[2], r[3]) for r in rows):
+        for name, want_exit, fragment, args in tt.cli_cases():
             argv = args.split()
             with self.subTest(case=name, args=args):
                 if not_a_query(argv):

@@ -97,7 +97,7 @@ def write_table(path, rows):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--frames", default=os.path.join(HERE, "data", "golden.tsv"),
+    ap.add_argument("--frames", default=os.path.join(HERE, "..", "data", "golden.tsv"),
                     help="table whose width, height and max_iter are the frames to compute")
     mode = ap.add_mutually_exclusive_group(required=True)
     mode.add_argument("--write", metavar="TABLE", help="compute every frame and write TABLE")

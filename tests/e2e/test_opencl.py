@@ -16,10 +16,10 @@ import time
 import unittest
 import urllib.request
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tilerace_test as tt  # noqa: E402
 
-KERNELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "kernels")
+KERNELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "kernels")
 
 
 def summary(*args):
@@ -105,7 +105,7 @@ class Pocl(unittest.TestCase):
 
     def test_float_table(self):
         # float on pocl against the table an independent numpy implementation computed
-        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data",
                                "golden_float.tsv")) as f:
             rows = [line.split("\t") for line in f.read().splitlines()[1:] if line]
         for w, h, it, fnv, total in rows:
@@ -329,7 +329,7 @@ class Pocl(unittest.TestCase):
     def test_environment_changes_in_one_place(self):
         # setenv() is not thread-safe: the program changes its environment only in
         # host/opencl/cache_dir.c, which main() calls before any command starts a thread
-        host = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "host")
+        host = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "host")
         callers = set()
         for folder, _, names in os.walk(host):
             for name in names:
@@ -343,6 +343,7 @@ class Pocl(unittest.TestCase):
             main = f.read()
         self.assertIn("tr_cl_prepare_environment();", main)
 
+    @unittest.skipUnless("server" in tt.BUILD_HAS, "built without the server (TILERACE_SERVER=OFF)")
     def test_serve_chooses_the_cache_folder_before_its_threads_start(self):
         # POCL_CACHE_DIR is set (setenv, not thread-safe) before the server starts a thread,
         # so the folder exists as soon as it listens, before any request lists a device

@@ -8,12 +8,12 @@ import subprocess
 import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tilerace_test as tt  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN_FLOAT = os.environ.get("TILERACE_GOLDEN_FLOAT",
-                              os.path.join(HERE, "data", "golden_float.tsv"))
+                              os.path.join(HERE, "..", "data", "golden_float.tsv"))
 CEILING = os.environ.get("TILERACE_CEILING_BIN", "build/tilerace-ceiling")
 ISAS = ("avx512", "avx2", "sse2", "scalar")
 

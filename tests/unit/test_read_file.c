@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include "core/exit_codes.h"
-#include "opencl/program.h"
 #include "output/read_file.h"
+#ifdef TILERACE_HAVE_OPENCL
+#include "opencl/program.h"
+#endif
 
 struct folder {
     char path[64];
@@ -92,6 +94,7 @@ static void test_refuses_what_is_not_a_regular_file(void **state)
     remove_folder(&d, "fifo");
 }
 
+#ifdef TILERACE_HAVE_OPENCL
 /* --kernel-dir reads its mandelbrot.cl the same way. */
 static void test_kernel_dir_source(void **state)
 {
@@ -123,13 +126,16 @@ static void test_kernel_dir_source(void **state)
     free(src);
     remove_folder(&d, TR_KERNEL_FILE);
 }
+#endif
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_regular_file),
         cmocka_unit_test(test_refuses_what_is_not_a_regular_file),
+#ifdef TILERACE_HAVE_OPENCL
         cmocka_unit_test(test_kernel_dir_source),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

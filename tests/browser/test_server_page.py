@@ -11,7 +11,7 @@ import sys
 import tempfile
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import server_test as st  # noqa: E402
 import tilerace_test as tt  # noqa: E402
 from test_replay_browser import CHROMIUM, DomReader, chromium  # noqa: E402

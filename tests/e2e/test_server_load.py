@@ -8,7 +8,7 @@ import shutil
 import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import server_test as st  # noqa: E402
 
 PATH = ("/api/compute/concurrent?width=200&height=150&tile_w=50&tile_h=50&max_iter=64"

@@ -16,7 +16,7 @@ import sys
 import tempfile
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import png_reader  # noqa: E402
 import see_frames as sf  # noqa: E402
 import tilerace_test as tt  # noqa: E402

@@ -1,5 +1,5 @@
 -- wrk script: counts answers by HTTP status across threads and prints one JSON line
--- ("WRK_JSON {...}") that tests/server_test.py parses.
+-- ("WRK_JSON {...}") that tests/lib/server_test.py parses.
 local threads = {}
 
 function setup(thread)

@@ -10,7 +10,7 @@ import tempfile
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tilerace_test as tt  # noqa: E402
 
 DEVICE = os.environ.get("TILERACE_DEVICE", "cpu")

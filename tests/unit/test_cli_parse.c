@@ -1,11 +1,14 @@
-/* The option parsers of `tilerace run` and `tilerace serve`, called without running anything. */
+/* The option parsers of `tilerace run` and `tilerace serve` (where the build has the server),
+ * called without running anything. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/run.h"
-#include "cli/serve.h"
 #include "cmocka_all.h"
 #include "core/exit_codes.h"
+#ifdef TILERACE_HAVE_SERVER
+#include "cli/serve.h"
+#endif
 
 #define ARGC(argv) ((int)(sizeof(argv) / sizeof(argv[0])) - 1)
 
@@ -44,22 +47,25 @@ static void test_parsers_run_again(void **state)
     (void)state;
     char *cluster[] = {"tilerace", "-Vh", NULL};
     char *width[] = {"tilerace", "--width", "10", NULL};
-    char *serve_cluster[] = {"serve", "-hh", NULL};
-    char *serve_port[] = {"serve", "--port", "0", NULL};
     struct tr_run_options o;
-    struct tr_serve_options so;
     char err[512] = "";
     assert_int_equal(tr_cli_run_parse(ARGC(cluster), cluster, &o, err, sizeof(err)),
                      TR_CLI_RUN_VERSION);
     assert_int_equal(tr_cli_run_parse(ARGC(width), width, &o, err, sizeof(err)), TR_CLI_RUN_GO);
     assert_int_equal(o.params.width, 10);
+#ifdef TILERACE_HAVE_SERVER
+    char *serve_cluster[] = {"serve", "-hh", NULL};
+    char *serve_port[] = {"serve", "--port", "0", NULL};
+    struct tr_serve_options so;
     assert_int_equal(tr_serve_parse(ARGC(serve_cluster), serve_cluster, &so, err, sizeof(err)),
                      TR_SERVE_HELP);
     assert_int_equal(tr_serve_parse(ARGC(serve_port), serve_port, &so, err, sizeof(err)),
                      TR_SERVE_GO);
     assert_int_equal(so.cfg.port, 0);
+#endif
 }
 
+#ifdef TILERACE_HAVE_SERVER
 static void test_serve_options_parsed(void **state)
 {
     (void)state;
@@ -83,6 +89,7 @@ static void test_serve_options_parsed(void **state)
     assert_int_equal(o.cfg.max_queued, 0);
     assert_int_equal(o.shutdown_timeout_ms, 10000);
 }
+#endif
 
 int main(void)
 {
@@ -90,7 +97,9 @@ int main(void)
         cmocka_unit_test(test_run_options_parsed),
         cmocka_unit_test(test_run_first_of_help_and_error_wins),
         cmocka_unit_test(test_parsers_run_again),
+#ifdef TILERACE_HAVE_SERVER
         cmocka_unit_test(test_serve_options_parsed),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,14 @@ import subprocess
 BINARY = os.environ.get("TILERACE_BIN", "build/tilerace")
 GOLDEN = os.environ.get("TILERACE_GOLDEN", "tests/data/golden.tsv")
 SCHEMA = os.environ.get("TILERACE_SCHEMA", "docs/tilerace-output.schema.json")
+# What the build under test has (ctest sets it from TILERACE_OPENCL and TILERACE_SERVER).
+BUILD_HAS = frozenset(f for f in os.environ.get("TILERACE_BUILD_HAS", "opencl,server").split(",")
+                      if f)
+CLI_CASES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli", "cli_cases.tsv")
+# Which builds a CLI case belongs to, by the prefix of its name (tests/cli/CMakeLists.txt
+# applies the same rule): (prefix, feature, whether the build must have it).
+CASE_NEEDS = (("serve_", "server", True), ("opencl_", "opencl", True),
+              ("without_server_", "server", False), ("without_opencl_", "opencl", False))
 
 
 def run(*args, check=True, timeout=300, **kw):
@@ -18,6 +26,19 @@ def run(*args, check=True, timeout=300, **kw):
                              f"{p.stderr.decode()}")
     doc = json.loads(p.stdout) if p.returncode == 0 and p.stdout.strip().startswith(b"{") else None
     return p, doc
+
+
+def cli_case_applies(name):
+    return all((feature in BUILD_HAS) == wanted
+               for prefix, feature, wanted in CASE_NEEDS if name.startswith(prefix))
+
+
+def cli_cases():
+    """The rows of cli_cases.tsv that apply to this build: (name, exit, fragment, arguments)."""
+    with open(CLI_CASES) as f:
+        rows = [line.rstrip("\n").split("\t") for line in f
+                if line.strip() and not line.startswith("#")]
+    return [(r[0], int(r[1]), r[2], r[3]) for r in rows if cli_case_applies(r[0])]
 
 
 def golden_rows():

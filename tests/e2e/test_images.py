@@ -10,7 +10,7 @@ import tempfile
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import png_reader  # noqa: E402
 import see_frames as sf  # noqa: E402
 import tilerace_test as tt  # noqa: E402
