@@ -111,7 +111,7 @@ static void test_failure_is_a_failed_event(void **state)
     assert_int_equal(text[strlen(text) - 1], '\n');
     free(text);
     tr_sse_finish(s, &res);
-    assert_int_equal(res.rc, 2);
+    assert_int_equal(res.status, TR_ERR_USAGE);
     assert_true(res.finished);
 }
 
@@ -135,7 +135,7 @@ static void test_parked_reader_is_woken(void **state)
     free(text);
     tr_sse_finish(s, &res);
     assert_int_equal(parks, wakes);
-    assert_int_equal(res.rc, 0);
+    assert_int_equal(res.status, TR_OK);
     assert_int_equal(res.tiles_sent, 16);
     /* a waker that declines: the reader waits instead */
     assert_int_equal(tr_sse_start(&p, -1, &stop_all, &s, err, sizeof(err)), 0);

@@ -8,10 +8,10 @@
 #include "opencl/cache_dir.h"
 #endif
 #include "cli/devices.h"
+#include "cli/exit_codes.h"
 #include "cli/replay.h"
 #include "cli/run.h"
 #include "cli/selftest.h"
-#include "core/exit_codes.h"
 #ifdef TILERACE_HAVE_SERVER
 #include "cli/serve.h"
 #endif

@@ -8,7 +8,7 @@
 
 #include "core/checksum.h"
 #include "core/clock.h"
-#include "core/exit_codes.h"
+#include "core/status.h"
 
 struct shared {
     const struct tr_params *p;
@@ -208,8 +208,9 @@ static void *lane_main(void *arg)
     return NULL;
 }
 
-int tr_run_tiles(const struct tr_params *p, uint16_t *frame, const struct tr_backend *backend,
-                 const struct tr_run_hooks *hooks, struct tr_run *out, char *err, size_t errlen)
+enum tr_status tr_run_tiles(const struct tr_params *p, uint16_t *frame,
+                            const struct tr_backend *backend, const struct tr_run_hooks *hooks,
+                            struct tr_run *out, char *err, size_t errlen)
 {
     int rc = 0;
     struct shared s;
@@ -241,7 +242,7 @@ int tr_run_tiles(const struct tr_params *p, uint16_t *frame, const struct tr_bac
     if (!s.slots || !s.done || !lanes || !threads) {
         snprintf(err, errlen, "out of memory for %llu tile records",
                  (unsigned long long)s.grid.tiles);
-        rc = TR_EXIT_FAILURE;
+        rc = TR_ERR_INTERNAL;
         goto cleanup;
     }
 
@@ -259,7 +260,7 @@ int tr_run_tiles(const struct tr_params *p, uint16_t *frame, const struct tr_bac
             lanes[i].end = (uint32_t)s.grid.tiles;
         if (pthread_create(&threads[i], NULL, lane_main, &lanes[i]) != 0) {
             snprintf(err, errlen, "could not start thread %u of %u", i + 1, n);
-            rc = TR_EXIT_FAILURE;
+            rc = TR_ERR_INTERNAL;
             atomic_store(&s.stop, 1);
             break;
         }

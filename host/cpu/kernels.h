@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "core/params.h"
+#include "core/status.h"
 #include "core/tile_grid.h"
 
 struct tr_frame_desc {
@@ -59,9 +60,10 @@ tr_ceiling_fn tr_cpu_ceiling_fn(enum tr_cpu_isa isa, enum tr_precision precision
 
 /*
  * The ISA for a kernel choice: scalar for TR_KERNEL_SCALAR, else the best supported one, or
- * the one $TILERACE_CPU_ISA names. Returns 0, TR_EXIT_USAGE for an unknown name or
- * TR_EXIT_DEVICE for an ISA this processor lacks, with a one-line message in err.
+ * the one $TILERACE_CPU_ISA names. Returns 0, TR_ERR_USAGE for an unknown name or
+ * TR_ERR_DEVICE for an ISA this processor lacks, with a one-line message in err.
  */
-int tr_cpu_isa_choose(enum tr_kernel kernel, enum tr_cpu_isa *isa, char *err, size_t errlen);
+enum tr_status tr_cpu_isa_choose(enum tr_kernel kernel, enum tr_cpu_isa *isa, char *err,
+                                 size_t errlen);
 
 #endif

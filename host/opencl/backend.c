@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "core/clock.h"
-#include "core/exit_codes.h"
+#include "core/status.h"
 #include "opencl/program.h"
 
 /* The vector kernels' shape (see kernels/mandelbrot.cl): vectors per work-item, and rows of a
@@ -42,7 +42,7 @@ struct cl_lane {
         if (cle_ != CL_SUCCESS) {                                                                  \
             snprintf(err, errlen, "%s failed on '%s': %s", what, dev->name,                        \
                      tr_cl_error_name(cle_));                                                      \
-            rc = TR_EXIT_DEVICE;                                                                   \
+            rc = TR_ERR_DEVICE;                                                                    \
             goto fail;                                                                             \
         }                                                                                          \
     } while (0)
@@ -109,7 +109,7 @@ static int cl_lane_open(void *self, uint32_t lane, void **lane_ctx, char *err, s
     (void)lane;
     if (!l) {
         snprintf(err, errlen, "out of memory");
-        return TR_EXIT_FAILURE;
+        return TR_ERR_INTERNAL;
     }
     l->b = b;
     l->queue = clCreateCommandQueue(b->ctx, dev->device, CL_QUEUE_PROFILING_ENABLE, &cle);
@@ -252,9 +252,10 @@ static const struct tr_backend_ops cl_ops = {
     .finish = cl_finish,
 };
 
-int tr_cl_backend_open(const struct tr_params *p, const struct tr_cl_device *dev,
-                       const char *kernel_dir, uint16_t *frame, struct tr_cl_backend **out,
-                       struct tr_device_info *info, char *err, size_t errlen)
+enum tr_status tr_cl_backend_open(const struct tr_params *p, const struct tr_cl_device *dev,
+                                  const char *kernel_dir, uint16_t *frame,
+                                  struct tr_cl_backend **out, struct tr_device_info *info,
+                                  char *err, size_t errlen)
 {
     struct tr_cl_backend *b = NULL;
     char *src = NULL;
@@ -272,7 +273,7 @@ int tr_cl_backend_open(const struct tr_params *p, const struct tr_cl_device *dev
                  "'%s' has no correctly rounded float division, so float results would "
                  "differ from the CPU path (use precision double)",
                  dev->name);
-        return TR_EXIT_DEVICE;
+        return TR_ERR_DEVICE;
     }
     if (bytes > dev->max_alloc) {
         snprintf(err, errlen,
@@ -280,11 +281,11 @@ int tr_cl_backend_open(const struct tr_params *p, const struct tr_cl_device *dev
                  "smaller frame)",
                  p->width, p->height, bytes >> 20, dev->name,
                  (unsigned long long)(dev->max_alloc >> 20));
-        return TR_EXIT_DEVICE;
+        return TR_ERR_DEVICE;
     }
     if (!(b = calloc(1, sizeof(*b)))) {
         snprintf(err, errlen, "out of memory");
-        return TR_EXIT_FAILURE;
+        return TR_ERR_INTERNAL;
     }
     b->base.ops = &cl_ops;
     b->base.self = b;

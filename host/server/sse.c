@@ -23,7 +23,8 @@ struct tr_sse_stream {
     struct tr_record ring[TR_SSE_RING];
     size_t head, count;
     const uint16_t *frame;
-    int done, rc;
+    int done;
+    enum tr_status status; /* the render's, once done */
     char err[512];
     struct tr_sse_waker waker;
     int parked; /* the reader went away until wake() */
@@ -91,10 +92,10 @@ static void *render_main(void *arg)
     jo.hooks.want_counts = 1;
     jo.hooks.cancel = &s->watch.cancel;
     jo.device_label = "device";
-    int rc = tr_job_run(&s->params, &jo, &s->job, err, sizeof(err));
+    enum tr_status status = tr_job_run(&s->params, &jo, &s->job, err, sizeof(err));
     pthread_mutex_lock(&s->lock);
-    s->rc = rc;
-    if (rc)
+    s->status = status;
+    if (status)
         snprintf(s->err, sizeof(s->err), "%s", err);
     s->done = 1;
     pthread_cond_broadcast(&s->changed);
@@ -139,18 +140,18 @@ fail:
     return -1;
 }
 
-int tr_sse_wait_first(struct tr_sse_stream *s, char *err, size_t errlen)
+enum tr_status tr_sse_wait_first(struct tr_sse_stream *s, char *err, size_t errlen)
 {
-    int rc = 0;
+    enum tr_status status = TR_OK;
     pthread_mutex_lock(&s->lock);
     while (!s->count && !s->done)
         pthread_cond_wait(&s->changed, &s->lock);
-    if (!s->count && s->rc) {
-        rc = s->rc;
+    if (!s->count && s->status) {
+        status = s->status;
         snprintf(err, errlen, "%s", s->err);
     }
     pthread_mutex_unlock(&s->lock);
-    return rc;
+    return status;
 }
 
 /* Formats one event into s->out; returns 0 or -1 (out of memory). */
@@ -188,8 +189,8 @@ static char *document_line(const struct tr_job *job)
 static int format_final(struct tr_sse_stream *s)
 {
     char *body;
-    if (s->rc) {
-        body = tr_http_error_body(tr_http_failure_for_exit(s->rc).error, s->err);
+    if (s->status) {
+        body = tr_http_error_body(tr_http_failure_for_status(s->status).error, s->err);
     } else {
         body = document_line(&s->job);
     }
@@ -197,8 +198,8 @@ static int format_final(struct tr_sse_stream *s)
         return -1;
     FILE *f = open_memstream(&s->out, &s->out_len);
     int rc = !f || fprintf(f,
-                           s->rc ? "event: failed\ndata: %s\n\n"
-                                 : "id: complete\nevent: complete\ndata: %s\n\n",
+                           s->status ? "event: failed\ndata: %s\n\n"
+                                     : "id: complete\nevent: complete\ndata: %s\n\n",
                            body) < 0;
     if (f && fclose(f))
         rc = 1;
@@ -288,7 +289,7 @@ ssize_t tr_sse_read(struct tr_sse_stream *s, char *buf, size_t max)
 static void collect(struct tr_sse_stream *s, struct tr_sse_result *result)
 {
     memset(result, 0, sizeof(*result));
-    result->rc = s->rc;
+    result->status = s->status;
     result->cancelled = s->job.run.cancelled;
     result->finished = s->final_sent;
     result->peer_gone = atomic_load(&s->watch.peer_gone) || !s->ended;
