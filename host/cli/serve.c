@@ -209,7 +209,7 @@ int tr_serve_parse(int argc, char **argv, struct tr_serve_options *o, char *err,
 /* Waits up to ms for the requests in progress, or until another signal; 1 when all ended. */
 static int wait_idle(struct tr_server *srv, const sigset_t *signals, int64_t ms)
 {
-    int64_t deadline = tr_now_ns() + ms * 1000000;
+    int64_t deadline = tr_deadline_ns(ms);
     struct timespec tick = {0, 20 * 1000000};
     while (tr_server_busy(srv)) {
         if (tr_now_ns() >= deadline)

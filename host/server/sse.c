@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "devices/job.h"
 #include "output/json_document.h"
 #include "server/json_answer.h"
@@ -42,12 +42,7 @@ struct tr_sse_stream {
 
 static void wait_a_while(struct tr_sse_stream *s, unsigned ms)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_nsec += (long)ms * 1000000L;
-    until.tv_sec += until.tv_nsec / 1000000000L;
-    until.tv_nsec %= 1000000000L;
-    pthread_cond_timedwait(&s->changed, &s->lock, &until);
+    tr_cond_wait_until(&s->changed, &s->lock, tr_deadline_ns(ms));
 }
 
 /* Under the lock, once there is something for a parked reader. */
@@ -112,17 +107,14 @@ static void *render_main(void *arg)
 int tr_sse_start(const struct tr_params *p, int fd, const atomic_int *stop_all,
                  struct tr_sse_stream **out, char *err, size_t errlen)
 {
-    pthread_condattr_t attr;
     int have_cond = 0, have_lock = 0;
     struct tr_sse_stream *s = calloc(1, sizeof(*s));
     *out = NULL;
-    if (!s || pthread_condattr_init(&attr))
+    if (!s)
         goto fail;
     s->params = *p;
     tr_peer_watch_init(&s->watch, fd, stop_all);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    have_cond = pthread_cond_init(&s->changed, &attr) == 0;
-    pthread_condattr_destroy(&attr);
+    have_cond = tr_cond_init_monotonic(&s->changed) == 0;
     have_lock = pthread_mutex_init(&s->lock, NULL) == 0;
     if (!have_cond || !have_lock || pthread_create(&s->thread, NULL, render_main, s))
         goto fail;
