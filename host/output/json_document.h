@@ -20,7 +20,8 @@ void tr_json_message(const struct tr_job *job, char *buf, size_t len);
 int tr_json_write_document(FILE *f, const struct tr_job *job);
 
 enum {
-    TR_JSON_ONE_LINE = 1,      /* the whole document on one line (--stream's last line) */
+    TR_JSON_ONE_LINE = 1,      /* the whole document on one line, ending in a newline: --stream's
+                                * last line and the data of the event stream's complete event */
     TR_JSON_RECORD_COUNTS = 2, /* each record carries its tile's counts as "data" */
 };
 /* The same with TR_JSON_* flags; tr_json_write_document is flags 0. */

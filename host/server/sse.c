@@ -157,45 +157,25 @@ static int format_tile(struct tr_sse_stream *s, const struct tr_record *rec, con
     return (fclose(f) || rc) ? -1 : 0;
 }
 
-/* The document as one line: it puts each record on a line of its own, and an event's data
- * must not contain a newline (cJSON escapes those inside strings). */
-static char *document_line(const struct tr_job *job)
-{
-    char *doc = NULL;
-    size_t len = 0, w = 0;
-    FILE *f = open_memstream(&doc, &len);
-    if (!f)
-        return NULL;
-    int rc = tr_json_write_document(f, job);
-    if (fclose(f) || rc) {
-        free(doc);
-        return NULL;
-    }
-    for (size_t r = 0; r < len; r++)
-        if (doc[r] != '\n')
-            doc[w++] = doc[r];
-    doc[w] = '\0';
-    return doc;
-}
-
+/* The final event: the error, or the document on one line as --stream's last line writes it
+ * (an event's data must not contain a newline; the line's own newline ends the data). */
 static int format_final(struct tr_sse_stream *s)
 {
-    char *body;
-    if (s->status) {
-        body = tr_http_error_body(tr_http_failure_for_status(s->status).error, s->err);
-    } else {
-        body = document_line(&s->job);
-    }
-    if (!body)
+    char *error = NULL;
+    if (s->status &&
+        !(error = tr_http_error_body(tr_http_failure_for_status(s->status).error, s->err)))
         return -1;
     FILE *f = open_memstream(&s->out, &s->out_len);
-    int rc = !f || fprintf(f,
-                           s->status ? "event: failed\ndata: %s\n\n"
-                                     : "id: complete\nevent: complete\ndata: %s\n\n",
-                           body) < 0;
+    int rc = !f;
+    if (f && error)
+        rc = fprintf(f, "event: failed\ndata: %s\n\n", error) < 0;
+    else if (f)
+        rc = fputs("id: complete\nevent: complete\ndata: ", f) < 0 ||
+             tr_json_write_document_flags(f, &s->job, TR_JSON_ONE_LINE) != 0 ||
+             fputc('\n', f) == EOF;
     if (f && fclose(f))
         rc = 1;
-    free(body);
+    free(error);
     return rc ? -1 : 0;
 }
 
