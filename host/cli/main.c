@@ -32,7 +32,7 @@ static const struct {
 
 static int dispatch(int argc, char **argv)
 {
-    /* No command word: options of `run`, as in the seed's single endpoint. */
+    /* No command word: the options are `run`'s. */
     int (*command)(int, char **) = tr_cli_run;
     int opencl = 1;
     if (argc > 1) {

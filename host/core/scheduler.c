@@ -19,7 +19,7 @@ struct shared {
     struct tr_record *slots; /* indexed by task_id; each written by exactly one lane */
     unsigned char *done;
     int64_t limit_ns; /* 0: no limit */
-    atomic_int stop;  /* the seed's "time exceeded" flag, also set on failure */
+    atomic_int stop;  /* "time exceeded": no tile starts; also set on failure */
     atomic_int cancelled;
     atomic_uint next_tile; /* dynamic mode */
     int64_t origin_ns;
@@ -81,7 +81,7 @@ struct started_tile {
 };
 
 /*
- * Checks the stop flag, cancellation and the time limit, as the seed does before each tile.
+ * Checks the stop flag, cancellation and the time limit before each tile.
  * Returns 1 with the reading in *now (the tile's start) if another tile may start.
  */
 static int may_start(struct lane *l, int64_t *now)

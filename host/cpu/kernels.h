@@ -20,7 +20,7 @@ typedef void (*tr_tile_fn)(const struct tr_frame_desc *f, const struct tr_tile *
  * each; returns the lane-iterations done (0 if a lane escaped, which would be a bug). */
 typedef uint64_t (*tr_ceiling_fn)(uint64_t steps);
 
-/* The seed-equivalent scalar loops: the baseline and the reference. */
+/* The scalar loops, one pixel at a time: the baseline and the reference. */
 void tr_tile_scalar_double(const struct tr_frame_desc *f, const struct tr_tile *t);
 void tr_tile_scalar_float(const struct tr_frame_desc *f, const struct tr_tile *t);
 uint64_t tr_ceiling_scalar_double(uint64_t steps);

@@ -10,7 +10,8 @@ struct cJSON;
 
 struct cJSON *tr_json_params(const struct tr_params *p);
 struct cJSON *tr_json_summary(const struct tr_job *job);
-/* The seed's message, or "Completed N/M tiles (time limit reached)". */
+/* "Concurrent tasks executed successfully" and the like (the Hardware Havoc API's words), or
+ * "Completed N/M tiles (time limit reached)". */
 void tr_json_message(const struct tr_job *job, char *buf, size_t len);
 
 /*
