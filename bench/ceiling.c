@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/exit_codes.h"
 #include "core/clock.h"
-#include "core/exit_codes.h"
 #include "core/params.h"
 #include "cpu/ceiling.h"
 
@@ -152,7 +152,7 @@ int main(int argc, char **argv)
                                     &r, err, sizeof(err));
             if (rc) {
                 fprintf(stderr, "tilerace-ceiling: %s\n", err);
-                return rc;
+                return tr_exit_code(rc);
             }
             printf("{\"isa\":\"%s\",\"precision\":\"%s\",\"threads\":%u,"
                    "\"giga_iterations_per_s\":%.3f,\"iterations\":%llu,\"elapsed_us\":%lld}\n",

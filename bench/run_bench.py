@@ -330,7 +330,7 @@ def find(rows, **want):
 
 
 def targets(rows, ceil, overhead, nthreads):
-    """The issue's targets, as ratios from this run (2 threads on the 2-core machine)."""
+    """The targets, as ratios from this run (2 threads on the 2-core machine)."""
     out = []
     base = dict(workload=TARGET_WORKLOAD, tile_w=64, num_threads=nthreads, section="matrix")
     for mode in ("concurrent", "dynamic"):
@@ -391,7 +391,7 @@ def markdown(report):
     lines.append("- each configuration: one warm-up, then the median (min-max) of the timed runs;"
                  " ratios are between medians measured in this run\n")
     if report["targets"]:
-        lines.append("## Targets (issue 4)\n")
+        lines.append("## Targets\n")
         lines.append("| target | mode | measured |")
         lines.append("|---|---|---|")
         for t in report["targets"]:

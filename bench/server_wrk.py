@@ -4,7 +4,7 @@
     python3 bench/server_wrk.py [--binary build/tilerace] [--seconds 10] [--out FILE]
 
 Scenarios: the health endpoint (HTTP overhead alone), a small frame (per-request cost), and
-the seed's default frame. For the small frame it also times the CLI, one process per frame,
+the default frame. For the small frame it also times the CLI, one process per frame,
 to give the ratio of the two. The machine's load from other work shows in the figures: run
 it on an idle machine for numbers worth comparing."""
 import argparse
@@ -23,7 +23,7 @@ SCENARIOS = [
      "/api/compute/concurrent?width=200&height=150&tile_w=50&tile_h=50&max_iter=64"
      "&num_threads=2", ["--width", "200", "--height", "150", "--tile-w", "50", "--tile-h", "50",
                         "--max-iter", "64", "--num-threads", "2"]),
-    ("the seed's default frame: 800x600, 64x64 tiles, max_iter 256, 4 threads",
+    ("the default frame: 800x600, 64x64 tiles, max_iter 256, 4 threads",
      "/api/compute/concurrent", []),
 ]
 

@@ -1,5 +1,6 @@
 /*
- * tilerace OpenCL kernels: the seed's exact pixel function, bit-identical to the CPU path.
+ * tilerace OpenCL kernels: the Hardware Havoc API's exact pixel function, bit-identical to the
+ * CPU path.
  *
  * One NDRange per tile; the global work offset is the tile's origin, so the kernel arguments
  * stay the same for every tile of a run and are set once per lane.

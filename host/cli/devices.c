@@ -16,8 +16,8 @@ struct tr_cl_device_list {
     size_t count;
 };
 #endif
+#include "cli/exit_codes.h"
 #include "cli/usage.h"
-#include "core/exit_codes.h"
 #include "core/text_escape.h"
 #include "cpu/backend.h"
 
@@ -65,7 +65,7 @@ struct cJSON *tr_devices_json(const struct tr_cl_device_list *list)
     return arr;
 }
 
-static int print_json(const struct tr_cl_device_list *list)
+static enum tr_status print_json(const struct tr_cl_device_list *list)
 {
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddItemToObject(doc, "devices", tr_devices_json(list));
@@ -87,8 +87,8 @@ static int print_json(const struct tr_cl_device_list *list)
     char *text = cJSON_Print(doc);
     cJSON_Delete(doc);
     if (!text)
-        return TR_EXIT_FAILURE;
-    int rc = puts(text) < 0 ? TR_EXIT_IO : TR_EXIT_OK;
+        return TR_ERR_INTERNAL;
+    enum tr_status rc = puts(text) < 0 ? TR_ERR_IO : TR_OK;
     cJSON_free(text);
     return rc;
 }
@@ -164,7 +164,7 @@ int tr_cli_devices(int argc, char **argv)
 #endif
     if (rc) {
         fprintf(stderr, "tilerace: %s\n", err);
-        return rc;
+        return tr_exit_code(rc);
     }
     if (json)
         rc = print_json(&list);
@@ -175,7 +175,7 @@ int tr_cli_devices(int argc, char **argv)
 #endif
     if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
         fprintf(stderr, "tilerace: standard output cannot be written\n");
-        rc = TR_EXIT_IO;
+        rc = TR_ERR_IO;
     }
-    return rc;
+    return tr_exit_code(rc);
 }

@@ -8,10 +8,10 @@
 #include "opencl/cache_dir.h"
 #endif
 #include "cli/devices.h"
+#include "cli/exit_codes.h"
 #include "cli/replay.h"
 #include "cli/run.h"
 #include "cli/selftest.h"
-#include "core/exit_codes.h"
 #ifdef TILERACE_HAVE_SERVER
 #include "cli/serve.h"
 #endif
@@ -32,7 +32,7 @@ static const struct {
 
 static int dispatch(int argc, char **argv)
 {
-    /* No command word: options of `run`, as in the seed's single endpoint. */
+    /* No command word: the options are `run`'s. */
     int (*command)(int, char **) = tr_cli_run;
     int opencl = 1;
     if (argc > 1) {

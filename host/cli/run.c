@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/exit_codes.h"
 #include "cli/usage.h"
-#include "core/exit_codes.h"
 #include "core/text_escape.h"
 #include "devices/job.h"
 #include "output/json_document.h"
@@ -22,17 +22,18 @@ enum {
     OPT_KERNEL_DIR,
 };
 
-static int fail(int code, const char *msg)
+/* Prints msg and returns the exit code for status. */
+static int fail(enum tr_status status, const char *msg)
 {
     tr_text_print_line(stderr, "tilerace: ", msg);
-    return code;
+    return tr_exit_code(status);
 }
 
 /* After --help or --version: 0, or 4 when the text could not be written. */
 static int stdout_status(void)
 {
     if (fflush(stdout) != 0 || ferror(stdout))
-        return fail(TR_EXIT_IO, "standard output cannot be written");
+        return fail(TR_ERR_IO, "standard output cannot be written");
     return TR_EXIT_OK;
 }
 
@@ -97,7 +98,7 @@ int tr_cli_run_parse(int argc, char **argv, struct tr_run_options *o, char *err,
                     snprintf(err, errlen,
                              "--out: '' is not a file path (accepted: a file path, or - for "
                              "stdout)");
-                    rc = TR_EXIT_USAGE;
+                    rc = TR_ERR_USAGE;
                 }
                 break;
             case 'h':
@@ -107,12 +108,12 @@ int tr_cli_run_parse(int argc, char **argv, struct tr_run_options *o, char *err,
             case ':':
                 snprintf(err, errlen, "%s: a value is missing (see tilerace --help)",
                          tr_usage_refused_option(q, sizeof(q), argc, argv));
-                rc = TR_EXIT_USAGE;
+                rc = TR_ERR_USAGE;
                 break;
             default:
                 snprintf(err, errlen, "unknown option '%s' (see tilerace --help)",
                          tr_usage_refused_option(q, sizeof(q), argc, argv));
-                rc = TR_EXIT_USAGE;
+                rc = TR_ERR_USAGE;
                 break;
             }
         }
@@ -122,7 +123,7 @@ int tr_cli_run_parse(int argc, char **argv, struct tr_run_options *o, char *err,
     if (optind < argc) {
         snprintf(err, errlen, "unexpected argument %s (see tilerace --help)",
                  tr_text_quote(q, sizeof(q), argv[optind], TR_ECHO_CHARS));
-        return TR_EXIT_USAGE;
+        return TR_ERR_USAGE;
     }
     if ((rc = tr_params_check(&o->params, err, errlen)) != 0 ||
         (rc = tr_run_outputs_check(&o->extras, o->out, err, errlen)) != 0)
@@ -132,7 +133,7 @@ int tr_cli_run_parse(int argc, char **argv, struct tr_run_options *o, char *err,
                  "--kernel-dir: %s holds OpenCL kernels, and --device cpu runs none "
                  "(accepted with --device opencl, gpu, pocl or opencl:P.D)",
                  tr_text_quote(q, sizeof(q), o->kernel_dir, TR_ECHO_PATH_CHARS));
-        return TR_EXIT_USAGE;
+        return TR_ERR_USAGE;
     }
     return TR_CLI_RUN_GO;
 }

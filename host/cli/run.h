@@ -25,7 +25,7 @@ enum {
 
 /*
  * Parses argv (argv[0]: the command's name) into o without printing, opening or rendering
- * anything. Returns one of the above, or an exit code with the first error's message in err
+ * anything. Returns one of the above, or a status with the first error's message in err
  * (tr_cli_run prints it with tr_text_print_line). May be called repeatedly.
  */
 int tr_cli_run_parse(int argc, char **argv, struct tr_run_options *o, char *err, size_t errlen);

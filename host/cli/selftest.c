@@ -13,8 +13,8 @@ struct tr_cl_device_list {
     size_t count;
 };
 #endif
+#include "cli/exit_codes.h"
 #include "cli/usage.h"
-#include "core/exit_codes.h"
 #include "core/text_escape.h"
 #include "cpu/backend.h"
 #include "devices/job.h"
@@ -182,7 +182,7 @@ int tr_cli_selftest(int argc, char **argv)
 #ifdef TILERACE_HAVE_OPENCL
     if ((rc = tr_cl_list_devices(&list, err, sizeof(err))) != 0) {
         tr_text_print_line(stderr, "tilerace: ", err);
-        return rc;
+        return tr_exit_code(rc);
     }
 #else
     list.count = 0;

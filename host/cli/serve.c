@@ -7,9 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/exit_codes.h"
 #include "cli/usage.h"
 #include "core/clock.h"
-#include "core/exit_codes.h"
 #include "core/params.h"
 #include "core/text_escape.h"
 #include "server/listen.h"
@@ -36,10 +36,11 @@ enum {
     OPT_LOG_REQUESTS,
 };
 
-static int fail(int code, const char *msg)
+/* Prints msg and returns the exit code for status. */
+static int fail(enum tr_status status, const char *msg)
 {
     tr_text_print_line(stderr, "tilerace: ", msg);
-    return code;
+    return tr_exit_code(status);
 }
 
 static const struct {
@@ -142,7 +143,7 @@ int tr_serve_parse(int argc, char **argv, struct tr_serve_options *o, char *err,
                          "--bind: '%.60s' is not an IPv4 or IPv6 address (e.g. 127.0.0.1, ::1, "
                          "0.0.0.0)",
                          optarg);
-                rc = TR_EXIT_USAGE;
+                rc = TR_ERR_USAGE;
             } else {
                 snprintf(o->cfg.bind, sizeof(o->cfg.bind), "%s", optarg);
             }
@@ -154,7 +155,7 @@ int tr_serve_parse(int argc, char **argv, struct tr_serve_options *o, char *err,
             origins_given = 1;
             if (tr_cors_add(&o->cfg.cors, optarg, why, sizeof(why)) != 0) {
                 snprintf(err, errlen, "--allow-origin: %s", why);
-                rc = TR_EXIT_USAGE;
+                rc = TR_ERR_USAGE;
             }
             break;
         }
@@ -162,7 +163,7 @@ int tr_serve_parse(int argc, char **argv, struct tr_serve_options *o, char *err,
             char why[400];
             if (tr_host_allow(&o->cfg.hosts, optarg, why, sizeof(why)) != 0) {
                 snprintf(err, errlen, "--allow-host: %s", why);
-                rc = TR_EXIT_USAGE;
+                rc = TR_ERR_USAGE;
             }
             break;
         }
@@ -173,13 +174,13 @@ int tr_serve_parse(int argc, char **argv, struct tr_serve_options *o, char *err,
             return TR_SERVE_HELP;
         case ':':
             snprintf(err, errlen, "%.60s: a value is missing (see tilerace serve --help)", name);
-            rc = TR_EXIT_USAGE;
+            rc = TR_ERR_USAGE;
             break;
         case '?': {
             char q[TR_QUOTE_SIZE(TR_ECHO_CHARS)];
             snprintf(err, errlen, "unknown option '%s' (see tilerace serve --help)",
                      tr_usage_refused_option(q, sizeof(q), argc, argv));
-            rc = TR_EXIT_USAGE;
+            rc = TR_ERR_USAGE;
             break;
         }
         default:
@@ -200,7 +201,7 @@ int tr_serve_parse(int argc, char **argv, struct tr_serve_options *o, char *err,
     if (optind < argc) {
         snprintf(err, errlen, "unexpected argument '%.60s' (see tilerace serve --help)",
                  argv[optind]);
-        return TR_EXIT_USAGE;
+        return TR_ERR_USAGE;
     }
     return TR_SERVE_GO;
 }
@@ -208,7 +209,7 @@ int tr_serve_parse(int argc, char **argv, struct tr_serve_options *o, char *err,
 /* Waits up to ms for the requests in progress, or until another signal; 1 when all ended. */
 static int wait_idle(struct tr_server *srv, const sigset_t *signals, int64_t ms)
 {
-    int64_t deadline = tr_now_ns() + ms * 1000000;
+    int64_t deadline = tr_deadline_ns(ms);
     struct timespec tick = {0, 20 * 1000000};
     while (tr_server_busy(srv)) {
         if (tr_now_ns() >= deadline)

@@ -22,7 +22,7 @@ enum {
 
 /*
  * Parses argv (argv[0]: the command's name) into o without printing or listening. Returns one
- * of the above, or an exit code with the first error's message in err (tr_serve_main prints
+ * of the above, or a status with the first error's message in err (tr_serve_main prints
  * it with tr_text_print_line). May be called repeatedly.
  */
 int tr_serve_parse(int argc, char **argv, struct tr_serve_options *o, char *err, size_t errlen);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "core/device_spec.h"
-#include "core/exit_codes.h"
+#include "core/status.h"
 #include "core/text_escape.h"
 #include "core/tile_grid.h"
 
@@ -83,7 +83,7 @@ int tr_parse_number(const char *label, const char *text, uint64_t min, uint64_t 
         quote_value(q, sizeof(q), text ? text : "");
         snprintf(err, errlen, "%s: %s %s (accepted range %llu..%llu)", label, q, why,
                  (unsigned long long)min, (unsigned long long)max);
-        return TR_EXIT_USAGE;
+        return TR_ERR_USAGE;
     }
     *out = v;
     return 0;
@@ -116,7 +116,7 @@ static int set_choice(int *field, const char *const *names, int count, const cha
     }
     quote_value(q, sizeof(q), text ? text : "");
     snprintf(err, errlen, "%s: %s is not one of the accepted values (%s)", label, q, list);
-    return TR_EXIT_USAGE;
+    return TR_ERR_USAGE;
 }
 
 static const char *const mode_names[] = {"sequential", "concurrent", "dynamic"};
@@ -161,11 +161,11 @@ int tr_params_set_device(struct tr_params *p, const char *label, const char *tex
                  "%s: %s is too long (accepted: cpu, opencl, gpu, pocl, "
                  "opencl:P.D with P and D 0..999)",
                  label, q);
-        return TR_EXIT_USAGE;
+        return TR_ERR_USAGE;
     }
     if (tr_device_spec_parse(text, &spec, msg, sizeof(msg)) != 0) {
         snprintf(err, errlen, "%s: %s", label, msg);
-        return TR_EXIT_USAGE;
+        return TR_ERR_USAGE;
     }
     snprintf(p->device, sizeof(p->device), "%s", text);
     return 0;
@@ -180,7 +180,7 @@ int tr_params_check(const struct tr_params *p, char *err, size_t errlen)
                  "pixels)",
                  p->width, p->height, (unsigned long long)pixels,
                  (unsigned long long)TR_MAX_PIXELS);
-        return TR_EXIT_USAGE;
+        return TR_ERR_USAGE;
     }
     struct tr_tile_grid g;
     tr_tile_grid_init(&g, p->width, p->height, p->tile_w, p->tile_h);
@@ -190,7 +190,7 @@ int tr_params_check(const struct tr_params *p, char *err, size_t errlen)
                  "1..%llu tiles; use larger tiles)",
                  g.cols, g.rows, p->tile_w, p->tile_h, (unsigned long long)g.tiles,
                  (unsigned long long)TR_MAX_TILES);
-        return TR_EXIT_USAGE;
+        return TR_ERR_USAGE;
     }
     return 0;
 }

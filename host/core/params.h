@@ -39,7 +39,7 @@ extern const size_t tr_num_params_count;
 void tr_params_defaults(struct tr_params *p);
 
 /*
- * Each setter returns 0, or TR_EXIT_USAGE with a one-line message in err that names label
+ * Each setter returns 0, or TR_ERR_USAGE with a one-line message in err that names label
  * ("--width" or "width"), the value and the accepted range.
  */
 int tr_params_set_number(struct tr_params *p, const struct tr_num_param *spec, const char *label,
@@ -64,7 +64,7 @@ const char *tr_precision_name(enum tr_precision p);
 const char *tr_kernel_name(enum tr_kernel k);
 
 /*
- * A whole number in min..max for the option or parameter label; returns 0, or TR_EXIT_USAGE
+ * A whole number in min..max for the option or parameter label; returns 0, or TR_ERR_USAGE
  * with "LABEL: 'TEXT' is out of range (accepted range MIN..MAX)" (or "is negative", "is not a
  * whole number") in err. Every numeric option of every command words its errors this way.
  */

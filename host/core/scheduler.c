@@ -8,7 +8,7 @@
 
 #include "core/checksum.h"
 #include "core/clock.h"
-#include "core/exit_codes.h"
+#include "core/status.h"
 
 struct shared {
     const struct tr_params *p;
@@ -19,7 +19,7 @@ struct shared {
     struct tr_record *slots; /* indexed by task_id; each written by exactly one lane */
     unsigned char *done;
     int64_t limit_ns; /* 0: no limit */
-    atomic_int stop;  /* the seed's "time exceeded" flag, also set on failure */
+    atomic_int stop;  /* "time exceeded": no tile starts; also set on failure */
     atomic_int cancelled;
     atomic_uint next_tile; /* dynamic mode */
     int64_t origin_ns;
@@ -81,7 +81,7 @@ struct started_tile {
 };
 
 /*
- * Checks the stop flag, cancellation and the time limit, as the seed does before each tile.
+ * Checks the stop flag, cancellation and the time limit before each tile.
  * Returns 1 with the reading in *now (the tile's start) if another tile may start.
  */
 static int may_start(struct lane *l, int64_t *now)
@@ -208,8 +208,9 @@ static void *lane_main(void *arg)
     return NULL;
 }
 
-int tr_run_tiles(const struct tr_params *p, uint16_t *frame, const struct tr_backend *backend,
-                 const struct tr_run_hooks *hooks, struct tr_run *out, char *err, size_t errlen)
+enum tr_status tr_run_tiles(const struct tr_params *p, uint16_t *frame,
+                            const struct tr_backend *backend, const struct tr_run_hooks *hooks,
+                            struct tr_run *out, char *err, size_t errlen)
 {
     int rc = 0;
     struct shared s;
@@ -241,7 +242,7 @@ int tr_run_tiles(const struct tr_params *p, uint16_t *frame, const struct tr_bac
     if (!s.slots || !s.done || !lanes || !threads) {
         snprintf(err, errlen, "out of memory for %llu tile records",
                  (unsigned long long)s.grid.tiles);
-        rc = TR_EXIT_FAILURE;
+        rc = TR_ERR_INTERNAL;
         goto cleanup;
     }
 
@@ -259,7 +260,7 @@ int tr_run_tiles(const struct tr_params *p, uint16_t *frame, const struct tr_bac
             lanes[i].end = (uint32_t)s.grid.tiles;
         if (pthread_create(&threads[i], NULL, lane_main, &lanes[i]) != 0) {
             snprintf(err, errlen, "could not start thread %u of %u", i + 1, n);
-            rc = TR_EXIT_FAILURE;
+            rc = TR_ERR_INTERNAL;
             atomic_store(&s.stop, 1);
             break;
         }

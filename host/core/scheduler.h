@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "core/params.h"
+#include "core/status.h"
 #include "core/task_record.h"
 #include "core/tile_grid.h"
 
@@ -71,10 +72,11 @@ uint32_t tr_lane_count(enum tr_mode mode, uint64_t tiles, uint32_t threads);
 
 /*
  * Runs every tile of p's grid on backend, into frame (width*height counts, zeroed by the
- * caller). Returns 0, or an exit code with a message in err.
+ * caller). Returns 0, or a status with a message in err.
  */
-int tr_run_tiles(const struct tr_params *p, uint16_t *frame, const struct tr_backend *backend,
-                 const struct tr_run_hooks *hooks, struct tr_run *out, char *err, size_t errlen);
+enum tr_status tr_run_tiles(const struct tr_params *p, uint16_t *frame,
+                            const struct tr_backend *backend, const struct tr_run_hooks *hooks,
+                            struct tr_run *out, char *err, size_t errlen);
 void tr_run_free(struct tr_run *run);
 
 #endif

@@ -19,14 +19,15 @@ struct tr_record {
 /* Sorts by start_time_us, then task_id: the order of the output. */
 void tr_records_sort(struct tr_record *records, size_t n);
 
-/* The record as JSON: the seed's nine fields, then the microsecond fields. */
+/* The record as JSON: the Hardware Havoc API's nine fields, then the microsecond fields. */
 struct cJSON *tr_record_to_json(const struct tr_record *r);
 
 /*
  * Writes the record with its tile's iteration counts as "data" (row-major, tile_w*tile_h
- * numbers, taken from frame whose rows are frame_width long): the seed's TileUpdate, used by
- * --stream, --record-pixels and the server's event stream. The counts are printed directly,
- * not as a cJSON array, so a huge tile costs no per-number allocation. Returns 0 or -1.
+ * numbers, taken from frame whose rows are frame_width long): the Hardware Havoc API's
+ * TileUpdate, used by --stream, --record-pixels and the server's event stream. The counts are
+ * printed directly, not as a cJSON array, so a huge tile costs no per-number allocation.
+ * Returns 0 or -1.
  */
 #include <stdio.h>
 int tr_record_write_with_counts(FILE *f, const struct tr_record *r, const uint16_t *frame,

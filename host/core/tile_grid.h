@@ -1,4 +1,4 @@
-/* Row-major tile numbering, clipping of edge tiles, and the seed's chunking. */
+/* Row-major tile numbering, clipping of edge tiles, and the Hardware Havoc API's chunking. */
 #ifndef TILERACE_TILE_GRID_H
 #define TILERACE_TILE_GRID_H
 
@@ -21,9 +21,9 @@ void tr_tile_grid_init(struct tr_tile_grid *g, uint32_t width, uint32_t height, 
 struct tr_tile tr_tile_grid_tile(const struct tr_tile_grid *g, uint32_t task_id);
 
 /*
- * Static chunking as in the seed: chunk = ceil(tiles / min(threads, tiles)); chunk i holds
- * task_ids [i*chunk, min((i+1)*chunk, tiles)). Some thread counts leave fewer chunks than
- * threads (9 tiles, 4 threads: 3 chunks of 3); only non-empty chunks get a thread.
+ * Static chunking as in the Hardware Havoc API: chunk = ceil(tiles / min(threads, tiles));
+ * chunk i holds task_ids [i*chunk, min((i+1)*chunk, tiles)). Some thread counts leave fewer
+ * chunks than threads (9 tiles, 4 threads: 3 chunks of 3); only non-empty chunks get a thread.
  */
 uint32_t tr_chunk_size(uint64_t tiles, uint32_t threads);
 uint32_t tr_chunk_count(uint64_t tiles, uint32_t threads);

@@ -28,8 +28,8 @@ static const struct tr_backend_ops cpu_ops = {
     .render_tile = cpu_render_tile,
 };
 
-int tr_cpu_backend_init(struct tr_cpu_backend *b, const struct tr_params *p, uint16_t *frame,
-                        char *err, size_t errlen)
+enum tr_status tr_cpu_backend_init(struct tr_cpu_backend *b, const struct tr_params *p,
+                                   uint16_t *frame, char *err, size_t errlen)
 {
     enum tr_cpu_isa isa;
     memset(b, 0, sizeof(*b));

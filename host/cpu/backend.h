@@ -4,6 +4,7 @@
 
 #include "core/params.h"
 #include "core/scheduler.h"
+#include "core/status.h"
 #include "cpu/kernels.h"
 
 struct tr_cpu_backend {
@@ -14,9 +15,9 @@ struct tr_cpu_backend {
 };
 
 /* Picks the kernel for p->kernel, p->precision and $TILERACE_CPU_ISA (see cpu_kernels.h);
- * returns 0 or an exit code with a one-line message in err. */
-int tr_cpu_backend_init(struct tr_cpu_backend *b, const struct tr_params *p, uint16_t *frame,
-                        char *err, size_t errlen);
+ * returns 0 or a status with a one-line message in err. */
+enum tr_status tr_cpu_backend_init(struct tr_cpu_backend *b, const struct tr_params *p,
+                                   uint16_t *frame, char *err, size_t errlen);
 
 /* The processor's model name, for summary.device. */
 void tr_cpu_model_name(char *buf, size_t len);

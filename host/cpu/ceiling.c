@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core/clock.h"
-#include "core/exit_codes.h"
+#include "core/status.h"
 
 struct ceiling_shared {
     pthread_mutex_t lock;
@@ -45,8 +45,9 @@ static void release(struct ceiling_shared *s, int go)
     pthread_mutex_unlock(&s->lock);
 }
 
-int tr_cpu_ceiling(enum tr_cpu_isa isa, enum tr_precision precision, uint32_t threads,
-                   uint64_t steps, struct tr_ceiling_result *out, char *err, size_t errlen)
+enum tr_status tr_cpu_ceiling(enum tr_cpu_isa isa, enum tr_precision precision, uint32_t threads,
+                              uint64_t steps, struct tr_ceiling_result *out, char *err,
+                              size_t errlen)
 {
     struct ceiling_shared s;
     struct ceiling_thread *ts = NULL;
@@ -60,13 +61,13 @@ int tr_cpu_ceiling(enum tr_cpu_isa isa, enum tr_precision precision, uint32_t th
                  "ceiling: %u threads, %llu steps is out of range (accepted range 1..256 "
                  "threads, at least 1 step)",
                  threads, (unsigned long long)steps);
-        return TR_EXIT_USAGE;
+        return TR_ERR_USAGE;
     }
     s.fn = tr_cpu_ceiling_fn(isa, precision);
     if (!s.fn) {
         snprintf(err, errlen, "ceiling: '%s' is not supported by this processor or build",
                  tr_cpu_isa_name(isa));
-        return TR_EXIT_DEVICE;
+        return TR_ERR_DEVICE;
     }
     s.steps = steps;
     s.go = 0;
@@ -76,7 +77,7 @@ int tr_cpu_ceiling(enum tr_cpu_isa isa, enum tr_precision precision, uint32_t th
         snprintf(err, errlen, "ceiling: out of memory for %u threads", threads);
         free(tids);
         free(ts);
-        return TR_EXIT_FAILURE;
+        return TR_ERR_INTERNAL;
     }
     pthread_mutex_init(&s.lock, NULL);
     pthread_cond_init(&s.cond, NULL);
@@ -84,7 +85,7 @@ int tr_cpu_ceiling(enum tr_cpu_isa isa, enum tr_precision precision, uint32_t th
         ts[started].s = &s;
         if (pthread_create(&tids[started], NULL, ceiling_main, &ts[started]) != 0) {
             snprintf(err, errlen, "ceiling: could not start thread %u of %u", started + 1, threads);
-            rc = TR_EXIT_FAILURE;
+            rc = TR_ERR_INTERNAL;
             break;
         }
     }
@@ -97,7 +98,7 @@ int tr_cpu_ceiling(enum tr_cpu_isa isa, enum tr_precision precision, uint32_t th
         if (rc == 0 && ts[i].iterations == 0) {
             snprintf(err, errlen, "ceiling: a lane of '%s' escaped; the loop is wrong",
                      tr_cpu_isa_name(isa));
-            rc = TR_EXIT_FAILURE;
+            rc = TR_ERR_INTERNAL;
         }
     }
     if (rc == 0) {

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/status.h"
 #include "cpu/kernels.h"
 
 struct tr_ceiling_result {
@@ -22,10 +23,11 @@ struct tr_ceiling_result {
 
 /*
  * Runs the loop for about `steps` iterations per lane on each of `threads` threads (1..256).
- * Returns 0, TR_EXIT_DEVICE if the processor lacks the ISA, TR_EXIT_USAGE for a bad count,
- * or TR_EXIT_FAILURE, with a one-line message in err.
+ * Returns 0, TR_ERR_DEVICE if the processor lacks the ISA, TR_ERR_USAGE for a bad count,
+ * or TR_ERR_INTERNAL, with a one-line message in err.
  */
-int tr_cpu_ceiling(enum tr_cpu_isa isa, enum tr_precision precision, uint32_t threads,
-                   uint64_t steps, struct tr_ceiling_result *out, char *err, size_t errlen);
+enum tr_status tr_cpu_ceiling(enum tr_cpu_isa isa, enum tr_precision precision, uint32_t threads,
+                              uint64_t steps, struct tr_ceiling_result *out, char *err,
+                              size_t errlen);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "core/params.h"
+#include "core/status.h"
 #include "core/tile_grid.h"
 
 struct tr_frame_desc {
@@ -19,7 +20,7 @@ typedef void (*tr_tile_fn)(const struct tr_frame_desc *f, const struct tr_tile *
  * each; returns the lane-iterations done (0 if a lane escaped, which would be a bug). */
 typedef uint64_t (*tr_ceiling_fn)(uint64_t steps);
 
-/* The seed-equivalent scalar loops: the baseline and the reference. */
+/* The scalar loops, one pixel at a time: the baseline and the reference. */
 void tr_tile_scalar_double(const struct tr_frame_desc *f, const struct tr_tile *t);
 void tr_tile_scalar_float(const struct tr_frame_desc *f, const struct tr_tile *t);
 uint64_t tr_ceiling_scalar_double(uint64_t steps);
@@ -59,9 +60,10 @@ tr_ceiling_fn tr_cpu_ceiling_fn(enum tr_cpu_isa isa, enum tr_precision precision
 
 /*
  * The ISA for a kernel choice: scalar for TR_KERNEL_SCALAR, else the best supported one, or
- * the one $TILERACE_CPU_ISA names. Returns 0, TR_EXIT_USAGE for an unknown name or
- * TR_EXIT_DEVICE for an ISA this processor lacks, with a one-line message in err.
+ * the one $TILERACE_CPU_ISA names. Returns 0, TR_ERR_USAGE for an unknown name or
+ * TR_ERR_DEVICE for an ISA this processor lacks, with a one-line message in err.
  */
-int tr_cpu_isa_choose(enum tr_kernel kernel, enum tr_cpu_isa *isa, char *err, size_t errlen);
+enum tr_status tr_cpu_isa_choose(enum tr_kernel kernel, enum tr_cpu_isa *isa, char *err,
+                                 size_t errlen);
 
 #endif

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/exit_codes.h"
+#include "core/status.h"
 #include "cpu/kernels.h"
 
 static const char *const isa_names[TR_CPU_ISA_COUNT] = {"scalar", "sse2", "avx2", "avx512"};
@@ -109,7 +109,8 @@ static void supported_list(char *buf, size_t len)
     }
 }
 
-int tr_cpu_isa_choose(enum tr_kernel kernel, enum tr_cpu_isa *isa, char *err, size_t errlen)
+enum tr_status tr_cpu_isa_choose(enum tr_kernel kernel, enum tr_cpu_isa *isa, char *err,
+                                 size_t errlen)
 {
     const char *env = getenv("TILERACE_CPU_ISA");
     char list[64];
@@ -125,7 +126,7 @@ int tr_cpu_isa_choose(enum tr_kernel kernel, enum tr_cpu_isa *isa, char *err, si
                      "TILERACE_CPU_ISA: '%s%s' is not one of the accepted values (avx512, avx2, "
                      "sse2, scalar)",
                      shown, strlen(env) >= sizeof(shown) ? "..." : "");
-            return TR_EXIT_USAGE;
+            return TR_ERR_USAGE;
         }
         if (!tr_cpu_isa_supported(want)) {
             supported_list(list, sizeof(list));
@@ -133,7 +134,7 @@ int tr_cpu_isa_choose(enum tr_kernel kernel, enum tr_cpu_isa *isa, char *err, si
                      "TILERACE_CPU_ISA: '%s' is not supported by this processor or build "
                      "(supported: %s)",
                      isa_names[want], list);
-            return TR_EXIT_DEVICE;
+            return TR_ERR_DEVICE;
         }
     }
     *isa = kernel == TR_KERNEL_SCALAR ? TR_CPU_ISA_SCALAR : want;

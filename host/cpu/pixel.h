@@ -1,6 +1,6 @@
 /*
- * The exact pixel function of the seed. Compiled with -ffp-contract=off so that no
- * multiply-add is fused: every platform then produces bit-identical counts.
+ * The exact pixel function of the Hardware Havoc API. Compiled with -ffp-contract=off so that
+ * no multiply-add is fused: every platform then produces bit-identical counts.
  */
 #ifndef TILERACE_PIXEL_H
 #define TILERACE_PIXEL_H

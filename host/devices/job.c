@@ -10,7 +10,7 @@
 #endif
 #include "core/clock.h"
 #include "core/device_spec.h"
-#include "core/exit_codes.h"
+#include "core/status.h"
 #include "cpu/backend.h"
 
 static int run_cpu(struct tr_job *job, const struct tr_job_options *opt, char *err, size_t errlen)
@@ -36,7 +36,7 @@ static int run_opencl(struct tr_job *job, const struct tr_device_spec *spec,
              "%s: '%s' is an OpenCL device, and this tilerace was built without OpenCL "
              "(accepted: cpu)",
              opt && opt->device_label ? opt->device_label : "--device", job->params.device);
-    return TR_EXIT_DEVICE;
+    return TR_ERR_DEVICE;
 #else
     struct tr_cl_device_list list;
     const struct tr_cl_device *dev = NULL;
@@ -61,8 +61,8 @@ static int run_opencl(struct tr_job *job, const struct tr_device_spec *spec,
 #endif
 }
 
-int tr_job_run(const struct tr_params *p, const struct tr_job_options *opt, struct tr_job *job,
-               char *err, size_t errlen)
+enum tr_status tr_job_run(const struct tr_params *p, const struct tr_job_options *opt,
+                          struct tr_job *job, char *err, size_t errlen)
 {
     struct tr_device_spec spec;
     memset(job, 0, sizeof(*job));
@@ -74,14 +74,14 @@ int tr_job_run(const struct tr_params *p, const struct tr_job_options *opt, stru
     if (rc)
         return rc;
     if (tr_device_spec_parse(p->device, &spec, err, errlen) != 0)
-        return TR_EXIT_USAGE;
+        return TR_ERR_USAGE;
 
     size_t pixels = (size_t)p->width * p->height;
     job->frame = calloc(pixels, sizeof(uint16_t));
     if (!job->frame) {
         snprintf(err, errlen, "out of memory: a %ux%u frame needs %zu MiB", p->width, p->height,
                  pixels * sizeof(uint16_t) >> 20);
-        return TR_EXIT_FAILURE;
+        return TR_ERR_INTERNAL;
     }
     rc = spec.kind == TR_DEVICE_CPU ? run_cpu(job, opt, err, errlen)
                                     : run_opencl(job, &spec, opt, err, errlen);

@@ -6,9 +6,10 @@
 #include <stddef.h>
 
 #include "core/job.h"
+#include "core/status.h"
 
-/* Returns 0 or an exit code with a one-line message in err. job is always safe to free. */
-int tr_job_run(const struct tr_params *p, const struct tr_job_options *opt, struct tr_job *job,
-               char *err, size_t errlen);
+/* Returns 0 or a status with a one-line message in err. job is always safe to free. */
+enum tr_status tr_job_run(const struct tr_params *p, const struct tr_job_options *opt,
+                          struct tr_job *job, char *err, size_t errlen);
 
 #endif

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "core/clock.h"
-#include "core/exit_codes.h"
+#include "core/status.h"
 #include "opencl/program.h"
 
 /* The vector kernels' shape (see kernels/mandelbrot.cl): vectors per work-item, and rows of a
@@ -36,15 +36,21 @@ struct cl_lane {
     uint32_t head, count;
 };
 
-#define CL_CHECK(call, what)                                                                       \
+/* OK when cle is CL_SUCCESS; else TR_ERR_DEVICE with what failed, on which device, in err. */
+static enum tr_status cl_check(cl_int cle, const char *what, const struct tr_cl_device *dev,
+                               char *err, size_t errlen)
+{
+    if (cle == CL_SUCCESS)
+        return TR_OK;
+    snprintf(err, errlen, "%s failed on '%s': %s", what, dev->name, tr_cl_error_name(cle));
+    return TR_ERR_DEVICE;
+}
+
+/* cl_check, then on to the function's fail label with its status in rc. */
+#define CL_CHECK(call, what, dev, err, errlen)                                                     \
     do {                                                                                           \
-        cl_int cle_ = (call);                                                                      \
-        if (cle_ != CL_SUCCESS) {                                                                  \
-            snprintf(err, errlen, "%s failed on '%s': %s", what, dev->name,                        \
-                     tr_cl_error_name(cle_));                                                      \
-            rc = TR_EXIT_DEVICE;                                                                   \
+        if ((rc = cl_check((call), (what), (dev), (err), (errlen))) != TR_OK)                      \
             goto fail;                                                                             \
-        }                                                                                          \
     } while (0)
 
 int tr_cl_use_vector_kernel(const struct tr_params *p, const struct tr_cl_device *dev)
@@ -76,20 +82,23 @@ static void lane_free(struct cl_lane *l)
 static int create_kernel(const struct tr_cl_backend *b, cl_uint max_iter, cl_kernel *out, char *err,
                          size_t errlen)
 {
-    const struct tr_cl_device *dev = b->dev;
     const struct tr_params *p = b->p;
     cl_int cle = CL_SUCCESS;
     int rc = 0;
     cl_kernel k = clCreateKernel(b->program, b->kernel, &cle);
-    CL_CHECK(cle, "clCreateKernel");
-    CL_CHECK(clSetKernelArg(k, 0, sizeof(cl_mem), &b->counts), "clSetKernelArg");
-    CL_CHECK(clSetKernelArg(k, 1, sizeof(cl_uint), &p->width), "clSetKernelArg");
-    CL_CHECK(clSetKernelArg(k, 2, sizeof(cl_uint), &p->height), "clSetKernelArg");
-    CL_CHECK(clSetKernelArg(k, 3, sizeof(cl_uint), &max_iter), "clSetKernelArg");
-    if (b->vector) {
-        CL_CHECK(clSetKernelArg(k, 4, sizeof(cl_uint), &p->tile_w), "clSetKernelArg");
-        CL_CHECK(clSetKernelArg(k, 5, sizeof(cl_uint), &p->tile_h), "clSetKernelArg");
-    }
+    CL_CHECK(cle, "clCreateKernel", b->dev, err, errlen);
+    /* the vector kernel also takes the tile's size */
+    const struct {
+        size_t size;
+        const void *value;
+    } args[] = {
+        {sizeof(cl_mem), &b->counts}, {sizeof(cl_uint), &p->width},  {sizeof(cl_uint), &p->height},
+        {sizeof(cl_uint), &max_iter}, {sizeof(cl_uint), &p->tile_w}, {sizeof(cl_uint), &p->tile_h},
+    };
+    const cl_uint n_args = b->vector ? 6 : 4;
+    for (cl_uint i = 0; i < n_args; i++)
+        CL_CHECK(clSetKernelArg(k, i, args[i].size, args[i].value), "clSetKernelArg", b->dev, err,
+                 errlen);
     *out = k;
     return 0;
 fail:
@@ -101,7 +110,6 @@ fail:
 static int cl_lane_open(void *self, uint32_t lane, void **lane_ctx, char *err, size_t errlen)
 {
     struct tr_cl_backend *b = self;
-    const struct tr_cl_device *dev = b->dev;
     const struct tr_params *p = b->p;
     struct cl_lane *l = calloc(1, sizeof(*l));
     cl_int cle = CL_SUCCESS;
@@ -109,13 +117,13 @@ static int cl_lane_open(void *self, uint32_t lane, void **lane_ctx, char *err, s
     (void)lane;
     if (!l) {
         snprintf(err, errlen, "out of memory");
-        return TR_EXIT_FAILURE;
+        return TR_ERR_INTERNAL;
     }
     l->b = b;
-    l->queue = clCreateCommandQueue(b->ctx, dev->device, CL_QUEUE_PROFILING_ENABLE, &cle);
-    CL_CHECK(cle, "clCreateCommandQueue");
-    l->read_queue = clCreateCommandQueue(b->ctx, dev->device, 0, &cle);
-    CL_CHECK(cle, "clCreateCommandQueue");
+    l->queue = clCreateCommandQueue(b->ctx, b->dev->device, CL_QUEUE_PROFILING_ENABLE, &cle);
+    CL_CHECK(cle, "clCreateCommandQueue", b->dev, err, errlen);
+    l->read_queue = clCreateCommandQueue(b->ctx, b->dev->device, 0, &cle);
+    CL_CHECK(cle, "clCreateCommandQueue", b->dev, err, errlen);
     if ((rc = create_kernel(b, p->max_iter, &l->kernel, err, errlen)) != 0)
         goto fail;
     *lane_ctx = l;
@@ -136,17 +144,16 @@ static void global_size(const struct tr_cl_backend *b, const struct tr_tile *t, 
 static int cl_submit_tile(void *lane_ctx, const struct tr_tile *t, char *err, size_t errlen)
 {
     struct cl_lane *l = lane_ctx;
-    const struct tr_cl_device *dev = l->b->dev;
     const size_t offset[2] = {t->x, t->y};
     size_t global[2];
     cl_event ev = NULL;
     int rc = 0;
     global_size(l->b, t, global);
     CL_CHECK(clEnqueueNDRangeKernel(l->queue, l->kernel, 2, offset, global, NULL, 0, NULL, &ev),
-             "clEnqueueNDRangeKernel");
+             "clEnqueueNDRangeKernel", l->b->dev, err, errlen);
     l->queued[(l->head + l->count) % TR_MAX_QUEUE_DEPTH] = ev;
     l->count++;
-    CL_CHECK(clFlush(l->queue), "clFlush");
+    CL_CHECK(clFlush(l->queue), "clFlush", l->b->dev, err, errlen);
 fail:
     return rc;
 }
@@ -155,17 +162,16 @@ fail:
 static int cl_wait_tile(void *lane_ctx, int64_t *device_time_ns, char *err, size_t errlen)
 {
     struct cl_lane *l = lane_ctx;
-    const struct tr_cl_device *dev = l->b->dev;
     cl_event ev = l->queued[l->head];
     cl_ulong start = 0, end = 0;
     int rc = 0;
     l->head = (l->head + 1) % TR_MAX_QUEUE_DEPTH;
     l->count--;
-    CL_CHECK(clWaitForEvents(1, &ev), "clWaitForEvents");
+    CL_CHECK(clWaitForEvents(1, &ev), "clWaitForEvents", l->b->dev, err, errlen);
     CL_CHECK(clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_START, sizeof(start), &start, NULL),
-             "clGetEventProfilingInfo");
+             "clGetEventProfilingInfo", l->b->dev, err, errlen);
     CL_CHECK(clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_END, sizeof(end), &end, NULL),
-             "clGetEventProfilingInfo");
+             "clGetEventProfilingInfo", l->b->dev, err, errlen);
     *device_time_ns = end >= start ? (int64_t)(end - start) : 0;
 fail:
     clReleaseEvent(ev);
@@ -178,14 +184,13 @@ fail:
 static int cl_read_tile(void *lane_ctx, const struct tr_tile *t, char *err, size_t errlen)
 {
     struct cl_lane *l = lane_ctx;
-    const struct tr_cl_device *dev = l->b->dev;
     size_t pitch = (size_t)l->b->p->width * sizeof(uint16_t);
     const size_t origin[3] = {t->x * sizeof(uint16_t), t->y, 0};
     const size_t region[3] = {t->w * sizeof(uint16_t), t->h, 1};
     int rc = 0;
     CL_CHECK(clEnqueueReadBufferRect(l->read_queue, l->b->counts, CL_TRUE, origin, origin, region,
                                      pitch, 0, pitch, 0, l->b->frame, 0, NULL, NULL),
-             "clEnqueueReadBufferRect");
+             "clEnqueueReadBufferRect", l->b->dev, err, errlen);
 fail:
     return rc;
 }
@@ -198,12 +203,11 @@ static void cl_lane_close(void *lane_ctx)
 static int cl_finish(void *self, char *err, size_t errlen)
 {
     struct tr_cl_backend *b = self;
-    const struct tr_cl_device *dev = b->dev;
     size_t bytes = (size_t)b->p->width * b->p->height * sizeof(uint16_t);
     int rc = 0;
     int64_t t0 = tr_now_ns();
     CL_CHECK(clEnqueueReadBuffer(b->queue, b->counts, CL_TRUE, 0, bytes, b->frame, 0, NULL, NULL),
-             "clEnqueueReadBuffer");
+             "clEnqueueReadBuffer", b->dev, err, errlen);
     b->readback_ns = tr_now_ns() - t0;
 fail:
     return rc;
@@ -217,7 +221,6 @@ fail:
  */
 static int warm_up(struct tr_cl_backend *b, char *err, size_t errlen)
 {
-    const struct tr_cl_device *dev = b->dev;
     const struct tr_params *p = b->p;
     struct tr_tile_grid g;
     cl_kernel k = NULL;
@@ -234,9 +237,9 @@ static int warm_up(struct tr_cl_backend *b, char *err, size_t errlen)
         size_t global[2];
         global_size(b, &t, global);
         CL_CHECK(clEnqueueNDRangeKernel(b->queue, k, 2, offset, global, NULL, 0, NULL, NULL),
-                 "clEnqueueNDRangeKernel");
+                 "clEnqueueNDRangeKernel", b->dev, err, errlen);
     }
-    CL_CHECK(clFinish(b->queue), "clFinish");
+    CL_CHECK(clFinish(b->queue), "clFinish", b->dev, err, errlen);
 fail:
     if (k)
         clReleaseKernel(k);
@@ -252,9 +255,10 @@ static const struct tr_backend_ops cl_ops = {
     .finish = cl_finish,
 };
 
-int tr_cl_backend_open(const struct tr_params *p, const struct tr_cl_device *dev,
-                       const char *kernel_dir, uint16_t *frame, struct tr_cl_backend **out,
-                       struct tr_device_info *info, char *err, size_t errlen)
+enum tr_status tr_cl_backend_open(const struct tr_params *p, const struct tr_cl_device *dev,
+                                  const char *kernel_dir, uint16_t *frame,
+                                  struct tr_cl_backend **out, struct tr_device_info *info,
+                                  char *err, size_t errlen)
 {
     struct tr_cl_backend *b = NULL;
     char *src = NULL;
@@ -272,7 +276,7 @@ int tr_cl_backend_open(const struct tr_params *p, const struct tr_cl_device *dev
                  "'%s' has no correctly rounded float division, so float results would "
                  "differ from the CPU path (use precision double)",
                  dev->name);
-        return TR_EXIT_DEVICE;
+        return TR_ERR_DEVICE;
     }
     if (bytes > dev->max_alloc) {
         snprintf(err, errlen,
@@ -280,11 +284,11 @@ int tr_cl_backend_open(const struct tr_params *p, const struct tr_cl_device *dev
                  "smaller frame)",
                  p->width, p->height, bytes >> 20, dev->name,
                  (unsigned long long)(dev->max_alloc >> 20));
-        return TR_EXIT_DEVICE;
+        return TR_ERR_DEVICE;
     }
     if (!(b = calloc(1, sizeof(*b)))) {
         snprintf(err, errlen, "out of memory");
-        return TR_EXIT_FAILURE;
+        return TR_ERR_INTERNAL;
     }
     b->base.ops = &cl_ops;
     b->base.self = b;
@@ -296,11 +300,11 @@ int tr_cl_backend_open(const struct tr_params *p, const struct tr_cl_device *dev
              dbl ? "double" : "float");
 
     b->ctx = clCreateContext(NULL, 1, &dev->device, NULL, NULL, &cle);
-    CL_CHECK(cle, "clCreateContext");
+    CL_CHECK(cle, "clCreateContext", dev, err, errlen);
     b->queue = clCreateCommandQueue(b->ctx, dev->device, 0, &cle);
-    CL_CHECK(cle, "clCreateCommandQueue");
+    CL_CHECK(cle, "clCreateCommandQueue", dev, err, errlen);
     b->counts = clCreateBuffer(b->ctx, CL_MEM_READ_WRITE, bytes, NULL, &cle);
-    CL_CHECK(cle, "clCreateBuffer");
+    CL_CHECK(cle, "clCreateBuffer", dev, err, errlen);
 
     if ((rc = tr_cl_load_source(kernel_dir, &src, err, errlen)) != 0)
         goto fail;
@@ -317,8 +321,8 @@ int tr_cl_backend_open(const struct tr_params *p, const struct tr_cl_device *dev
         goto fail;
     /* Tiles the time limit leaves unrendered must read back as 0, as on the CPU path. */
     CL_CHECK(clEnqueueFillBuffer(b->queue, b->counts, &zero, sizeof(zero), 0, bytes, 0, NULL, NULL),
-             "clEnqueueFillBuffer");
-    CL_CHECK(clFinish(b->queue), "clFinish");
+             "clEnqueueFillBuffer", dev, err, errlen);
+    CL_CHECK(clFinish(b->queue), "clFinish", dev, err, errlen);
     info->warmup_ns = tr_now_ns() - t0;
 
     snprintf(info->name, sizeof(info->name), "%s", dev->name);

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/exit_codes.h"
+#include "core/status.h"
 #include "opencl/cache_dir.h"
 
 const char *tr_cl_type_name(cl_device_type type)
@@ -98,7 +98,7 @@ fail:
     return -1;
 }
 
-int tr_cl_list_devices(struct tr_cl_device_list *list, char *err, size_t errlen)
+enum tr_status tr_cl_list_devices(struct tr_cl_device_list *list, char *err, size_t errlen)
 {
     /* The ICD loader loads its drivers on its first call without a lock of its own: two
      * threads listing at once (the server warms its list while a request lists) could see
@@ -110,7 +110,7 @@ int tr_cl_list_devices(struct tr_cl_device_list *list, char *err, size_t errlen)
         snprintf(err, errlen,
                  "internal error: OpenCL devices listed before "
                  "tr_cl_prepare_environment() ran");
-        return TR_EXIT_FAILURE;
+        return TR_ERR_INTERNAL;
     }
     list->cache_problem = tr_cl_cache_problem();
     pthread_mutex_lock(&listing);
@@ -119,9 +119,9 @@ int tr_cl_list_devices(struct tr_cl_device_list *list, char *err, size_t errlen)
     if (rc) {
         tr_cl_device_list_free(list);
         snprintf(err, errlen, "out of memory while listing OpenCL devices");
-        return TR_EXIT_FAILURE;
+        return TR_ERR_INTERNAL;
     }
-    return 0;
+    return TR_OK;
 }
 
 void tr_cl_device_list_free(struct tr_cl_device_list *list)
@@ -158,9 +158,9 @@ static void available(const struct tr_cl_device_list *list, char *buf, size_t le
     }
 }
 
-int tr_cl_select(const struct tr_cl_device_list *list, const struct tr_device_spec *spec,
-                 const char *label, const char *selector, int need_fp64,
-                 const struct tr_cl_device **out, char *err, size_t errlen)
+enum tr_status tr_cl_select(const struct tr_cl_device_list *list, const struct tr_device_spec *spec,
+                            const char *label, const char *selector, int need_fp64,
+                            const struct tr_cl_device **out, char *err, size_t errlen)
 {
     const struct tr_cl_device *found = NULL;
     char avail[1024];
@@ -179,7 +179,7 @@ int tr_cl_select(const struct tr_cl_device_list *list, const struct tr_device_sp
      * create it): say so rather than report a failed build or a missing device */
     if (list->cache_problem && (found ? found->is_pocl : spec->kind == TR_DEVICE_POCL)) {
         snprintf(err, errlen, "%s: '%s': %s", label, selector, list->cache_problem);
-        return TR_EXIT_DEVICE;
+        return TR_ERR_DEVICE;
     }
     available(list, avail, sizeof(avail));
     if (!found) {
@@ -188,14 +188,14 @@ int tr_cl_select(const struct tr_cl_device_list *list, const struct tr_device_sp
                            : list->count == 0             ? "no OpenCL device found"
                                                           : "no such device";
         snprintf(err, errlen, "%s: '%s': %s (%s)", label, selector, what, avail);
-        return TR_EXIT_DEVICE;
+        return TR_ERR_DEVICE;
     }
     if (need_fp64 && !found->fp64) {
         snprintf(err, errlen,
                  "%s: '%s' (opencl:%u.%u, %s) has no double precision (cl_khr_fp64); use "
                  "precision float or another device (%s)",
                  label, selector, found->platform_index, found->device_index, found->name, avail);
-        return TR_EXIT_DEVICE;
+        return TR_ERR_DEVICE;
     }
     *out = found;
     return 0;

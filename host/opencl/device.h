@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "core/device_spec.h"
+#include "core/status.h"
 #include "opencl/common.h"
 
 struct tr_cl_device {
@@ -30,16 +31,16 @@ struct tr_cl_device_list {
 
 /* Lists every device of every platform. No platform is not an error: count is 0. Fails
  * (internal error) unless tr_cl_prepare_environment() ran first. */
-int tr_cl_list_devices(struct tr_cl_device_list *list, char *err, size_t errlen);
+enum tr_status tr_cl_list_devices(struct tr_cl_device_list *list, char *err, size_t errlen);
 void tr_cl_device_list_free(struct tr_cl_device_list *list);
 
 /*
  * Resolves a selector (opencl, gpu, pocl, opencl:P.D) to a device. Returns 0, or
- * TR_EXIT_DEVICE with a one-line message that names the selector and lists what exists.
+ * TR_ERR_DEVICE with a one-line message that names the selector and lists what exists.
  */
-int tr_cl_select(const struct tr_cl_device_list *list, const struct tr_device_spec *spec,
-                 const char *label, const char *selector, int need_fp64,
-                 const struct tr_cl_device **out, char *err, size_t errlen);
+enum tr_status tr_cl_select(const struct tr_cl_device_list *list, const struct tr_device_spec *spec,
+                            const char *label, const char *selector, int need_fp64,
+                            const struct tr_cl_device **out, char *err, size_t errlen);
 
 const char *tr_cl_type_name(cl_device_type type);
 

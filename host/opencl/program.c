@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/clock.h"
-#include "core/exit_codes.h"
+#include "core/status.h"
 #include "output/read_file.h"
 
 extern const char tr_kernel_mandelbrot_cl[];
@@ -16,7 +16,7 @@ extern const size_t tr_kernel_mandelbrot_cl_len;
 /* A kernel source larger than this is not one (ours is about 30 KB). */
 #define KERNEL_SOURCE_MAX_BYTES (16u << 20)
 
-int tr_cl_load_source(const char *kernel_dir, char **src, char *err, size_t errlen)
+enum tr_status tr_cl_load_source(const char *kernel_dir, char **src, char *err, size_t errlen)
 {
     char path[4096], why[1024];
     char *buf = NULL;
@@ -27,7 +27,7 @@ int tr_cl_load_source(const char *kernel_dir, char **src, char *err, size_t errl
         buf = malloc(tr_kernel_mandelbrot_cl_len + 1);
         if (!buf) {
             snprintf(err, errlen, "out of memory");
-            return TR_EXIT_FAILURE;
+            return TR_ERR_INTERNAL;
         }
         memcpy(buf, tr_kernel_mandelbrot_cl, tr_kernel_mandelbrot_cl_len + 1);
         *src = buf;
@@ -35,14 +35,14 @@ int tr_cl_load_source(const char *kernel_dir, char **src, char *err, size_t errl
     }
     snprintf(path, sizeof(path), "%s/%s", kernel_dir, TR_KERNEL_FILE);
     int rc = tr_read_file(path, KERNEL_SOURCE_MAX_BYTES, &buf, &len, why, sizeof(why));
-    if (rc == TR_EXIT_FAILURE) {
+    if (rc == TR_ERR_INTERNAL) {
         snprintf(err, errlen, "--kernel-dir: %s", why);
         return rc;
     }
     if (rc) {
         snprintf(err, errlen, "--kernel-dir: %s (accepted: a folder holding %s)", why,
                  TR_KERNEL_FILE);
-        return TR_EXIT_USAGE;
+        return TR_ERR_USAGE;
     }
     *src = buf;
     return 0;
@@ -90,9 +90,9 @@ static void build_failure(cl_program program, const struct tr_cl_device *dev, cl
     free(log);
 }
 
-int tr_cl_build(cl_context ctx, const struct tr_cl_device *dev, const char *src,
-                const char *options, cl_program *program, int64_t *build_ns, char *err,
-                size_t errlen)
+enum tr_status tr_cl_build(cl_context ctx, const struct tr_cl_device *dev, const char *src,
+                           const char *options, cl_program *program, int64_t *build_ns, char *err,
+                           size_t errlen)
 {
     cl_int cle;
     const char *sources[] = {src};
@@ -101,7 +101,7 @@ int tr_cl_build(cl_context ctx, const struct tr_cl_device *dev, const char *src,
         snprintf(err, errlen, "clCreateProgramWithSource failed on '%s': %s", dev->name,
                  tr_cl_error_name(cle));
         *program = NULL;
-        return TR_EXIT_DEVICE;
+        return TR_ERR_DEVICE;
     }
     int64_t t0 = tr_now_ns();
     cle = clBuildProgram(*program, 1, &dev->device, options, NULL, NULL);
@@ -110,7 +110,7 @@ int tr_cl_build(cl_context ctx, const struct tr_cl_device *dev, const char *src,
         build_failure(*program, dev, cle, err, errlen);
         clReleaseProgram(*program);
         *program = NULL;
-        return TR_EXIT_DEVICE;
+        return TR_ERR_DEVICE;
     }
     return 0;
 }

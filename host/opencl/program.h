@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/status.h"
 #include "opencl/common.h"
 #include "opencl/device.h"
 
@@ -12,18 +13,18 @@
 
 /*
  * Returns the kernel source: the copy embedded at build time, or DIR/mandelbrot.cl when
- * kernel_dir is set. *src is malloc'd. Returns 0, or TR_EXIT_USAGE for a file that cannot be
+ * kernel_dir is set. *src is malloc'd. Returns 0, or TR_ERR_USAGE for a file that cannot be
  * read, is not a regular file (a FIFO is refused, not waited on) or is above 16 MiB.
  */
-int tr_cl_load_source(const char *kernel_dir, char **src, char *err, size_t errlen);
+enum tr_status tr_cl_load_source(const char *kernel_dir, char **src, char *err, size_t errlen);
 
 /*
  * Builds src for one device with options; on failure prints the whole build log to stderr
- * and returns TR_EXIT_DEVICE. build_ns is the wall time of clBuildProgram.
+ * and returns TR_ERR_DEVICE. build_ns is the wall time of clBuildProgram.
  */
-int tr_cl_build(cl_context ctx, const struct tr_cl_device *dev, const char *src,
-                const char *options, cl_program *program, int64_t *build_ns, char *err,
-                size_t errlen);
+enum tr_status tr_cl_build(cl_context ctx, const struct tr_cl_device *dev, const char *src,
+                           const char *options, cl_program *program, int64_t *build_ns, char *err,
+                           size_t errlen);
 
 /*
  * The error line for a build that returned status: prints the device's build log to stderr

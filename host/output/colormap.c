@@ -2,13 +2,13 @@
 
 #include <stddef.h>
 
-/* Palette stops on a 0..65536 scale; the last stop wraps to the first colour. */
+/* Palette stops on a 0..65536 scale, from output/palette.tsv (which the build checks: the
+ * first at 0, rising, the last at 65536, where it wraps to the first colour). */
 static const struct {
     uint32_t pos;
     uint8_t rgb[3];
 } stops[] = {
-    {0, {0, 7, 100}},       {10486, {32, 107, 203}}, {27525, {237, 255, 255}},
-    {42107, {255, 170, 0}}, {56196, {90, 20, 40}},   {65536, {0, 7, 100}},
+#include "palette_stops.h"
 };
 
 static uint64_t isqrt64(uint64_t v)

@@ -1,6 +1,7 @@
 /*
  * The colours of --image and of the replay page (web/replay.html has the same functions in
- * JavaScript): a smooth palette over the iteration count, black where a point never escaped,
+ * JavaScript; both take their palette from output/palette.tsv at build time): a smooth
+ * palette over the iteration count, black where a point never escaped,
  * and a hatch for tiles the time limit left unrendered. Integer arithmetic only, so every
  * machine, browser and device produces the same bytes from the same counts.
  */

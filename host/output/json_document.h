@@ -10,7 +10,8 @@ struct cJSON;
 
 struct cJSON *tr_json_params(const struct tr_params *p);
 struct cJSON *tr_json_summary(const struct tr_job *job);
-/* The seed's message, or "Completed N/M tiles (time limit reached)". */
+/* "Concurrent tasks executed successfully" and the like (the Hardware Havoc API's words), or
+ * "Completed N/M tiles (time limit reached)". */
 void tr_json_message(const struct tr_job *job, char *buf, size_t len);
 
 /*
@@ -20,7 +21,8 @@ void tr_json_message(const struct tr_job *job, char *buf, size_t len);
 int tr_json_write_document(FILE *f, const struct tr_job *job);
 
 enum {
-    TR_JSON_ONE_LINE = 1,      /* the whole document on one line (--stream's last line) */
+    TR_JSON_ONE_LINE = 1,      /* the whole document on one line, ending in a newline: --stream's
+                                * last line and the data of the event stream's complete event */
     TR_JSON_RECORD_COUNTS = 2, /* each record carries its tile's counts as "data" */
 };
 /* The same with TR_JSON_* flags; tr_json_write_document is flags 0. */

@@ -10,7 +10,7 @@
 #include "core/clock.h"
 
 #define SHOW_AFTER_NS 500000000LL
-#define PERIOD_NS     100000000LL
+#define PERIOD_MS     100
 #define BAR_WIDTH     24
 
 struct tr_progress {
@@ -51,14 +51,7 @@ static void *progress_main(void *arg)
     struct tr_progress *pg = arg;
     pthread_mutex_lock(&pg->lock);
     while (!pg->stop) {
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_nsec += PERIOD_NS;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&pg->cond, &pg->lock, &until);
+        tr_cond_wait_until(&pg->cond, &pg->lock, tr_deadline_ns(PERIOD_MS));
         if (!pg->stop && tr_now_ns() - pg->start_ns >= SHOW_AFTER_NS) {
             pg->shown = 1;
             draw(pg, 0);
@@ -70,7 +63,6 @@ static void *progress_main(void *arg)
 
 struct tr_progress *tr_progress_start(FILE *tty, uint64_t tiles_total, const char *device)
 {
-    pthread_condattr_t attr;
     if (!isatty(fileno(tty)))
         return NULL;
     struct tr_progress *pg = calloc(1, sizeof(*pg));
@@ -82,12 +74,15 @@ struct tr_progress *tr_progress_start(FILE *tty, uint64_t tiles_total, const cha
     atomic_init(&pg->named, 0);
     snprintf(pg->label, sizeof(pg->label), "%s", device);
     pg->start_ns = tr_now_ns();
-    pthread_mutex_init(&pg->lock, NULL);
-    /* The timed wait measures on the monotonic clock, like the rest of the program. */
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&pg->cond, &attr);
-    pthread_condattr_destroy(&attr);
+    if (pthread_mutex_init(&pg->lock, NULL) != 0) {
+        free(pg);
+        return NULL;
+    }
+    if (tr_cond_init_monotonic(&pg->cond) != 0) {
+        pthread_mutex_destroy(&pg->lock);
+        free(pg);
+        return NULL;
+    }
     if (pthread_create(&pg->thread, NULL, progress_main, pg) != 0) {
         pthread_cond_destroy(&pg->cond);
         pthread_mutex_destroy(&pg->lock);

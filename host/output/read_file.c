@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/exit_codes.h"
+#include "core/status.h"
 #include "core/text_escape.h"
 
 static const char *kind_of(mode_t mode)
@@ -26,12 +26,12 @@ static int check_kind(const char *quoted, const struct stat *st, char *err, size
 {
     if (S_ISDIR(st->st_mode)) {
         snprintf(err, errlen, "%s cannot be read: %s", quoted, strerror(EISDIR));
-        return TR_EXIT_IO;
+        return TR_ERR_IO;
     }
     if (!S_ISREG(st->st_mode)) {
         snprintf(err, errlen, "%s cannot be read: it is %s, not a regular file", quoted,
                  kind_of(st->st_mode));
-        return TR_EXIT_IO;
+        return TR_ERR_IO;
     }
     return 0;
 }
@@ -43,11 +43,11 @@ static int too_large(const char *quoted, size_t max_bytes, char *err, size_t err
                  max_bytes >> 20);
     else
         snprintf(err, errlen, "%s is larger than %zu bytes, the most accepted", quoted, max_bytes);
-    return TR_EXIT_USAGE;
+    return TR_ERR_USAGE;
 }
 
-int tr_read_file(const char *path, size_t max_bytes, char **data, size_t *len, char *err,
-                 size_t errlen)
+enum tr_status tr_read_file(const char *path, size_t max_bytes, char **data, size_t *len, char *err,
+                            size_t errlen)
 {
     char quoted[TR_QUOTE_SIZE(TR_ECHO_PATH_CHARS)];
     struct stat st;
@@ -61,7 +61,7 @@ int tr_read_file(const char *path, size_t max_bytes, char **data, size_t *len, c
     /* stat first: opening a device can have effects of its own (a tape rewinds) */
     if (stat(path, &st) != 0) {
         snprintf(err, errlen, "%s cannot be read: %s", quoted, strerror(errno));
-        return TR_EXIT_IO;
+        return TR_ERR_IO;
     }
     if ((rc = check_kind(quoted, &st, err, errlen)) != 0)
         return rc;
@@ -69,11 +69,11 @@ int tr_read_file(const char *path, size_t max_bytes, char **data, size_t *len, c
     fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         snprintf(err, errlen, "%s cannot be read: %s", quoted, strerror(errno));
-        return TR_EXIT_IO;
+        return TR_ERR_IO;
     }
     if (fstat(fd, &st) != 0) {
         snprintf(err, errlen, "%s cannot be read: %s", quoted, strerror(errno));
-        rc = TR_EXIT_IO;
+        rc = TR_ERR_IO;
         goto done;
     }
     if ((rc = check_kind(quoted, &st, err, errlen)) != 0)
@@ -95,7 +95,7 @@ int tr_read_file(const char *path, size_t max_bytes, char **data, size_t *len, c
             char *nbuf = realloc(buf, ncap);
             if (!nbuf) {
                 snprintf(err, errlen, "%s: out of memory reading %zu bytes", quoted, ncap);
-                rc = TR_EXIT_FAILURE;
+                rc = TR_ERR_INTERNAL;
                 goto done;
             }
             buf = nbuf;
@@ -106,7 +106,7 @@ int tr_read_file(const char *path, size_t max_bytes, char **data, size_t *len, c
             continue;
         if (n < 0) {
             snprintf(err, errlen, "%s cannot be read: %s", quoted, strerror(errno));
-            rc = TR_EXIT_IO;
+            rc = TR_ERR_IO;
             goto done;
         }
         if (n == 0)

@@ -8,14 +8,16 @@
 
 #include <stddef.h>
 
+#include "core/status.h"
+
 /*
  * Reads the regular file at path into *data (NUL-terminated, free() it), *len bytes, at most
  * max_bytes. Returns 0, or with a one-line message in err that names the path:
- *   TR_EXIT_IO       it cannot be opened or read, or is not a regular file
- *   TR_EXIT_USAGE    it holds more than max_bytes
- *   TR_EXIT_FAILURE  out of memory
+ *   TR_ERR_IO       it cannot be opened or read, or is not a regular file
+ *   TR_ERR_USAGE    it holds more than max_bytes
+ *   TR_ERR_INTERNAL  out of memory
  */
-int tr_read_file(const char *path, size_t max_bytes, char **data, size_t *len, char *err,
-                 size_t errlen);
+enum tr_status tr_read_file(const char *path, size_t max_bytes, char **data, size_t *len, char *err,
+                            size_t errlen);
 
 #endif

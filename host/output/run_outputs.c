@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "core/exit_codes.h"
+#include "core/status.h"
 #include "core/text_escape.h"
 #include "core/tile_grid.h"
 #include "output/json_document.h"
@@ -30,7 +30,7 @@ int tr_run_outputs_option(struct tr_run_outputs *x, int code, const char *arg, c
         if (!arg[0] || strcmp(arg, "-") == 0) {
             snprintf(err, errlen, "--image: %s is not a file path (accepted: a .png path)",
                      quote(arg, TR_ECHO_CHARS));
-            return TR_EXIT_USAGE;
+            return TR_ERR_USAGE;
         }
         x->image_path = arg;
         return 0;
@@ -39,7 +39,7 @@ int tr_run_outputs_option(struct tr_run_outputs *x, int code, const char *arg, c
             snprintf(err, errlen,
                      "--image-format: %s is not one of the accepted values (color, gray16)",
                      quote(arg, TR_ECHO_CHARS));
-            return TR_EXIT_USAGE;
+            return TR_ERR_USAGE;
         }
         x->image_format_given = 1;
         return 0;
@@ -54,7 +54,7 @@ int tr_run_outputs_option(struct tr_run_outputs *x, int code, const char *arg, c
         return 0;
     default:
         snprintf(err, errlen, "internal error: option %d", code);
-        return TR_EXIT_FAILURE;
+        return TR_ERR_INTERNAL;
     }
 }
 
@@ -63,7 +63,7 @@ int tr_run_outputs_check(const struct tr_run_outputs *x, const char *out_path, c
 {
     if (x->image_format_given && !x->image_path) {
         snprintf(err, errlen, "--image-format: needs --image FILE (see tilerace --help)");
-        return TR_EXIT_USAGE;
+        return TR_ERR_USAGE;
     }
     if (x->image_path && tr_atomic_file_same_target(x->image_path, out_path)) {
         /* one would overwrite the other */
@@ -77,7 +77,7 @@ int tr_run_outputs_check(const struct tr_run_outputs *x, const char *out_path, c
                      "--image: '%.200s' is the same file as --out '%.200s' (accepted: two "
                      "different files)",
                      x->image_path, out_path);
-        return TR_EXIT_USAGE;
+        return TR_ERR_USAGE;
     }
     return 0;
 }
@@ -111,13 +111,13 @@ int tr_run_outputs_begin(struct tr_run_outputs *x, const struct tr_params *p, co
     x->job = job;
     if (tr_atomic_file_open(&x->out, out_path, why, sizeof(why)) != 0) {
         snprintf(err, errlen, "--out: %s", why);
-        return TR_EXIT_IO;
+        return TR_ERR_IO;
     }
     x->out_open = 1;
     if (x->image_path) {
         if (tr_atomic_file_open(&x->image, x->image_path, why, sizeof(why)) != 0) {
             snprintf(err, errlen, "--image: %s", why);
-            return TR_EXIT_IO;
+            return TR_ERR_IO;
         }
         x->image_open = 1;
     }
@@ -153,18 +153,18 @@ int tr_run_outputs_finish(struct tr_run_outputs *x, char *err, size_t errlen)
     x->progress = NULL;
     if (x->stream_open && tr_tile_stream_failed(&x->tiles)) {
         out_failed(x, 0, err, errlen);
-        return TR_EXIT_IO;
+        return TR_ERR_IO;
     }
     if (x->image_open &&
         tr_png_write_job(x->image.f, x->job, x->image_format, why, sizeof(why)) != 0) {
         snprintf(err, errlen, "--image: %s cannot be written: %s",
                  quote(x->image_path, TR_ECHO_PATH_CHARS), why);
-        return TR_EXIT_IO;
+        return TR_ERR_IO;
     }
     int doc_to_stdout = x->out.to_stdout;
     if (!doc_to_stdout && write_document(x, x->out.f) != 0) {
         out_failed(x, errno, err, errlen);
-        return TR_EXIT_IO;
+        return TR_ERR_IO;
     }
     /* Every file is complete; put them in place together. */
     struct tr_atomic_file *files[2];
@@ -182,7 +182,7 @@ int tr_run_outputs_finish(struct tr_run_outputs *x, char *err, size_t errlen)
         x->out_open = doc_to_stdout;
         x->image_open = 0;
         snprintf(err, errlen, "%s: %s", labels[failed], why);
-        return TR_EXIT_IO;
+        return TR_ERR_IO;
     }
     /* stdout last: nothing reaches it unless every file is in place */
     if (doc_to_stdout) {
@@ -196,7 +196,7 @@ int tr_run_outputs_finish(struct tr_run_outputs *x, char *err, size_t errlen)
             tr_atomic_files_undo(files, n);
             x->out_open = x->image_open = 0;
             out_failed(x, saved, err, errlen);
-            return TR_EXIT_IO;
+            return TR_ERR_IO;
         }
     }
     tr_atomic_files_keep(files, n);

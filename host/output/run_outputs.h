@@ -51,18 +51,18 @@ struct tr_run_outputs {
 };
 
 void tr_run_outputs_init(struct tr_run_outputs *x);
-/* One of the TR_OPT_* options; returns 0 or TR_EXIT_USAGE with a message in err. */
+/* One of the TR_OPT_* options; returns 0 or TR_ERR_USAGE with a message in err. */
 int tr_run_outputs_option(struct tr_run_outputs *x, int code, const char *arg, char *err,
                           size_t errlen);
 /* After parsing: options that need each other, and --image naming the same file as out_path
- * (the --out value). Returns 0 or TR_EXIT_USAGE. */
+ * (the --out value). Returns 0 or TR_ERR_USAGE. */
 int tr_run_outputs_check(const struct tr_run_outputs *x, const char *out_path, char *err,
                          size_t errlen);
 
 /*
  * Before the run: opens the document's output (out_path, "-" for stdout) and the image, so
  * an unwritable path fails before any rendering; sets jo's hooks and starts the progress bar.
- * Returns 0 or an exit code with a message in err.
+ * Returns 0 or a status with a message in err.
  */
 int tr_run_outputs_begin(struct tr_run_outputs *x, const struct tr_params *p, const char *out_path,
                          const struct tr_job *job, struct tr_job_options *jo, char *err,
@@ -70,7 +70,7 @@ int tr_run_outputs_begin(struct tr_run_outputs *x, const struct tr_params *p, co
 /*
  * After the run: stops the bar, writes the image and the document and puts the files in
  * place together. The document goes to stdout last, once every file is in place; if stdout
- * then fails, the files are put back as they were. Returns 0 or an exit code with a message
+ * then fails, the files are put back as they were. Returns 0 or a status with a message
  * in err; on failure every output file is as it was before the run.
  */
 int tr_run_outputs_finish(struct tr_run_outputs *x, char *err, size_t errlen);

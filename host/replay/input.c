@@ -10,8 +10,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "core/exit_codes.h"
 #include "core/params.h"
+#include "core/status.h"
 #include "core/text_escape.h"
 #include "output/read_file.h"
 #include "replay/json_syntax.h"
@@ -210,7 +210,7 @@ static int merge_tile_lines(cJSON *doc, cJSON *tiles, char *err, size_t errlen)
     cJSON **by_id = calloc(fs.cols * fs.rows, sizeof(*by_id));
     if (!by_id) {
         snprintf(err, errlen, "out of memory");
-        return TR_EXIT_FAILURE;
+        return TR_ERR_INTERNAL;
     }
     cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(doc, "data"))
     {
@@ -223,7 +223,7 @@ static int merge_tile_lines(cJSON *doc, cJSON *tiles, char *err, size_t errlen)
         if (get_uint(t, "task_id", 0, (double)(fs.cols * fs.rows - 1), &id) || !by_id[id]) {
             snprintf(err, errlen,
                      "a tile line's task_id is not among the final document's records");
-            rc = TR_EXIT_USAGE;
+            rc = TR_ERR_USAGE;
             break;
         }
         cJSON *data = cJSON_DetachItemFromObjectCaseSensitive(t, "data");
@@ -232,7 +232,7 @@ static int merge_tile_lines(cJSON *doc, cJSON *tiles, char *err, size_t errlen)
         } else if (!cJSON_AddItemToObject(by_id[id], "data", data)) {
             cJSON_Delete(data);
             snprintf(err, errlen, "out of memory");
-            rc = TR_EXIT_FAILURE;
+            rc = TR_ERR_INTERNAL;
             break;
         }
     }
@@ -260,13 +260,13 @@ static int error_at(const char *text, const char *at, const char *what, char *er
     size_t line, column;
     locate(text, at, &line, &column);
     snprintf(err, errlen, "line %zu, column %zu: %s", line, column, what);
-    return TR_EXIT_USAGE;
+    return TR_ERR_USAGE;
 }
 
 static int out_of_memory(char *err, size_t errlen)
 {
     snprintf(err, errlen, "out of memory");
-    return TR_EXIT_FAILURE;
+    return TR_ERR_INTERNAL;
 }
 
 static const char *skip_space(const char *p, const char *end)
@@ -318,7 +318,8 @@ static bool is_ndjson(const char *text, const char *end)
     return tr_json_syntax_error(start, line_end(start, end), NULL) == NULL;
 }
 
-int tr_replay_parse_run(const char *text, size_t len, cJSON **doc, char *err, size_t errlen)
+enum tr_status tr_replay_parse_run(const char *text, size_t len, cJSON **doc, char *err,
+                                   size_t errlen)
 {
     const char *end = text + len, *p = text;
     cJSON *tiles = NULL, *last = NULL;
@@ -329,7 +330,7 @@ int tr_replay_parse_run(const char *text, size_t len, cJSON **doc, char *err, si
     track_allocations();
     if (only_space(text, end)) {
         snprintf(err, errlen, "the file is empty");
-        return TR_EXIT_USAGE;
+        return TR_ERR_USAGE;
     }
     /* the page shows the run's text: it must be text */
     size_t valid = tr_utf8_valid_prefix(text, len);
@@ -346,7 +347,7 @@ int tr_replay_parse_run(const char *text, size_t len, cJSON **doc, char *err, si
             return rc;
         if (check_document(last, err, errlen)) {
             cJSON_Delete(last);
-            return TR_EXIT_USAGE;
+            return TR_ERR_USAGE;
         }
         *doc = last;
         return 0;
@@ -372,7 +373,7 @@ int tr_replay_parse_run(const char *text, size_t len, cJSON **doc, char *err, si
                 cJSON_GetObjectItemCaseSensitive(last, "summary")) {
                 snprintf(err, errlen, "line %zu: not a tile line (a record with data)", last_line);
                 cJSON_Delete(v);
-                rc = TR_EXIT_USAGE;
+                rc = TR_ERR_USAGE;
                 goto fail;
             }
             cJSON_AddItemToArray(tiles, last);
@@ -383,14 +384,14 @@ int tr_replay_parse_run(const char *text, size_t len, cJSON **doc, char *err, si
             break;
         p = eol;
     }
-    rc = TR_EXIT_USAGE;
+    rc = TR_ERR_USAGE;
     if (!last || !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(last, "summary"))) {
         snprintf(err, errlen, "no run document at the end (a --stream cut short?)");
         goto fail;
     }
     if (check_document(last, err, errlen) || (rc = merge_tile_lines(last, tiles, err, errlen)))
         goto fail;
-    rc = TR_EXIT_USAGE;
+    rc = TR_ERR_USAGE;
     if (check_document(last, err, errlen)) /* now with the tiles' data */
         goto fail;
     *doc = last;
@@ -402,14 +403,15 @@ fail:
     return rc;
 }
 
-int tr_replay_read_run(const char *path, size_t max_bytes, cJSON **doc, char *err, size_t errlen)
+enum tr_status tr_replay_read_run(const char *path, size_t max_bytes, cJSON **doc, char *err,
+                                  size_t errlen)
 {
     char why[320], quoted[TR_QUOTE_SIZE(TR_ECHO_PATH_CHARS)];
     char *buf = NULL;
     size_t len = 0;
     *doc = NULL;
     int rc = tr_read_file(path, max_bytes, &buf, &len, err, errlen);
-    if (rc == TR_EXIT_USAGE) { /* too large */
+    if (rc == TR_ERR_USAGE) { /* too large */
         size_t used = strlen(err);
         snprintf(err + used, errlen - used,
                  " (raise it with --max-input-mb, accepted range %d..%d)", TR_REPLAY_INPUT_MB_MIN,
@@ -419,7 +421,7 @@ int tr_replay_read_run(const char *path, size_t max_bytes, cJSON **doc, char *er
         return rc;
     rc = tr_replay_parse_run(buf, len, doc, why, sizeof(why));
     tr_text_quote(quoted, sizeof(quoted), path, TR_ECHO_PATH_CHARS);
-    if (rc == TR_EXIT_FAILURE)
+    if (rc == TR_ERR_INTERNAL)
         snprintf(err, errlen, "%s: out of memory reading a %zu-byte run", quoted, len);
     else if (rc)
         snprintf(err, errlen, "%s is not a tilerace run: %s", quoted, why);

@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "core/status.h"
+
 struct cJSON;
 
 /* The size limit of one run file, in MiB (replay --max-input-mb): default and range. */
@@ -20,20 +22,21 @@ struct cJSON;
 
 /*
  * Parses text (len bytes). Returns 0 with *doc set (free with cJSON_Delete), or
- * TR_EXIT_USAGE (not a run: the reason in err, with the line and column of a JSON syntax
- * error or of a byte that is not UTF-8) or TR_EXIT_FAILURE (out of memory). The first call
+ * TR_ERR_USAGE (not a run: the reason in err, with the line and column of a JSON syntax
+ * error or of a byte that is not UTF-8) or TR_ERR_INTERNAL (out of memory). The first call
  * routes cJSON's allocations through a counter (cJSON_InitHooks), so make it while no other
  * thread uses cJSON.
  */
-int tr_replay_parse_run(const char *text, size_t len, struct cJSON **doc, char *err, size_t errlen);
+enum tr_status tr_replay_parse_run(const char *text, size_t len, struct cJSON **doc, char *err,
+                                   size_t errlen);
 
 /*
- * Reads and parses one file of at most max_bytes; also TR_EXIT_IO when it cannot be read or
- * is not a regular file (a FIFO is refused, never waited on), TR_EXIT_USAGE when it is larger.
+ * Reads and parses one file of at most max_bytes; also TR_ERR_IO when it cannot be read or
+ * is not a regular file (a FIFO is refused, never waited on), TR_ERR_USAGE when it is larger.
  * err names the path.
  */
-int tr_replay_read_run(const char *path, size_t max_bytes, struct cJSON **doc, char *err,
-                       size_t errlen);
+enum tr_status tr_replay_read_run(const char *path, size_t max_bytes, struct cJSON **doc, char *err,
+                                  size_t errlen);
 
 /*
  * The allocator behind the parse's JSON trees (NULL: malloc); tests pass one that fails, to

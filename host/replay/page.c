@@ -4,7 +4,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "core/exit_codes.h"
+#include "core/status.h"
 
 #define RUNS_SLOT  "@TILERACE_RUNS@"
 #define EXTRA_SLOT "<!--@TILERACE_EXTRA@-->"
@@ -27,15 +27,15 @@ int tr_write_script_safe_json(FILE *f, const char *json)
     return 0;
 }
 
-int tr_replay_page_write(FILE *f, const struct cJSON *runs, const char *extra_html)
+enum tr_status tr_replay_page_write(FILE *f, const struct cJSON *runs, const char *extra_html)
 {
     const char *t = tr_replay_html;
     const char *runs_at = strstr(t, RUNS_SLOT), *extra_at = strstr(t, EXTRA_SLOT);
     if (!runs_at || !extra_at || extra_at > runs_at)
-        return TR_EXIT_FAILURE; /* the template lost its slots: a build error the tests catch */
+        return TR_ERR_INTERNAL; /* the template lost its slots: a build error the tests catch */
     char *json = runs ? cJSON_PrintUnformatted(runs) : NULL;
     if (runs && !json)
-        return TR_EXIT_FAILURE; /* cJSON fails only for memory */
+        return TR_ERR_INTERNAL; /* cJSON fails only for memory */
     int rc = fwrite(t, 1, (size_t)(extra_at - t), f) == (size_t)(extra_at - t) &&
                      fputs(extra_html ? extra_html : "", f) >= 0 &&
                      fwrite(extra_at + strlen(EXTRA_SLOT), 1,
@@ -44,7 +44,7 @@ int tr_replay_page_write(FILE *f, const struct cJSON *runs, const char *extra_ht
                      tr_write_script_safe_json(f, json ? json : "[]") == 0 &&
                      fputs(runs_at + strlen(RUNS_SLOT), f) >= 0
                  ? 0
-                 : TR_EXIT_IO;
+                 : TR_ERR_IO;
     cJSON_free(json);
     return rc;
 }

@@ -9,6 +9,8 @@
 
 #include <stdio.h>
 
+#include "core/status.h"
+
 struct cJSON;
 
 /* The template as built in, NUL-terminated. */
@@ -17,10 +19,10 @@ extern const size_t tr_replay_html_len;
 
 /*
  * Writes the page. runs: a JSON array of run documents, or NULL for none. extra_html:
- * trusted HTML for the slot under the controls (a form), or NULL. Returns 0, TR_EXIT_IO
- * (a write failed) or TR_EXIT_FAILURE (out of memory, or a template without its slots).
+ * trusted HTML for the slot under the controls (a form), or NULL. Returns 0, TR_ERR_IO
+ * (a write failed) or TR_ERR_INTERNAL (out of memory, or a template without its slots).
  */
-int tr_replay_page_write(FILE *f, const struct cJSON *runs, const char *extra_html);
+enum tr_status tr_replay_page_write(FILE *f, const struct cJSON *runs, const char *extra_html);
 
 /*
  * Writes JSON text so that it can sit inside a <script> element: '<', '>', '&' and the

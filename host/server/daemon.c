@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
-#include "core/exit_codes.h"
+#include "core/status.h"
 #include "server/devices.h"
 #include "server/json_answer.h"
 #include "server/listen.h"
@@ -392,10 +392,10 @@ static void *list_devices_main(void *arg)
     return NULL;
 }
 
-int tr_server_start(const struct tr_server_config *cfg, struct tr_server **out, char *err,
-                    size_t errlen)
+enum tr_status tr_server_start(const struct tr_server_config *cfg, struct tr_server **out,
+                               char *err, size_t errlen)
 {
-    int rc = TR_EXIT_FAILURE, fd = -1, is_ipv6 = 0, have_lock = 0, have_cond = 0, have_gate = 0;
+    int rc = TR_ERR_INTERNAL, fd = -1, is_ipv6 = 0, have_lock = 0, have_cond = 0, have_gate = 0;
     int have_deadlines = 0;
     uint16_t port = 0;
     struct tr_server *s = calloc(1, sizeof(*s));
@@ -419,7 +419,7 @@ int tr_server_start(const struct tr_server_config *cfg, struct tr_server **out, 
     }
     fd = tr_listen_tcp(cfg->bind, cfg->port, &is_ipv6, &port, err, errlen);
     if (fd < 0) {
-        rc = TR_EXIT_IO;
+        rc = TR_ERR_IO;
         goto fail;
     }
     s->port = port;

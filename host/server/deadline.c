@@ -11,7 +11,6 @@
  * descriptor is never one that has been reused.
  */
 #include <sys/socket.h>
-#include <time.h>
 
 #include "core/clock.h"
 #include "server/private.h"
@@ -36,7 +35,7 @@ void tr_srv_deadline_arm(struct tr_server *s, struct conn_state *cs)
 {
     pthread_mutex_lock(&s->dl_lock);
     unlink_locked(s, cs);
-    cs->deadline_ns = tr_now_ns() + (int64_t)s->cfg.request_timeout_ms * 1000000;
+    cs->deadline_ns = tr_deadline_ns(s->cfg.request_timeout_ms);
     cs->dl_prev = s->dl_tail;
     if (s->dl_tail)
         s->dl_tail->dl_next = cs;
@@ -78,9 +77,7 @@ static void *deadline_main(void *arg)
                        expired, (unsigned)s->cfg.request_timeout_ms, closed);
         /* sleep until the next deadline (or a new head) */
         int64_t until_ns = s->dl_head ? s->dl_head->deadline_ns : now + 1000000000LL;
-        struct timespec until = {(time_t)(until_ns / 1000000000LL),
-                                 (long)(until_ns % 1000000000LL)};
-        pthread_cond_timedwait(&s->dl_changed, &s->dl_lock, &until);
+        tr_cond_wait_until(&s->dl_changed, &s->dl_lock, until_ns);
     }
     pthread_mutex_unlock(&s->dl_lock);
     return NULL;
@@ -88,17 +85,9 @@ static void *deadline_main(void *arg)
 
 int tr_srv_deadlines_start(struct tr_server *s)
 {
-    pthread_condattr_t attr;
     if (pthread_mutex_init(&s->dl_lock, NULL))
         return -1;
-    if (pthread_condattr_init(&attr)) {
-        pthread_mutex_destroy(&s->dl_lock);
-        return -1;
-    }
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    int rc = pthread_cond_init(&s->dl_changed, &attr);
-    pthread_condattr_destroy(&attr);
-    if (rc) {
+    if (tr_cond_init_monotonic(&s->dl_changed)) {
         pthread_mutex_destroy(&s->dl_lock);
         return -1;
     }

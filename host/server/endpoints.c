@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/exit_codes.h"
+#include "core/status.h"
 #include "devices/job.h"
 #include "output/json_document.h"
 #include "replay/page.h"
@@ -56,7 +56,8 @@ struct render_work {
     struct tr_peer_watch watch; /* while queued; and the JSON render's lanes */
     struct tr_gate_waiter place;
     /* the outcome */
-    int admitted, rc;
+    int admitted;
+    enum tr_status status;
     char err[512];
     char *body; /* JSON: the document; NULL when it could not be written */
     size_t tiles_done;
@@ -103,8 +104,8 @@ static void *json_render_main(void *arg)
         jo.hooks.user = &w->watch;
         jo.hooks.cancel = &w->watch.cancel;
         jo.device_label = "device";
-        w->rc = tr_job_run(&w->p, &jo, &job, w->err, sizeof(w->err));
-        if (w->rc == 0 && !atomic_load(&w->watch.peer_gone)) {
+        w->status = tr_job_run(&w->p, &jo, &job, w->err, sizeof(w->err));
+        if (w->status == 0 && !atomic_load(&w->watch.peer_gone)) {
             int failed =
                 (f = open_memstream(&w->body, &len)) == NULL || tr_json_write_document(f, &job);
             if ((f && fclose(f) != 0) || failed) {
@@ -112,7 +113,7 @@ static void *json_render_main(void *arg)
                 w->body = NULL; /* answered as 500 */
             }
         }
-        tr_render_gate_leave(&w->s->gate, w->rc               ? TR_GATE_FAILED
+        tr_render_gate_leave(&w->s->gate, w->status           ? TR_GATE_FAILED
                                           : job.run.cancelled ? TR_GATE_CANCELLED
                                                               : TR_GATE_COMPLETED);
         w->tiles_done = job.run.n_records;
@@ -129,9 +130,9 @@ static void *stream_render_main(void *arg)
     struct tr_sse_result res;
     if (wait_turn(w)) {
         if (tr_sse_start(&w->p, w->watch.fd, &w->s->stop_all, &w->sse, w->err, sizeof(w->err))) {
-            w->rc = TR_EXIT_FAILURE;
+            w->status = TR_ERR_INTERNAL;
             tr_render_gate_leave(&w->s->gate, TR_GATE_FAILED);
-        } else if ((w->rc = tr_sse_wait_first(w->sse, w->err, sizeof(w->err))) != 0) {
+        } else if ((w->status = tr_sse_wait_first(w->sse, w->err, sizeof(w->err))) != 0) {
             /* failed before its first tile (a missing device): still time for a status */
             tr_sse_finish(w->sse, &res);
             w->sse = NULL;
@@ -200,11 +201,11 @@ enum MHD_Result tr_srv_render(struct tr_server *s, struct MHD_Connection *c, str
                         origin);
 }
 
-/* The answer for a render that failed with exit code rc. */
+/* The answer for a render that failed with status. */
 static enum MHD_Result render_failed(struct tr_server *s, struct MHD_Connection *c,
-                                     struct request *rq, int rc, const char *err)
+                                     struct request *rq, enum tr_status status, const char *err)
 {
-    struct tr_http_failure f = tr_http_failure_for_exit(rc);
+    struct tr_http_failure f = tr_http_failure_for_status(status);
     if (f.status >= 500)
         tr_srv_log("render failed (%u): %s: %s", f.status, err, rq->target);
     return tr_srv_error(s, c, rq, f.status, f.error, err, rq->echo);
@@ -237,7 +238,7 @@ static void stream_released(void *cls, const struct tr_sse_result *res)
 {
     struct stream_ctx *ctx = cls;
     struct tr_server *s = ctx->s;
-    tr_render_gate_leave(&s->gate, res->rc          ? TR_GATE_FAILED
+    tr_render_gate_leave(&s->gate, res->status      ? TR_GATE_FAILED
                                    : res->cancelled ? TR_GATE_CANCELLED
                                                     : TR_GATE_COMPLETED);
     if (res->peer_gone)
@@ -332,13 +333,14 @@ enum MHD_Result tr_srv_render_done(struct tr_server *s, struct MHD_Connection *c
                                rq->echo);
         }
     } else if (w->stream) {
-        ret = w->rc ? render_failed(s, c, rq, w->rc, w->err) : stream_answer(s, c, rq, w->sse);
+        ret = w->status ? render_failed(s, c, rq, w->status, w->err)
+                        : stream_answer(s, c, rq, w->sse);
     } else if (atomic_load(&w->watch.peer_gone)) {
         tr_srv_log("render cancelled, client went away after %zu/%llu tiles: %s", w->tiles_done,
                    w->tiles_total, rq->target);
         ret = MHD_NO;
-    } else if (w->rc) {
-        ret = render_failed(s, c, rq, w->rc, w->err);
+    } else if (w->status) {
+        ret = render_failed(s, c, rq, w->status, w->err);
     } else if (!w->body) {
         ret = tr_srv_error(s, c, rq, 500, TR_HTTP_ERR_INTERNAL,
                            "out of memory while writing the answer", rq->echo);

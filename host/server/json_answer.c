@@ -2,7 +2,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "core/exit_codes.h"
+#include "core/status.h"
 #include "server/devices.h"
 #include "version.h"
 
@@ -26,12 +26,12 @@ char *tr_http_error_body(const char *error, const char *message)
     return print_and_delete(o);
 }
 
-struct tr_http_failure tr_http_failure_for_exit(int rc)
+struct tr_http_failure tr_http_failure_for_status(enum tr_status status)
 {
-    switch (rc) {
-    case TR_EXIT_USAGE:
+    switch (status) {
+    case TR_ERR_USAGE:
         return (struct tr_http_failure){400, TR_HTTP_ERR_PARAMETER};
-    case TR_EXIT_DEVICE:
+    case TR_ERR_DEVICE:
         /* The request was well formed; this server cannot serve that device now. */
         return (struct tr_http_failure){503, TR_HTTP_ERR_DEVICE};
     default:

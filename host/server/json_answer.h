@@ -1,7 +1,8 @@
-/* The server's own JSON bodies (errors, health) and how exit codes map to HTTP statuses. */
+/* The server's own JSON bodies (errors, health) and how statuses map to HTTP statuses. */
 #ifndef TILERACE_HTTP_JSON_H
 #define TILERACE_HTTP_JSON_H
 
+#include "core/status.h"
 #include "server/render_gate.h"
 
 /* Error codes, the "error" field; "message" is the sentence a front end shows. */
@@ -26,13 +27,13 @@ char *tr_http_error_body(const char *error, const char *message);
 #define TR_HTTP_OOM_BODY                                                                           \
     "{\"success\":false,\"error\":\"internal_error\",\"message\":\"out of memory\"}"
 
-/* The answer for a tr_job_run exit code: 2 -> 400, 3 -> 503, else 500. Returned together so
- * that both can be passed to one call (their order of evaluation is unspecified). */
+/* The answer for a failed render's status: usage -> 400, device -> 503, else 500. Returned together
+ * so that both can be passed to one call (their order of evaluation is unspecified). */
 struct tr_http_failure {
     unsigned status;
     const char *error;
 };
-struct tr_http_failure tr_http_failure_for_exit(int rc);
+struct tr_http_failure tr_http_failure_for_status(enum tr_status status);
 
 /* {"status","devices","version","renders":{...}}, malloc'd; NULL when out of memory. */
 char *tr_http_health_body(const struct tr_gate_stats *st, int stopping);

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/exit_codes.h"
+#include "core/status.h"
 #include "core/tile_grid.h"
 
 #define ACCEPTED                                                                                   \
@@ -47,11 +47,11 @@ static int apply_pair(struct tr_params *p, const struct tr_query_pair *pair, cha
                      "/api/compute/concurrent, /api/compute/dynamic)");
         else
             snprintf(err, errlen, "unknown parameter %s (accepted: " ACCEPTED ")", q);
-        return TR_EXIT_USAGE;
+        return TR_ERR_USAGE;
     }
     if (!pair->value) {
         snprintf(err, errlen, "%s: a value is missing", k);
-        return TR_EXIT_USAGE;
+        return TR_ERR_USAGE;
     }
     if (num)
         return tr_params_set_number(p, num, k, pair->value, err, errlen);
@@ -76,7 +76,7 @@ int tr_http_params_parse(const struct tr_http_target *t, enum tr_mode mode,
                 const char *k = t->pairs[i].key;
                 snprintf(err, errlen, "%.40s%s: given more than once (give each parameter once)", k,
                          strlen(k) > 40 ? "..." : "");
-                return TR_EXIT_USAGE;
+                return TR_ERR_USAGE;
             }
         }
         if ((rc = apply_pair(p, &t->pairs[i], err, errlen)) != 0)
@@ -138,5 +138,5 @@ static int check_caps(const struct tr_params *p, const struct tr_server_caps *ca
     } else {
         return 0;
     }
-    return TR_EXIT_USAGE;
+    return TR_ERR_USAGE;
 }

@@ -27,7 +27,7 @@ void tr_server_caps_defaults(struct tr_server_caps *caps);
  * Starts from the defaults, sets the mode (the path decides it), then applies each pair in
  * order: width, height, tile_w, tile_h, max_iter, time_limit_ms, num_threads, device,
  * precision, kernel. Unknown, repeated and value-less keys are errors. Returns 0, or
- * TR_EXIT_USAGE with a one-line message naming the parameter, the value and the range.
+ * TR_ERR_USAGE with a one-line message naming the parameter, the value and the range.
  */
 int tr_http_params_parse(const struct tr_http_target *t, enum tr_mode mode,
                          const struct tr_server_caps *caps, struct tr_params *p, char *err,

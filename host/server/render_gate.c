@@ -1,22 +1,14 @@
 #include "server/render_gate.h"
 
-#include <time.h>
+#include "core/clock.h"
 
 int tr_render_gate_init(struct tr_render_gate *g, uint32_t max_running, uint32_t max_queued)
 {
-    pthread_condattr_t attr;
     *g = (struct tr_render_gate){.max_running = max_running, .max_queued = max_queued};
     if (pthread_mutex_init(&g->lock, NULL))
         return -1;
     /* Waits use the monotonic clock: a wall-clock jump must not stall the queue. */
-    if (pthread_condattr_init(&attr)) {
-        pthread_mutex_destroy(&g->lock);
-        return -1;
-    }
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    int rc = pthread_cond_init(&g->cond, &attr);
-    pthread_condattr_destroy(&attr);
-    if (rc) {
+    if (tr_cond_init_monotonic(&g->cond)) {
         pthread_mutex_destroy(&g->lock);
         return -1;
     }
@@ -77,12 +69,7 @@ enum tr_gate_result tr_render_gate_wait(struct tr_render_gate *g, struct tr_gate
     if (!w->queued)
         goto done;
     while (!(g->head == w && g->running < g->max_running)) {
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_nsec += (long)(poll_ms % 1000) * 1000000L;
-        until.tv_sec += poll_ms / 1000 + until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
-        pthread_cond_timedwait(&g->cond, &g->lock, &until);
+        tr_cond_wait_until(&g->cond, &g->lock, tr_deadline_ns(poll_ms));
         if (g->head == w && g->running < g->max_running)
             break;
         if (abandon && abandon(ctx)) {

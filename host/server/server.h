@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/status.h"
 #include "server/cors.h"
 #include "server/host_check.h"
 #include "server/params.h"
@@ -28,11 +29,11 @@ void tr_server_config_defaults(struct tr_server_config *cfg);
 
 struct tr_server;
 
-/* Listens and serves on libmicrohttpd's threads. Returns 0, or an exit code with a message.
+/* Listens and serves on libmicrohttpd's threads. Returns 0, or a status with a message.
  * Raises the open-file limit as far as max_connections needs (and lowers max_connections,
  * with a log line, when the hard limit is below that). */
-int tr_server_start(const struct tr_server_config *cfg, struct tr_server **out, char *err,
-                    size_t errlen);
+enum tr_status tr_server_start(const struct tr_server_config *cfg, struct tr_server **out,
+                               char *err, size_t errlen);
 /* "http://127.0.0.1:8405/" with the port actually bound. */
 const char *tr_server_url(const struct tr_server *s);
 

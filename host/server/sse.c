@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "devices/job.h"
 #include "output/json_document.h"
 #include "server/json_answer.h"
@@ -23,7 +23,8 @@ struct tr_sse_stream {
     struct tr_record ring[TR_SSE_RING];
     size_t head, count;
     const uint16_t *frame;
-    int done, rc;
+    int done;
+    enum tr_status status; /* the render's, once done */
     char err[512];
     struct tr_sse_waker waker;
     int parked; /* the reader went away until wake() */
@@ -41,12 +42,7 @@ struct tr_sse_stream {
 
 static void wait_a_while(struct tr_sse_stream *s, unsigned ms)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_nsec += (long)ms * 1000000L;
-    until.tv_sec += until.tv_nsec / 1000000000L;
-    until.tv_nsec %= 1000000000L;
-    pthread_cond_timedwait(&s->changed, &s->lock, &until);
+    tr_cond_wait_until(&s->changed, &s->lock, tr_deadline_ns(ms));
 }
 
 /* Under the lock, once there is something for a parked reader. */
@@ -91,10 +87,10 @@ static void *render_main(void *arg)
     jo.hooks.want_counts = 1;
     jo.hooks.cancel = &s->watch.cancel;
     jo.device_label = "device";
-    int rc = tr_job_run(&s->params, &jo, &s->job, err, sizeof(err));
+    enum tr_status status = tr_job_run(&s->params, &jo, &s->job, err, sizeof(err));
     pthread_mutex_lock(&s->lock);
-    s->rc = rc;
-    if (rc)
+    s->status = status;
+    if (status)
         snprintf(s->err, sizeof(s->err), "%s", err);
     s->done = 1;
     pthread_cond_broadcast(&s->changed);
@@ -111,17 +107,14 @@ static void *render_main(void *arg)
 int tr_sse_start(const struct tr_params *p, int fd, const atomic_int *stop_all,
                  struct tr_sse_stream **out, char *err, size_t errlen)
 {
-    pthread_condattr_t attr;
     int have_cond = 0, have_lock = 0;
     struct tr_sse_stream *s = calloc(1, sizeof(*s));
     *out = NULL;
-    if (!s || pthread_condattr_init(&attr))
+    if (!s)
         goto fail;
     s->params = *p;
     tr_peer_watch_init(&s->watch, fd, stop_all);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    have_cond = pthread_cond_init(&s->changed, &attr) == 0;
-    pthread_condattr_destroy(&attr);
+    have_cond = tr_cond_init_monotonic(&s->changed) == 0;
     have_lock = pthread_mutex_init(&s->lock, NULL) == 0;
     if (!have_cond || !have_lock || pthread_create(&s->thread, NULL, render_main, s))
         goto fail;
@@ -139,18 +132,18 @@ fail:
     return -1;
 }
 
-int tr_sse_wait_first(struct tr_sse_stream *s, char *err, size_t errlen)
+enum tr_status tr_sse_wait_first(struct tr_sse_stream *s, char *err, size_t errlen)
 {
-    int rc = 0;
+    enum tr_status status = TR_OK;
     pthread_mutex_lock(&s->lock);
     while (!s->count && !s->done)
         pthread_cond_wait(&s->changed, &s->lock);
-    if (!s->count && s->rc) {
-        rc = s->rc;
+    if (!s->count && s->status) {
+        status = s->status;
         snprintf(err, errlen, "%s", s->err);
     }
     pthread_mutex_unlock(&s->lock);
-    return rc;
+    return status;
 }
 
 /* Formats one event into s->out; returns 0 or -1 (out of memory). */
@@ -164,45 +157,25 @@ static int format_tile(struct tr_sse_stream *s, const struct tr_record *rec, con
     return (fclose(f) || rc) ? -1 : 0;
 }
 
-/* The document as one line: it puts each record on a line of its own, and an event's data
- * must not contain a newline (cJSON escapes those inside strings). */
-static char *document_line(const struct tr_job *job)
-{
-    char *doc = NULL;
-    size_t len = 0, w = 0;
-    FILE *f = open_memstream(&doc, &len);
-    if (!f)
-        return NULL;
-    int rc = tr_json_write_document(f, job);
-    if (fclose(f) || rc) {
-        free(doc);
-        return NULL;
-    }
-    for (size_t r = 0; r < len; r++)
-        if (doc[r] != '\n')
-            doc[w++] = doc[r];
-    doc[w] = '\0';
-    return doc;
-}
-
+/* The final event: the error, or the document on one line as --stream's last line writes it
+ * (an event's data must not contain a newline; the line's own newline ends the data). */
 static int format_final(struct tr_sse_stream *s)
 {
-    char *body;
-    if (s->rc) {
-        body = tr_http_error_body(tr_http_failure_for_exit(s->rc).error, s->err);
-    } else {
-        body = document_line(&s->job);
-    }
-    if (!body)
+    char *error = NULL;
+    if (s->status &&
+        !(error = tr_http_error_body(tr_http_failure_for_status(s->status).error, s->err)))
         return -1;
     FILE *f = open_memstream(&s->out, &s->out_len);
-    int rc = !f || fprintf(f,
-                           s->rc ? "event: error\ndata: %s\n\n"
-                                 : "id: complete\nevent: complete\ndata: %s\n\n",
-                           body) < 0;
+    int rc = !f;
+    if (f && error)
+        rc = fprintf(f, "event: error\ndata: %s\n\n", error) < 0;
+    else if (f)
+        rc = fputs("id: complete\nevent: complete\ndata: ", f) < 0 ||
+             tr_json_write_document_flags(f, &s->job, TR_JSON_ONE_LINE) != 0 ||
+             fputc('\n', f) == EOF;
     if (f && fclose(f))
         rc = 1;
-    free(body);
+    free(error);
     return rc ? -1 : 0;
 }
 
@@ -288,7 +261,7 @@ ssize_t tr_sse_read(struct tr_sse_stream *s, char *buf, size_t max)
 static void collect(struct tr_sse_stream *s, struct tr_sse_result *result)
 {
     memset(result, 0, sizeof(*result));
-    result->rc = s->rc;
+    result->status = s->status;
     result->cancelled = s->job.run.cancelled;
     result->finished = s->final_sent;
     result->peer_gone = atomic_load(&s->watch.peer_gone) || !s->ended;

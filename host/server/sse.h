@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "core/params.h"
+#include "core/status.h"
 
 #define TR_SSE_RING  64 /* finished tiles not yet sent before lanes wait */
 #define TR_SSE_AGAIN ((ssize_t)0)
@@ -37,10 +38,10 @@ struct tr_sse_waker {
 };
 
 struct tr_sse_result {
-    int rc;        /* the render's exit code */
-    int cancelled; /* the render stopped early: client gone or server stopping */
-    int peer_gone; /* the client left before the final event */
-    int finished;  /* the final event was produced */
+    enum tr_status status; /* the render's */
+    int cancelled;         /* the render stopped early: client gone or server stopping */
+    int peer_gone;         /* the client left before the final event */
+    int finished;          /* the final event was produced */
     size_t tiles_sent, tiles_total;
 };
 
@@ -52,8 +53,8 @@ int tr_sse_start(const struct tr_params *p, int fd, const atomic_int *stop_all,
                  struct tr_sse_stream **out, char *err, size_t errlen);
 
 /* Waits for the first tile or the end of the render; returns 0 when events are coming, or
- * the render's exit code with its message when it failed before any tile. */
-int tr_sse_wait_first(struct tr_sse_stream *s, char *err, size_t errlen);
+ * the render's status with its message when it failed before any tile. */
+enum tr_status tr_sse_wait_first(struct tr_sse_stream *s, char *err, size_t errlen);
 
 /* Sets how tr_sse_read waits (by default it blocks). */
 void tr_sse_set_waker(struct tr_sse_stream *s, const struct tr_sse_waker *w);

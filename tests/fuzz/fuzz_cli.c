@@ -2,7 +2,7 @@
  * The command line: the input is an argv vector, its arguments separated by NUL bytes. The
  * first argument picks the command as main() does ("run", "serve", or options of run), and
  * the command's real option parser reads it; nothing is rendered, opened or served.
- * Properties: the parser answers go, help/version or exit code 2; an error comes with a
+ * Properties: the parser answers go, help/version or the usage status; an error comes with a
  * one-line message; accepted options are within the program's limits.
  */
 #include <stdint.h>
@@ -12,8 +12,8 @@
 #include "cli/run.h"
 #include "cli/serve.h"
 #include "core/device_spec.h"
-#include "core/exit_codes.h"
 #include "core/params.h"
+#include "core/status.h"
 #include "fuzz_common.h"
 #include "server/listen.h"
 
@@ -28,7 +28,7 @@ static void check_run(int argc, char **argv)
     if (rc == TR_CLI_RUN_HELP || rc == TR_CLI_RUN_VERSION)
         return;
     if (rc != TR_CLI_RUN_GO) {
-        FUZZ_CHECK(rc == TR_EXIT_USAGE, "run: exit code %d for bad options (2 expected): %s", rc,
+        FUZZ_CHECK(rc == TR_ERR_USAGE, "run: status %d for bad options (usage expected): %s", rc,
                    err);
         fuzz_check_printed("run", err, sizeof(err));
         return;
@@ -56,7 +56,7 @@ static void check_serve(int argc, char **argv)
     if (rc == TR_SERVE_HELP)
         return;
     if (rc != TR_SERVE_GO) {
-        FUZZ_CHECK(rc == TR_EXIT_USAGE, "serve: exit code %d for bad options (2 expected): %s", rc,
+        FUZZ_CHECK(rc == TR_ERR_USAGE, "serve: status %d for bad options (usage expected): %s", rc,
                    err);
         fuzz_check_printed("serve", err, sizeof(err));
         return;

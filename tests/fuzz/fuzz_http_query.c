@@ -3,15 +3,15 @@
  * would) and the server's caps, the rest is the raw target ("/path?key=value&..."). It goes
  * through the server's own parser (http_query.c) and parameter rules (http_params.c).
  * Properties: a parsed target holds only printable ASCII and at most TR_HTTP_MAX_PAIRS pairs;
- * accepted parameters are within the program's limits and the caps; every error is exit code
- * 2 (parameters) with a one-line message.
+ * accepted parameters are within the program's limits and the caps; every error is the usage
+ * status (parameters) with a one-line message.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/exit_codes.h"
 #include "core/params.h"
+#include "core/status.h"
 #include "core/tile_grid.h"
 #include "fuzz_common.h"
 #include "server/params.h"
@@ -31,7 +31,7 @@ static void check_params(const struct tr_http_target *t, enum tr_mode mode,
     char err[512] = "";
     int rc = tr_http_params_parse(t, mode, caps, &p, err, sizeof(err));
     if (rc) {
-        FUZZ_CHECK(rc == TR_EXIT_USAGE, "params: exit code %d (2 expected): %s", rc, err);
+        FUZZ_CHECK(rc == TR_ERR_USAGE, "params: status %d (usage expected): %s", rc, err);
         fuzz_check_message("params", err, sizeof(err));
         return;
     }

@@ -1,8 +1,8 @@
 /*
  * Replay input: the input is a run file (a run document, or the NDJSON of --stream) parsed
  * from memory as `tilerace replay` parses each file it reads. Properties: it is accepted or
- * refused with exit code 2 and a one-line message (1 only when out of memory); an accepted
- * run, written back as JSON, is accepted again; and that JSON, made safe for the page's
+ * refused with the usage status and a one-line message (internal only when out of memory); an
+ * accepted run, written back as JSON, is accepted again; and that JSON, made safe for the page's
  * <script> element, holds no '<', '>', '&' and still parses.
  */
 #include <stdint.h>
@@ -12,7 +12,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "core/exit_codes.h"
+#include "core/status.h"
 #include "fuzz_common.h"
 #include "replay/input.h"
 #include "replay/page.h"
@@ -52,8 +52,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(text);
     if (rc) {
         FUZZ_CHECK(doc == NULL, "refused, yet a document came back");
-        FUZZ_CHECK(rc == TR_EXIT_USAGE || rc == TR_EXIT_FAILURE,
-                   "exit code %d for a bad run (2 expected): %s", rc, err);
+        FUZZ_CHECK(rc == TR_ERR_USAGE || rc == TR_ERR_INTERNAL,
+                   "status %d for a bad run (usage expected): %s", rc, err);
         fuzz_check_printed("replay", err, sizeof(err));
         return 0;
     }
@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *json = cJSON_PrintUnformatted(doc);
     if (json) {
         rc = tr_replay_parse_run(json, strlen(json), &again, err, sizeof(err));
-        FUZZ_CHECK(rc == 0 || rc == TR_EXIT_FAILURE,
+        FUZZ_CHECK(rc == 0 || rc == TR_ERR_INTERNAL,
                    "an accepted run, written back, is refused: %s", err);
         cJSON_Delete(again);
         check_script_safe(json);

@@ -1,10 +1,27 @@
-"""Helpers for the image, stream and replay tests: the colour map (a third copy, after
-host/output/colormap.c and web/replay.html, so the test can fail when either drifts), frames rebuilt
-from records' counts, and the frame checksum."""
+"""Helpers for the image, stream and replay tests: the colour map (computed here on its own,
+from the stops that host/output/colormap.c and web/replay.html are built with, so the test
+fails when either computes it differently), frames rebuilt from records' counts, and the frame
+checksum."""
+import os
 import struct
 
-STOPS = [(0, (0, 7, 100)), (10486, (32, 107, 203)), (27525, (237, 255, 255)),
-         (42107, (255, 170, 0)), (56196, (90, 20, 40)), (65536, (0, 7, 100))]
+PALETTE = os.environ.get("TILERACE_PALETTE", os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "host", "output", "palette.tsv"))
+
+
+def read_palette(path=PALETTE):
+    """[(position, (r, g, b)), ...] from the palette file: the one source of the stops."""
+    stops = []
+    with open(path) as f:
+        for line in f:
+            if line.strip() and not line.lstrip().startswith("#"):
+                pos, r, g, b = (int(v) for v in line.split())
+                stops.append((pos, (r, g, b)))
+    assert stops and stops[0][0] == 0 and stops[-1][0] == 65536, path
+    return stops
+
+
+STOPS = read_palette()
 
 
 def _isqrt(v):

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "core/exit_codes.h"
+#include "core/status.h"
 #include "opencl/cache_dir.h"
 #include "opencl/device.h"
 #include "opencl/program.h"
@@ -16,7 +16,7 @@ static void test_devices_need_the_environment_prepared_first(void **state)
     struct tr_cl_device_list list;
     char err[256] = "";
     assert_false(tr_cl_environment_prepared());
-    assert_int_equal(tr_cl_list_devices(&list, err, sizeof(err)), TR_EXIT_FAILURE);
+    assert_int_equal(tr_cl_list_devices(&list, err, sizeof(err)), TR_ERR_INTERNAL);
     assert_non_null(strstr(err, "internal error"));
     assert_int_equal(list.count, 0);
 }

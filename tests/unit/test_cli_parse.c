@@ -5,7 +5,7 @@
 
 #include "cli/run.h"
 #include "cmocka_all.h"
-#include "core/exit_codes.h"
+#include "core/status.h"
 #ifdef TILERACE_HAVE_SERVER
 #include "cli/serve.h"
 #endif
@@ -36,7 +36,7 @@ static void test_run_first_of_help_and_error_wins(void **state)
     assert_int_equal(tr_cli_run_parse(ARGC(version_first), version_first, &o, err, sizeof(err)),
                      TR_CLI_RUN_VERSION);
     assert_int_equal(tr_cli_run_parse(ARGC(error_first), error_first, &o, err, sizeof(err)),
-                     TR_EXIT_USAGE);
+                     TR_ERR_USAGE);
     assert_string_equal(err, "unknown option '--bogus' (see tilerace --help)");
 }
 

@@ -8,7 +8,7 @@
 
 #include "cmocka_all.h"
 #include "core/checksum.h"
-#include "core/exit_codes.h"
+#include "core/status.h"
 #include "core/tile_grid.h"
 #include "cpu/ceiling.h"
 #include "cpu/kernels.h"
@@ -225,12 +225,12 @@ static void test_dispatch(void **state)
             assert_int_equal(tr_cpu_isa_choose(TR_KERNEL_SCALAR, &isa, err, sizeof(err)), 0);
             assert_int_equal(isa, TR_CPU_ISA_SCALAR);
         } else {
-            assert_int_equal(rc, TR_EXIT_DEVICE);
+            assert_int_equal(rc, TR_ERR_DEVICE);
             assert_non_null(strstr(err, "is not supported by this processor"));
         }
     }
     assert_int_equal(setenv("TILERACE_CPU_ISA", "avx", 1), 0);
-    assert_int_equal(tr_cpu_isa_choose(TR_KERNEL_SCALAR, &isa, err, sizeof(err)), TR_EXIT_USAGE);
+    assert_int_equal(tr_cpu_isa_choose(TR_KERNEL_SCALAR, &isa, err, sizeof(err)), TR_ERR_USAGE);
     assert_string_equal(err, "TILERACE_CPU_ISA: 'avx' is not one of the accepted values "
                              "(avx512, avx2, sse2, scalar)");
     assert_int_equal(unsetenv("TILERACE_CPU_ISA"), 0);
@@ -262,13 +262,13 @@ static void test_ceiling(void **state)
     assert_int_equal(tr_ceiling_scalar_float(3), 3);
     assert_int_equal(
         tr_cpu_ceiling(TR_CPU_ISA_SCALAR, TR_PRECISION_DOUBLE, 0, 10, &r, err, sizeof(err)),
-        TR_EXIT_USAGE);
+        TR_ERR_USAGE);
     assert_int_equal(
         tr_cpu_ceiling(TR_CPU_ISA_SCALAR, TR_PRECISION_DOUBLE, 257, 10, &r, err, sizeof(err)),
-        TR_EXIT_USAGE);
+        TR_ERR_USAGE);
     assert_int_equal(
         tr_cpu_ceiling(TR_CPU_ISA_SCALAR, TR_PRECISION_DOUBLE, 1, 0, &r, err, sizeof(err)),
-        TR_EXIT_USAGE);
+        TR_ERR_USAGE);
 }
 
 int main(void)

@@ -3,26 +3,24 @@
 #include <cjson/cJSON.h>
 
 #include "cmocka_all.h"
-#include "core/exit_codes.h"
+#include "core/status.h"
 #include "server/json_answer.h"
 
-/* Each exit code of a render has a status and an error code, returned together. */
-static void test_failure_for_exit(void **state)
+/* Each status of a failed render has an HTTP status and an error code, returned together. */
+static void test_failure_for_status(void **state)
 {
     (void)state;
     static const struct {
-        int rc;
+        enum tr_status render;
         unsigned status;
         const char *error;
     } cases[] = {
-        {TR_EXIT_USAGE, 400, "invalid_parameter"},
-        {TR_EXIT_DEVICE, 503, "device_unavailable"},
-        {TR_EXIT_FAILURE, 500, "internal_error"},
-        {TR_EXIT_IO, 500, "internal_error"},
-        {99, 500, "internal_error"},
+        {TR_ERR_USAGE, 400, "invalid_parameter"},    {TR_ERR_DEVICE, 503, "device_unavailable"},
+        {TR_ERR_INTERNAL, 500, "internal_error"},    {TR_ERR_IO, 500, "internal_error"},
+        {(enum tr_status)99, 500, "internal_error"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct tr_http_failure f = tr_http_failure_for_exit(cases[i].rc);
+        struct tr_http_failure f = tr_http_failure_for_status(cases[i].render);
         assert_int_equal(f.status, cases[i].status);
         assert_non_null(f.error);
         assert_string_equal(f.error, cases[i].error);
@@ -59,7 +57,7 @@ static void test_error_body(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_failure_for_exit),
+        cmocka_unit_test(test_failure_for_status),
         cmocka_unit_test(test_error_body),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,10 +1,10 @@
 #include <string.h>
 
 #include "cmocka_all.h"
-#include "core/exit_codes.h"
+#include "core/status.h"
 #include "server/params.h"
 
-/* Parses target's query into p with caps; returns the exit code, message in err. */
+/* Parses target's query into p with caps; returns the status, message in err. */
 static int parse(const char *target, const struct tr_server_caps *caps, struct tr_params *p,
                  char *err)
 {
@@ -85,7 +85,7 @@ static void test_errors(void **state)
     tr_server_caps_defaults(&caps);
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char err[512] = "";
-        assert_int_equal(parse(bad[i].target, &caps, &p, err), TR_EXIT_USAGE);
+        assert_int_equal(parse(bad[i].target, &caps, &p, err), TR_ERR_USAGE);
         if (strncmp(err, bad[i].message, strlen(bad[i].message)) != 0)
             fail_msg("%s: got '%s', want '%s'", bad[i].target, err, bad[i].message);
     }
@@ -101,7 +101,7 @@ static void test_caps_configurable(void **state)
     caps.max_iter = 1000;
     caps.time_limit_ms = 0; /* no cap: "no limit" allowed */
     assert_int_equal(parse("/x?max_iter=1000&time_limit_ms=0", &caps, &p, err), 0);
-    assert_int_equal(parse("/x?max_iter=1001", &caps, &p, err), TR_EXIT_USAGE);
+    assert_int_equal(parse("/x?max_iter=1001", &caps, &p, err), TR_ERR_USAGE);
     assert_string_equal(err, "max_iter: '1001' is above this server's limit (accepted range "
                              "1..1000)");
 }

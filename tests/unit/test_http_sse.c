@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+
 #include "cmocka_all.h"
 #include "server/sse.h"
 
@@ -111,7 +113,7 @@ static void test_failure_is_an_error_event(void **state)
     assert_int_equal(text[strlen(text) - 1], '\n');
     free(text);
     tr_sse_finish(s, &res);
-    assert_int_equal(res.rc, 2);
+    assert_int_equal(res.status, TR_ERR_USAGE);
     assert_true(res.finished);
 }
 
@@ -135,7 +137,7 @@ static void test_parked_reader_is_woken(void **state)
     free(text);
     tr_sse_finish(s, &res);
     assert_int_equal(parks, wakes);
-    assert_int_equal(res.rc, 0);
+    assert_int_equal(res.status, TR_OK);
     assert_int_equal(res.tiles_sent, 16);
     /* a waker that declines: the reader waits instead */
     assert_int_equal(tr_sse_start(&p, -1, &stop_all, &s, err, sizeof(err)), 0);
@@ -204,12 +206,46 @@ static void test_release_does_not_wait(void **state)
     assert_true(released_result.finished);
 }
 
+/* The complete event carries the document as --stream's last line writes it: one line, the
+ * records without counts (the tile events had them), then params, message and summary. */
+static void test_complete_event_is_the_document_line(void **state)
+{
+    (void)state;
+    struct tr_params p;
+    struct tr_sse_stream *s;
+    struct tr_sse_result res;
+    char err[256];
+    small_params(&p);
+    assert_int_equal(tr_sse_start(&p, -1, &stop_all, &s, err, sizeof(err)), 0);
+    char *text = read_all(s);
+    tr_sse_finish(s, &res);
+    const char *head = "id: complete\nevent: complete\ndata: {\"success\":true,\"data\":[{";
+    char *event = strstr(text, "id: complete\n");
+    assert_non_null(event);
+    assert_int_equal(strncmp(event, head, strlen(head)), 0);
+    char *data = event + strlen("id: complete\nevent: complete\ndata: ");
+    char *end = strchr(data, '\n');
+    assert_non_null(end);
+    assert_string_equal(end, "\n\n"); /* one line, then the end of the stream */
+    *end = '\0';
+    assert_non_null(strstr(data, "}],\"params\":{"));
+    assert_null(strstr(data, "\"data\":[0")); /* no record carries counts */
+    cJSON *doc = cJSON_Parse(data);
+    assert_non_null(doc);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "data")), 16);
+    assert_non_null(cJSON_GetObjectItem(doc, "summary"));
+    assert_true(cJSON_IsString(cJSON_GetObjectItem(doc, "message")));
+    cJSON_Delete(doc);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_failure_is_an_error_event),
         cmocka_unit_test(test_parked_reader_is_woken),
         cmocka_unit_test(test_release_does_not_wait),
+        cmocka_unit_test(test_complete_event_is_the_document_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

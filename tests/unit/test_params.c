@@ -5,8 +5,8 @@
 #include "cli/usage.h"
 #include "cmocka_all.h"
 #include "core/device_spec.h"
-#include "core/exit_codes.h"
 #include "core/params.h"
+#include "core/status.h"
 #include "core/text_escape.h"
 
 static int set(struct tr_params *p, const char *name, const char *text, char *err)
@@ -70,7 +70,7 @@ static void test_numbers_rejected(void **state)
         struct tr_params p;
         char err[256], want[64];
         tr_params_defaults(&p);
-        assert_int_equal(set(&p, bad[i].name, bad[i].text, err), TR_EXIT_USAGE);
+        assert_int_equal(set(&p, bad[i].name, bad[i].text, err), TR_ERR_USAGE);
         assert_non_null(strstr(err, "--x"));
         assert_non_null(strstr(err, bad[i].why));
         snprintf(want, sizeof(want), "'%s'", bad[i].text);
@@ -93,12 +93,12 @@ static void test_pixel_and_tile_caps(void **state)
     p.height = 4096;
     assert_int_equal(tr_params_check(&p, err, sizeof(err)), 0);
     p.height = 4097;
-    assert_int_equal(tr_params_check(&p, err, sizeof(err)), TR_EXIT_USAGE);
+    assert_int_equal(tr_params_check(&p, err, sizeof(err)), TR_ERR_USAGE);
     assert_non_null(strstr(err, "268435456"));
     p.width = 4096;
     p.height = 4096;
     p.tile_w = p.tile_h = 1;
-    assert_int_equal(tr_params_check(&p, err, sizeof(err)), TR_EXIT_USAGE);
+    assert_int_equal(tr_params_check(&p, err, sizeof(err)), TR_ERR_USAGE);
     assert_non_null(strstr(err, "tiles"));
     p.tile_w = 4;
     assert_int_equal(tr_params_check(&p, err, sizeof(err)), 0);
@@ -112,7 +112,7 @@ static void test_choices(void **state)
     tr_params_defaults(&p);
     assert_int_equal(tr_params_set_mode(&p, "--mode", "sequential", err, sizeof(err)), 0);
     assert_int_equal(p.mode, TR_MODE_SEQUENTIAL);
-    assert_int_equal(tr_params_set_mode(&p, "--mode", "parallel", err, sizeof(err)), TR_EXIT_USAGE);
+    assert_int_equal(tr_params_set_mode(&p, "--mode", "parallel", err, sizeof(err)), TR_ERR_USAGE);
     assert_non_null(strstr(err, "sequential, concurrent, dynamic"));
     assert_int_equal(p.mode, TR_MODE_SEQUENTIAL);
 }
@@ -221,19 +221,19 @@ static void test_echoed_values_are_escaped(void **state)
     tr_params_defaults(&p);
     for (int i = 0; i < 40; i++)
         strcat(text, "x\n");
-    assert_int_equal(tr_params_set_device(&p, "--device", text, err, sizeof(err)), TR_EXIT_USAGE);
+    assert_int_equal(tr_params_set_device(&p, "--device", text, err, sizeof(err)), TR_ERR_USAGE);
     assert_true(one_clean_line(err));
     assert_non_null(strstr(err, "'x\\nx\\n"));
-    assert_int_equal(tr_params_set_device(&p, "--device", "x\ny", err, sizeof(err)), TR_EXIT_USAGE);
+    assert_int_equal(tr_params_set_device(&p, "--device", "x\ny", err, sizeof(err)), TR_ERR_USAGE);
     assert_non_null(strstr(err, "--device: 'x\\ny' is not a device"));
     assert_int_equal(tr_params_set_mode(&p, "--mode", "a\x01\x7f\xff", err, sizeof(err)),
-                     TR_EXIT_USAGE);
+                     TR_ERR_USAGE);
     assert_non_null(strstr(err, "--mode: 'a\\x01\\x7f\\xff' is not one of"));
     /* 41 two-byte characters: cut after the 40th, not inside it */
     text[0] = '\0';
     for (int i = 0; i < 41; i++)
         strcat(text, "\xc3\xa9");
-    assert_int_equal(set(&p, "width", text, err), TR_EXIT_USAGE);
+    assert_int_equal(set(&p, "width", text, err), TR_ERR_USAGE);
     assert_true(one_clean_line(err));
     assert_non_null(strstr(err, "\xc3\xa9...' is not a whole number"));
     struct tr_device_spec spec;

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/exit_codes.h"
+#include "core/status.h"
 #include "output/read_file.h"
 #ifdef TILERACE_HAVE_OPENCL
 #include "opencl/program.h"
@@ -54,7 +54,7 @@ static void test_regular_file(void **state)
     assert_memory_equal(data, "hello\0world", 12); /* and NUL-terminated */
     free(data);
     /* one byte over the limit */
-    assert_int_equal(tr_read_file(path, 10, &data, &len, err, sizeof(err)), TR_EXIT_USAGE);
+    assert_int_equal(tr_read_file(path, 10, &data, &len, err, sizeof(err)), TR_ERR_USAGE);
     assert_null(data);
     assert_non_null(strstr(err, "is larger than 10 bytes"));
     write_file(path, "", 0);
@@ -76,19 +76,19 @@ static void test_refuses_what_is_not_a_regular_file(void **state)
     snprintf(path, sizeof(path), "%s/fifo", d.path);
     assert_int_equal(mkfifo(path, 0600), 0);
     alarm(20); /* a hang fails the test instead of stalling it */
-    assert_int_equal(tr_read_file(path, 1 << 20, &data, &len, err, sizeof(err)), TR_EXIT_IO);
+    assert_int_equal(tr_read_file(path, 1 << 20, &data, &len, err, sizeof(err)), TR_ERR_IO);
     alarm(0);
     assert_non_null(strstr(err, "it is a FIFO, not a regular file"));
     /* a device that never ends */
-    assert_int_equal(tr_read_file("/dev/zero", 1 << 20, &data, &len, err, sizeof(err)), TR_EXIT_IO);
+    assert_int_equal(tr_read_file("/dev/zero", 1 << 20, &data, &len, err, sizeof(err)), TR_ERR_IO);
     assert_string_equal(err, "'/dev/zero' cannot be read: it is a character device, not a regular "
                              "file");
     /* a directory */
-    assert_int_equal(tr_read_file(d.path, 1 << 20, &data, &len, err, sizeof(err)), TR_EXIT_IO);
+    assert_int_equal(tr_read_file(d.path, 1 << 20, &data, &len, err, sizeof(err)), TR_ERR_IO);
     assert_non_null(strstr(err, "cannot be read: Is a directory"));
     /* missing */
     snprintf(path, sizeof(path), "%s/missing\nname", d.path);
-    assert_int_equal(tr_read_file(path, 1 << 20, &data, &len, err, sizeof(err)), TR_EXIT_IO);
+    assert_int_equal(tr_read_file(path, 1 << 20, &data, &len, err, sizeof(err)), TR_ERR_IO);
     assert_non_null(strstr(err, "/missing\\nname' cannot be read: No such file or directory"));
     assert_null(data);
     remove_folder(&d, "fifo");
@@ -106,7 +106,7 @@ static void test_kernel_dir_source(void **state)
 
     assert_int_equal(mkfifo(path, 0600), 0);
     alarm(20);
-    assert_int_equal(tr_cl_load_source(d.path, &src, err, sizeof(err)), TR_EXIT_USAGE);
+    assert_int_equal(tr_cl_load_source(d.path, &src, err, sizeof(err)), TR_ERR_USAGE);
     alarm(0);
     assert_non_null(strstr(err, "--kernel-dir: '"));
     assert_non_null(strstr(err, "/mandelbrot.cl' cannot be read: it is a FIFO, not a regular file "
@@ -115,7 +115,7 @@ static void test_kernel_dir_source(void **state)
     remove(path);
 
     assert_int_equal(mkdir(path, 0700), 0);
-    assert_int_equal(tr_cl_load_source(d.path, &src, err, sizeof(err)), TR_EXIT_USAGE);
+    assert_int_equal(tr_cl_load_source(d.path, &src, err, sizeof(err)), TR_ERR_USAGE);
     assert_non_null(strstr(err, "cannot be read: Is a directory"));
     assert_null(strstr(err, "File too large"));
     rmdir(path);

@@ -7,7 +7,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "core/exit_codes.h"
+#include "core/status.h"
 #include "output/colormap.h"
 #include "output/tile_stream.h"
 #include "replay/input.h"
@@ -126,21 +126,21 @@ static void test_parse_runs(void **state)
     cJSON_Delete(doc);
 
     /* bad inputs */
-    assert_int_equal(parse("", &doc, err), TR_EXIT_USAGE);
+    assert_int_equal(parse("", &doc, err), TR_ERR_USAGE);
     assert_string_equal(err, "the file is empty");
-    assert_int_equal(parse("{\"a\":1}\n{\"b\":", &doc, err), TR_EXIT_USAGE);
+    assert_int_equal(parse("{\"a\":1}\n{\"b\":", &doc, err), TR_ERR_USAGE);
     assert_string_equal(err, "line 2, column 6: not valid JSON (the text ends before the JSON "
                              "value does)");
     snprintf(text, sizeof(text), "%s\n%s\n", tile0, tile0); /* a stream cut short */
-    assert_int_equal(parse(text, &doc, err), TR_EXIT_USAGE);
+    assert_int_equal(parse(text, &doc, err), TR_ERR_USAGE);
     assert_non_null(strstr(err, "no run document at the end"));
     snprintf(r0, sizeof(r0), REC0, ",\"data\":[1,2,3,10]"); /* 10 > max_iter */
     snprintf(recs, sizeof(recs), "%s,%s", r0, r1);
     snprintf(text, sizeof(text), DOC, recs);
-    assert_int_equal(parse(text, &doc, err), TR_EXIT_USAGE);
+    assert_int_equal(parse(text, &doc, err), TR_ERR_USAGE);
     assert_non_null(strstr(err, "not a count in 0..max_iter"));
     snprintf(text, sizeof(text), DOC, "{\"task_id\":2}");
-    assert_int_equal(parse(text, &doc, err), TR_EXIT_USAGE);
+    assert_int_equal(parse(text, &doc, err), TR_ERR_USAGE);
     assert_non_null(strstr(err, "no task_id within the frame's tile grid"));
     assert_null(doc);
 }
@@ -165,7 +165,7 @@ static void test_parse_mirrors_the_page(void **state)
              "\"tile_h\":2,\"pixels_computed\":4,\"start_time_us\":0,\"duration_us\":5}");
     snprintf(recs, sizeof(recs), "%s,%s", r0, r1);
     snprintf(text, sizeof(text), DOC, recs);
-    assert_int_equal(parse(text, &doc, err), TR_EXIT_USAGE);
+    assert_int_equal(parse(text, &doc, err), TR_ERR_USAGE);
     assert_non_null(strstr(err, "thread_id is missing or not a count in 0..65535"));
     assert_null(doc);
 
@@ -192,7 +192,7 @@ static void test_parse_mirrors_the_page(void **state)
                  "\"tile_w\":2,\"tile_h\":2,\"max_iter\":9},\"summary\":%s}",
                  recs, cases[i].summary);
         int rc = parse(text, &doc, err);
-        if (rc != (cases[i].ok ? 0 : TR_EXIT_USAGE))
+        if (rc != (cases[i].ok ? 0 : TR_ERR_USAGE))
             fail_msg("summary %s: rc %d (%s)", cases[i].summary, rc, err);
         if (!cases[i].ok)
             assert_non_null(strstr(err, "summary: "));
@@ -228,7 +228,7 @@ static void test_parse_errors_name_line_and_column(void **state)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         int rc = parse(cases[i].text, &doc, err);
-        if (rc != TR_EXIT_USAGE || strncmp(err, cases[i].want, strlen(cases[i].want)) != 0)
+        if (rc != TR_ERR_USAGE || strncmp(err, cases[i].want, strlen(cases[i].want)) != 0)
             fail_msg("case %zu: rc %d, '%s', expected '%s'", i, rc, err, cases[i].want);
         assert_null(doc);
     }
@@ -300,7 +300,7 @@ static void test_parse_out_of_memory_is_not_bad_json(void **state)
                 break;
             }
             failures++;
-            if (rc != TR_EXIT_FAILURE || strcmp(err, "out of memory") != 0)
+            if (rc != TR_ERR_INTERNAL || strcmp(err, "out of memory") != 0)
                 fail_msg("input %zu, allocation %ld failing: rc %d, '%s'", in, n, rc, err);
             assert_null(doc);
         }

@@ -6,8 +6,8 @@
 
 #include "cmocka_all.h"
 #include "core/clock.h"
-#include "core/exit_codes.h"
 #include "core/scheduler.h"
+#include "core/status.h"
 #include "core/tile_grid.h"
 #include "devices/job.h"
 #include "golden.h"
@@ -195,7 +195,7 @@ static int fake_submit(void *ctx, const struct tr_tile *t, char *err, size_t err
     struct fake_lane *l = ctx;
     if ((int)t->task_id == l->d->fail_at_submit) {
         snprintf(err, errlen, "device lost at tile %u", t->task_id);
-        return TR_EXIT_DEVICE;
+        return TR_ERR_DEVICE;
     }
     assert_true(l->count < TR_MAX_QUEUE_DEPTH);
     l->queue[(l->head + l->count++) % TR_MAX_QUEUE_DEPTH] = *t;
@@ -341,7 +341,7 @@ static void test_queued_backend_failure(void **state)
     struct fake_device d = {.fail_at_submit = 40};
     struct tr_run run;
     char err[256] = "";
-    assert_int_equal(run_fake(&p, &d, frame, &run, err, sizeof(err)), TR_EXIT_DEVICE);
+    assert_int_equal(run_fake(&p, &d, frame, &run, err, sizeof(err)), TR_ERR_DEVICE);
     assert_string_equal(err, "device lost at tile 40");
     assert_int_equal(atomic_load(&d.closed_with_queued), 1);
     tr_run_free(&run);
