@@ -16,8 +16,11 @@ struct tr_cl_device_list {
     size_t count;
 };
 #endif
-#include "cli/exit_codes.h"
+#include "cli/commands.h"
+#include "cli/help.h"
+#include "cli/option_parser.h"
 #include "cli/usage.h"
+#include "cli/exit_codes.h"
 #include "core/text_escape.h"
 #include "cpu/backend.h"
 
@@ -65,7 +68,7 @@ struct cJSON *tr_devices_json(const struct tr_cl_device_list *list)
     return arr;
 }
 
-static enum tr_status print_json(const struct tr_cl_device_list *list)
+static int print_json(const struct tr_cl_device_list *list)
 {
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddItemToObject(doc, "devices", tr_devices_json(list));
@@ -87,8 +90,8 @@ static enum tr_status print_json(const struct tr_cl_device_list *list)
     char *text = cJSON_Print(doc);
     cJSON_Delete(doc);
     if (!text)
-        return TR_ERR_INTERNAL;
-    enum tr_status rc = puts(text) < 0 ? TR_ERR_IO : TR_OK;
+        return TR_EXIT_FAILURE;
+    int rc = puts(text) < 0 ? TR_EXIT_IO : TR_EXIT_OK;
     cJSON_free(text);
     return rc;
 }
@@ -129,32 +132,23 @@ static void print_table(const struct tr_cl_device_list *list)
 
 int tr_cli_devices(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    struct tr_cli_parser ps;
     struct tr_cl_device_list list;
-    char err[256];
-    int json = 0, c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-        if (c == 'j') {
+    char err[512];
+    int json = 0, id;
+    tr_cli_parser_init(&ps, TR_CMD_DEVICES, 0, "tilerace devices --help", argc, argv);
+    while ((id = tr_cli_next_option(&ps, err, sizeof(err))) != TR_CLI_END) {
+        if (id == TR_OPTION_JSON) {
             json = 1;
-        } else if (c == 'h') {
-            tr_usage(stdout);
+        } else if (id == TR_OPTION_HELP) {
+            tr_help_command(stdout, tr_cli_command_of(TR_CMD_DEVICES));
             return TR_EXIT_OK;
         } else {
-            char q[TR_QUOTE_SIZE(TR_ECHO_CHARS)];
-            fprintf(stderr, "tilerace: devices: unknown option '%s' (accepted: --json)\n",
-                    tr_usage_refused_option(q, sizeof(q), argc, argv));
-            return TR_EXIT_USAGE;
+            return tr_cli_fail(TR_EXIT_USAGE, "devices: %s", err);
         }
     }
-    if (optind < argc) {
-        char q[TR_QUOTE_SIZE(TR_ECHO_CHARS)];
-        fprintf(stderr, "tilerace: devices: unexpected argument %s (accepted: --json)\n",
-                tr_text_quote(q, sizeof(q), argv[optind], TR_ECHO_CHARS));
-        return TR_EXIT_USAGE;
-    }
+    if (tr_cli_no_operands(&ps, err, sizeof(err)) != 0)
+        return tr_cli_fail(TR_EXIT_USAGE, "devices: %s", err);
 #ifdef TILERACE_HAVE_OPENCL
     int rc = tr_cl_list_devices(&list, err, sizeof(err));
 #else
@@ -162,10 +156,8 @@ int tr_cli_devices(int argc, char **argv)
     list.count = 0;
     (void)err;
 #endif
-    if (rc) {
-        fprintf(stderr, "tilerace: %s\n", err);
-        return tr_exit_code(rc);
-    }
+    if (rc)
+        return tr_cli_fail(rc, "%s", err);
     if (json)
         rc = print_json(&list);
     else
@@ -173,9 +165,7 @@ int tr_cli_devices(int argc, char **argv)
 #ifdef TILERACE_HAVE_OPENCL
     tr_cl_device_list_free(&list);
 #endif
-    if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
-        fprintf(stderr, "tilerace: standard output cannot be written\n");
-        rc = TR_ERR_IO;
-    }
-    return tr_exit_code(rc);
+    if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout)))
+        rc = tr_cli_fail(TR_EXIT_IO, "standard output cannot be written");
+    return rc;
 }

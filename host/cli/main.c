@@ -7,53 +7,29 @@
 #ifdef TILERACE_HAVE_OPENCL
 #include "opencl/cache_dir.h"
 #endif
-#include "cli/devices.h"
-#include "cli/exit_codes.h"
-#include "cli/replay.h"
+#include "cli/commands.h"
 #include "cli/run.h"
-#include "cli/selftest.h"
-#ifdef TILERACE_HAVE_SERVER
-#include "cli/serve.h"
-#endif
-#include "cli/usage.h"
-
-/* Each command parses its own options; argv[0] is the command's name. */
-static const struct {
-    const char *name;
-    int (*main)(int argc, char **argv);
-    int opencl; /* may use OpenCL */
-} commands[] = {
-    {"run", tr_cli_run, 1},           {"devices", tr_cli_devices, 1},
-    {"selftest", tr_cli_selftest, 1}, {"replay", tr_cli_replay, 0},
-#ifdef TILERACE_HAVE_SERVER
-    {"serve", tr_serve_main, 1},
-#endif
-};
+#include "cli/exit_codes.h"
 
 static int dispatch(int argc, char **argv)
 {
     /* No command word: the options are `run`'s. */
-    int (*command)(int, char **) = tr_cli_run;
-    int opencl = 1;
-    if (argc > 1) {
-        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-            if (strcmp(argv[1], commands[i].name) == 0) {
-                command = commands[i].main;
-                opencl = commands[i].opencl;
-                argc--;
-                argv++;
-                break;
-            }
+    const struct tr_cli_command *c = NULL;
+    if (argc > 1 && argv[1][0] != '-') {
+        if (!(c = tr_cli_command_find(argv[1])))
+            return tr_cli_unknown_command("", argv[1]);
+        if (!c->main)
+            return tr_cli_not_built(c);
+        argc--;
+        argv++;
     }
     /* The environment pocl reads is set here and nowhere else: setenv() is not thread-safe,
      * and no thread exists before the command runs (the server, lanes and pocl start theirs). */
 #ifdef TILERACE_HAVE_OPENCL
-    if (opencl)
+    if (!c || c->opencl)
         tr_cl_prepare_environment();
-#else
-    (void)opencl;
 #endif
-    return command(argc, argv);
+    return c ? c->main(argc, argv) : tr_cli_run_default(argc, argv);
 }
 
 /*

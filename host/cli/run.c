@@ -6,125 +6,66 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/exit_codes.h"
+#include "cli/commands.h"
+#include "cli/help.h"
+#include "cli/option_parser.h"
 #include "cli/usage.h"
+#include "cli/exit_codes.h"
 #include "core/text_escape.h"
 #include "devices/job.h"
 #include "output/json_document.h"
 #include "output/run_outputs.h"
 
-enum {
-    OPT_NUMBER = 1000, /* + index into tr_num_params */
-    OPT_MODE = 2000,
-    OPT_DEVICE,
-    OPT_PRECISION,
-    OPT_KERNEL,
-    OPT_KERNEL_DIR,
-};
-
-/* Prints msg and returns the exit code for status. */
-static int fail(enum tr_status status, const char *msg)
-{
-    tr_text_print_line(stderr, "tilerace: ", msg);
-    return tr_exit_code(status);
-}
-
-/* After --help or --version: 0, or 4 when the text could not be written. */
-static int stdout_status(void)
-{
-    if (fflush(stdout) != 0 || ferror(stdout))
-        return fail(TR_ERR_IO, "standard output cannot be written");
-    return TR_EXIT_OK;
-}
+/* Where run's errors point: the overview lists run's options too. */
+#define RUN_HELP "tilerace --help"
 
 int tr_cli_run_parse(int argc, char **argv, struct tr_run_options *o, char *err, size_t errlen)
 {
-    static const struct option fixed[] = {
-        {"mode", required_argument, NULL, OPT_MODE},
-        {"device", required_argument, NULL, OPT_DEVICE},
-        {"precision", required_argument, NULL, OPT_PRECISION},
-        {"kernel", required_argument, NULL, OPT_KERNEL},
-        {"kernel-dir", required_argument, NULL, OPT_KERNEL_DIR},
-        {"out", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        TR_RUN_OUTPUT_OPTIONS,
-    };
-    struct option longopts[sizeof(fixed) / sizeof(fixed[0]) + 16];
-    size_t n = 0;
-    char q[TR_QUOTE_SIZE(TR_ECHO_PATH_CHARS)];
-    for (size_t i = 0; i < tr_num_params_count; i++)
-        longopts[n++] = (struct option){tr_num_params[i].cli_name, required_argument, NULL,
-                                        OPT_NUMBER + (int)i};
-    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-        longopts[n++] = fixed[i];
-    longopts[n] = (struct option){NULL, 0, NULL, 0};
+    struct tr_cli_parser ps;
+    char q[TR_QUOTE_SIZE(TR_ECHO_PATH_CHARS)], label[48];
+    int id, rc = 0;
 
     tr_params_defaults(&o->params);
-    o->out = "-";
+    o->out = tr_options[TR_OPTION_OUT].default_text;
     o->kernel_dir = NULL;
     tr_run_outputs_init(&o->extras);
-    opterr = 0;
-    optind = 0; /* 0, not 1: glibc and musl then reset getopt fully, so this may run again */
-    int c, rc = 0;
-    while ((c = getopt_long(argc, argv, "+:ho:V", longopts, NULL)) != -1) {
-        char label[48];
-        if (c >= TR_OPT_IMAGE && c < TR_OPT_RUN_OUTPUTS_END) {
-            rc = tr_run_outputs_option(&o->extras, c, optarg, err, errlen);
-        } else if (c >= OPT_NUMBER && c < OPT_NUMBER + (int)tr_num_params_count) {
-            snprintf(label, sizeof(label), "--%s", tr_num_params[c - OPT_NUMBER].cli_name);
-            rc = tr_params_set_number(&o->params, &tr_num_params[c - OPT_NUMBER], label, optarg,
-                                      err, errlen);
+    tr_cli_parser_init(&ps, TR_CMD_RUN, 0, RUN_HELP, argc, argv);
+    while ((id = tr_cli_next_option(&ps, err, errlen)) != TR_CLI_END) {
+        if (id == TR_CLI_ERROR)
+            return TR_EXIT_USAGE;
+        snprintf(label, sizeof(label), "--%s", tr_options[id].name);
+        if (id <= TR_OPTION_KERNEL) {
+            rc = tr_params_set(&o->params, (enum tr_option_id)id, label, optarg, err, errlen);
+        } else if (tr_run_outputs_takes((enum tr_option_id)id)) {
+            rc = tr_run_outputs_option(&o->extras, (enum tr_option_id)id, optarg, err, errlen);
         } else {
-            switch (c) {
-            case OPT_MODE:
-                rc = tr_params_set_mode(&o->params, "--mode", optarg, err, errlen);
-                break;
-            case OPT_DEVICE:
-                rc = tr_params_set_device(&o->params, "--device", optarg, err, errlen);
-                break;
-            case OPT_PRECISION:
-                rc = tr_params_set_precision(&o->params, "--precision", optarg, err, errlen);
-                break;
-            case OPT_KERNEL:
-                rc = tr_params_set_kernel(&o->params, "--kernel", optarg, err, errlen);
-                break;
-            case OPT_KERNEL_DIR:
+            switch (id) {
+            case TR_OPTION_KERNEL_DIR:
                 o->kernel_dir = optarg;
                 break;
-            case 'o':
+            case TR_OPTION_OUT:
                 o->out = optarg;
                 if (!optarg[0]) {
                     snprintf(err, errlen,
                              "--out: '' is not a file path (accepted: a file path, or - for "
                              "stdout)");
-                    rc = TR_ERR_USAGE;
+                    rc = TR_EXIT_USAGE;
                 }
                 break;
-            case 'h':
+            case TR_OPTION_HELP:
                 return TR_CLI_RUN_HELP;
-            case 'V':
+            case TR_OPTION_VERSION:
                 return TR_CLI_RUN_VERSION;
-            case ':':
-                snprintf(err, errlen, "%s: a value is missing (see tilerace --help)",
-                         tr_usage_refused_option(q, sizeof(q), argc, argv));
-                rc = TR_ERR_USAGE;
-                break;
             default:
-                snprintf(err, errlen, "unknown option '%s' (see tilerace --help)",
-                         tr_usage_refused_option(q, sizeof(q), argc, argv));
-                rc = TR_ERR_USAGE;
-                break;
+                snprintf(err, errlen, "internal error: %s is not handled", label);
+                return TR_EXIT_FAILURE;
             }
         }
         if (rc)
             return rc;
     }
-    if (optind < argc) {
-        snprintf(err, errlen, "unexpected argument %s (see tilerace --help)",
-                 tr_text_quote(q, sizeof(q), argv[optind], TR_ECHO_CHARS));
-        return TR_ERR_USAGE;
-    }
+    if ((rc = tr_cli_no_operands(&ps, err, errlen)) != 0)
+        return rc;
     if ((rc = tr_params_check(&o->params, err, errlen)) != 0 ||
         (rc = tr_run_outputs_check(&o->extras, o->out, err, errlen)) != 0)
         return rc;
@@ -133,12 +74,13 @@ int tr_cli_run_parse(int argc, char **argv, struct tr_run_options *o, char *err,
                  "--kernel-dir: %s holds OpenCL kernels, and --device cpu runs none "
                  "(accepted with --device opencl, gpu, pocl or opencl:P.D)",
                  tr_text_quote(q, sizeof(q), o->kernel_dir, TR_ECHO_PATH_CHARS));
-        return TR_ERR_USAGE;
+        return TR_EXIT_USAGE;
     }
     return TR_CLI_RUN_GO;
 }
 
-int tr_cli_run(int argc, char **argv)
+/* The run itself; help_of: what --help prints (NULL: the overview). */
+static int run(int argc, char **argv, const struct tr_cli_command *help_of)
 {
     struct tr_run_options o;
     struct tr_job job;
@@ -146,15 +88,19 @@ int tr_cli_run(int argc, char **argv)
     char err[512];
     int rc = tr_cli_run_parse(argc, argv, &o, err, sizeof(err));
     if (rc == TR_CLI_RUN_HELP || rc == TR_CLI_RUN_VERSION) {
-        if (rc == TR_CLI_RUN_HELP)
-            tr_usage(stdout);
-        else
+        if (rc == TR_CLI_RUN_VERSION)
             tr_version(stdout);
-        return stdout_status();
+        else if (help_of)
+            tr_help_command(stdout, help_of);
+        else
+            tr_help_overview(stdout);
+        /* 0, or 4 when the text could not be written */
+        if (fflush(stdout) != 0 || ferror(stdout))
+            return tr_cli_fail(TR_EXIT_IO, "standard output cannot be written");
+        return TR_EXIT_OK;
     }
     if (rc != TR_CLI_RUN_GO)
-        return fail(rc, err);
-
+        return tr_cli_fail(rc, "%s", err);
     /* Every output is opened first: an unwritable path fails before minutes of rendering. */
     tr_atomic_file_install_signal_cleanup();
     memset(&jo, 0, sizeof(jo));
@@ -168,5 +114,15 @@ int tr_cli_run(int argc, char **argv)
         rc = tr_run_outputs_finish(&o.extras, err, sizeof(err));
     tr_run_outputs_close(&o.extras);
     tr_job_free(&job);
-    return rc ? fail(rc, err) : TR_EXIT_OK;
+    return rc ? tr_cli_fail(rc, "%s", err) : TR_EXIT_OK;
+}
+
+int tr_cli_run(int argc, char **argv)
+{
+    return run(argc, argv, tr_cli_command_of(TR_CMD_RUN));
+}
+
+int tr_cli_run_default(int argc, char **argv)
+{
+    return run(argc, argv, NULL);
 }

@@ -7,7 +7,10 @@
 #include "core/params.h"
 #include "output/run_outputs.h"
 
+/* `tilerace run ...`: --help prints run's help. */
 int tr_cli_run(int argc, char **argv);
+/* `tilerace [OPTIONS]`, without a command word: --help prints the overview. */
+int tr_cli_run_default(int argc, char **argv);
 
 /* What the options of `tilerace run` ask for. */
 struct tr_run_options {

@@ -13,8 +13,11 @@ struct tr_cl_device_list {
     size_t count;
 };
 #endif
-#include "cli/exit_codes.h"
+#include "cli/commands.h"
+#include "cli/help.h"
+#include "cli/option_parser.h"
 #include "cli/usage.h"
+#include "cli/exit_codes.h"
 #include "core/text_escape.h"
 #include "cpu/backend.h"
 #include "devices/job.h"
@@ -131,9 +134,8 @@ static int compute_references(struct reference ref[N_FRAMES][2])
             struct tr_job job;
             char err[512];
             if (tr_job_run(&p, NULL, &job, err, sizeof(err)) != 0) {
-                fprintf(stderr, "tilerace: selftest: CPU reference failed: %s\n", err);
                 tr_job_free(&job);
-                return TR_EXIT_FAILURE;
+                return tr_cli_fail(TR_EXIT_FAILURE, "selftest: CPU reference failed: %s", err);
             }
             ref[fi][pi].checksum = job.run.checksum;
             ref[fi][pi].records = job.run.records;
@@ -147,43 +149,30 @@ static int compute_references(struct reference ref[N_FRAMES][2])
 
 int tr_cli_selftest(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"kernel-dir", required_argument, NULL, 'k'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    struct tr_cli_parser ps;
     const char *kernel_dir = NULL;
     struct reference ref[N_FRAMES][2];
     struct tr_cl_device_list list;
     struct row *rows = NULL;
-    char err[256];
-    int c, rc;
+    char err[512];
+    int id, rc;
     memset(ref, 0, sizeof(ref));
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
-        if (c == 'k') {
+    tr_cli_parser_init(&ps, TR_CMD_SELFTEST, 0, "tilerace selftest --help", argc, argv);
+    while ((id = tr_cli_next_option(&ps, err, sizeof(err))) != TR_CLI_END) {
+        if (id == TR_OPTION_KERNEL_DIR) {
             kernel_dir = optarg;
-        } else if (c == 'h') {
-            tr_usage(stdout);
+        } else if (id == TR_OPTION_HELP) {
+            tr_help_command(stdout, tr_cli_command_of(TR_CMD_SELFTEST));
             return TR_EXIT_OK;
         } else {
-            char q[TR_QUOTE_SIZE(TR_ECHO_CHARS)];
-            fprintf(stderr, "tilerace: selftest: %s '%s' (accepted: --kernel-dir DIR)\n",
-                    c == ':' ? "a value is missing for" : "unknown option",
-                    tr_usage_refused_option(q, sizeof(q), argc, argv));
-            return TR_EXIT_USAGE;
+            return tr_cli_fail(TR_EXIT_USAGE, "selftest: %s", err);
         }
     }
-    if (optind < argc) {
-        char q[TR_QUOTE_SIZE(TR_ECHO_CHARS)];
-        fprintf(stderr, "tilerace: selftest: unexpected argument %s\n",
-                tr_text_quote(q, sizeof(q), argv[optind], TR_ECHO_CHARS));
-        return TR_EXIT_USAGE;
-    }
+    if (tr_cli_no_operands(&ps, err, sizeof(err)) != 0)
+        return tr_cli_fail(TR_EXIT_USAGE, "selftest: %s", err);
 #ifdef TILERACE_HAVE_OPENCL
-    if ((rc = tr_cl_list_devices(&list, err, sizeof(err))) != 0) {
-        tr_text_print_line(stderr, "tilerace: ", err);
-        return tr_exit_code(rc);
-    }
+    if ((rc = tr_cl_list_devices(&list, err, sizeof(err))) != 0)
+        return tr_cli_fail(rc, "%s", err);
 #else
     list.count = 0;
     (void)err;
@@ -193,8 +182,7 @@ int tr_cli_selftest(int argc, char **argv)
     size_t n_rows = list.count + 1;
     rows = calloc(n_rows, sizeof(*rows));
     if (!rows) {
-        fprintf(stderr, "tilerace: selftest: out of memory\n");
-        rc = TR_EXIT_FAILURE;
+        rc = tr_cli_fail(TR_EXIT_FAILURE, "selftest: out of memory");
         goto cleanup;
     }
     snprintf(rows[0].device, sizeof(rows[0].device), "cpu");

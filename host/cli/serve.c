@@ -7,9 +7,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli/exit_codes.h"
+#include "cli/commands.h"
+#include "cli/help.h"
+#include "cli/option_parser.h"
 #include "cli/usage.h"
 #include "core/clock.h"
+#include "cli/exit_codes.h"
 #include "core/params.h"
 #include "core/text_escape.h"
 #include "server/listen.h"
@@ -17,192 +20,110 @@
 
 #define CANCEL_GRACE_MS 5000 /* after the deadline, for renders to reach their next tile */
 
-enum {
-    OPT_BIND = 1000,
-    OPT_PORT,
-    OPT_ALLOW_ORIGIN,
-    OPT_ALLOW_HOST,
-    OPT_CAP_PIXELS,
-    OPT_CAP_TILES,
-    OPT_CAP_TILE_PIXELS,
-    OPT_CAP_MAX_ITER,
-    OPT_CAP_TIME_LIMIT,
-    OPT_CAP_THREADS,
-    OPT_MAX_RENDERS,
-    OPT_MAX_QUEUED,
-    OPT_MAX_CONNECTIONS,
-    OPT_REQUEST_TIMEOUT,
-    OPT_SHUTDOWN_TIMEOUT,
-    OPT_LOG_REQUESTS,
-};
-
-/* Prints msg and returns the exit code for status. */
-static int fail(enum tr_status status, const char *msg)
-{
-    tr_text_print_line(stderr, "tilerace: ", msg);
-    return tr_exit_code(status);
-}
-
-static const struct {
-    int id;
-    const char *name;
-    uint64_t min, max;
-} numbers[] = {
-    {OPT_PORT, "port", 0, 65535},
-    {OPT_CAP_PIXELS, "cap-pixels", 1, TR_MAX_PIXELS},
-    {OPT_CAP_TILES, "cap-tiles", 1, TR_MAX_TILES},
-    {OPT_CAP_TILE_PIXELS, "cap-tile-pixels", 1, TR_MAX_PIXELS},
-    {OPT_CAP_MAX_ITER, "cap-max-iter", 1, 65535},
-    {OPT_CAP_TIME_LIMIT, "cap-time-limit-ms", 0, 86400000},
-    {OPT_CAP_THREADS, "cap-num-threads", 1, 256},
-    {OPT_MAX_RENDERS, "max-renders", 1, 256},
-    {OPT_MAX_QUEUED, "max-queued", 0, 4096},
-    {OPT_MAX_CONNECTIONS, "max-connections", 1, 65536},
-    {OPT_REQUEST_TIMEOUT, "request-timeout-ms", 100, 3600000},
-    {OPT_SHUTDOWN_TIMEOUT, "shutdown-timeout-ms", 0, 3600000},
-};
-
-static int set_option(struct tr_serve_options *o, int id, uint64_t v)
+/* Sets the number option id; the parser has checked its range. */
+static void set_number(struct tr_serve_options *o, enum tr_option_id id, uint64_t v)
 {
     struct tr_server_config *c = &o->cfg;
     switch (id) {
-    case OPT_PORT:
+    case TR_OPTION_PORT:
         c->port = (uint16_t)v;
         break;
-    case OPT_CAP_PIXELS:
+    case TR_OPTION_CAP_PIXELS:
         c->caps.pixels = v;
         break;
-    case OPT_CAP_TILES:
+    case TR_OPTION_CAP_TILES:
         c->caps.tiles = v;
         break;
-    case OPT_CAP_TILE_PIXELS:
+    case TR_OPTION_CAP_TILE_PIXELS:
         c->caps.tile_pixels = v;
         break;
-    case OPT_CAP_MAX_ITER:
+    case TR_OPTION_CAP_MAX_ITER:
         c->caps.max_iter = (uint32_t)v;
         break;
-    case OPT_CAP_TIME_LIMIT:
+    case TR_OPTION_CAP_TIME_LIMIT_MS:
         c->caps.time_limit_ms = (uint32_t)v;
         break;
-    case OPT_CAP_THREADS:
+    case TR_OPTION_CAP_NUM_THREADS:
         c->caps.num_threads = (uint32_t)v;
         break;
-    case OPT_MAX_RENDERS:
+    case TR_OPTION_MAX_RENDERS:
         c->max_renders = (uint32_t)v;
         break;
-    case OPT_MAX_QUEUED:
+    case TR_OPTION_MAX_QUEUED:
         c->max_queued = (uint32_t)v;
         break;
-    case OPT_MAX_CONNECTIONS:
+    case TR_OPTION_MAX_CONNECTIONS:
         c->max_connections = (uint32_t)v;
         break;
-    case OPT_REQUEST_TIMEOUT:
+    case TR_OPTION_REQUEST_TIMEOUT_MS:
         c->request_timeout_ms = (uint32_t)v;
         break;
-    case OPT_SHUTDOWN_TIMEOUT:
+    case TR_OPTION_SHUTDOWN_TIMEOUT_MS:
         o->shutdown_timeout_ms = (uint32_t)v;
         break;
     default:
-        return -1;
+        break;
     }
-    return 0;
 }
 
 int tr_serve_parse(int argc, char **argv, struct tr_serve_options *o, char *err, size_t errlen)
 {
-    static const struct option fixed[] = {
-        {"bind", required_argument, NULL, OPT_BIND},
-        {"allow-origin", required_argument, NULL, OPT_ALLOW_ORIGIN},
-        {"allow-host", required_argument, NULL, OPT_ALLOW_HOST},
-        {"log-requests", no_argument, NULL, OPT_LOG_REQUESTS},
-        {"help", no_argument, NULL, 'h'},
-    };
-    struct option
-        longopts[sizeof(fixed) / sizeof(fixed[0]) + sizeof(numbers) / sizeof(numbers[0]) + 1];
-    size_t n = 0;
-    char label[48];
-    int origins_given = 0, is_ipv6, c, rc = 0;
+    struct tr_cli_parser ps;
+    char label[48], why[400];
+    int origins_given = 0, is_ipv6, id, rc = 0;
     uint64_t v;
-    for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
-        longopts[n++] = (struct option){numbers[i].name, required_argument, NULL, numbers[i].id};
-    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-        longopts[n++] = fixed[i];
-    longopts[n] = (struct option){NULL, 0, NULL, 0};
 
     tr_server_config_defaults(&o->cfg);
-    o->shutdown_timeout_ms = 10000;
-    opterr = 0;
-    optind = 0; /* 0, not 1: glibc and musl then reset getopt fully, so this may run again */
-    while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
-        const char *name = argv[optind - 1];
-        rc = 0;
-        switch (c) {
-        case OPT_BIND:
+    o->shutdown_timeout_ms = (uint32_t)tr_options[TR_OPTION_SHUTDOWN_TIMEOUT_MS].def;
+    tr_cli_parser_init(&ps, TR_CMD_SERVE, 0, "tilerace serve --help", argc, argv);
+    while ((id = tr_cli_next_option(&ps, err, errlen)) != TR_CLI_END) {
+        if (id == TR_CLI_ERROR)
+            return TR_EXIT_USAGE;
+        const struct tr_option *opt = &tr_options[id];
+        snprintf(label, sizeof(label), "--%s", opt->name);
+        switch (id) {
+        case TR_OPTION_BIND:
             if (tr_ip_literal(optarg, &is_ipv6) != 0 || strlen(optarg) >= sizeof(o->cfg.bind)) {
                 snprintf(err, errlen,
                          "--bind: '%.60s' is not an IPv4 or IPv6 address (e.g. 127.0.0.1, ::1, "
                          "0.0.0.0)",
                          optarg);
-                rc = TR_ERR_USAGE;
+                rc = TR_EXIT_USAGE;
             } else {
                 snprintf(o->cfg.bind, sizeof(o->cfg.bind), "%s", optarg);
             }
             break;
-        case OPT_ALLOW_ORIGIN: {
-            char why[400];
+        case TR_OPTION_ALLOW_ORIGIN:
             if (!origins_given) /* the first one replaces the loopback default */
                 o->cfg.cors.n = 0;
             origins_given = 1;
             if (tr_cors_add(&o->cfg.cors, optarg, why, sizeof(why)) != 0) {
                 snprintf(err, errlen, "--allow-origin: %s", why);
-                rc = TR_ERR_USAGE;
+                rc = TR_EXIT_USAGE;
             }
             break;
-        }
-        case OPT_ALLOW_HOST: {
-            char why[400];
+        case TR_OPTION_ALLOW_HOST:
             if (tr_host_allow(&o->cfg.hosts, optarg, why, sizeof(why)) != 0) {
                 snprintf(err, errlen, "--allow-host: %s", why);
-                rc = TR_ERR_USAGE;
+                rc = TR_EXIT_USAGE;
             }
             break;
-        }
-        case OPT_LOG_REQUESTS:
+        case TR_OPTION_LOG_REQUESTS:
             o->cfg.log_requests = 1;
             break;
-        case 'h':
+        case TR_OPTION_HELP:
             return TR_SERVE_HELP;
-        case ':':
-            snprintf(err, errlen, "%.60s: a value is missing (see tilerace serve --help)", name);
-            rc = TR_ERR_USAGE;
-            break;
-        case '?': {
-            char q[TR_QUOTE_SIZE(TR_ECHO_CHARS)];
-            snprintf(err, errlen, "unknown option '%s' (see tilerace serve --help)",
-                     tr_usage_refused_option(q, sizeof(q), argc, argv));
-            rc = TR_ERR_USAGE;
-            break;
-        }
         default:
-            for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
-                if (numbers[i].id != c)
-                    continue;
-                snprintf(label, sizeof(label), "--%s", numbers[i].name);
-                rc =
-                    tr_parse_number(label, optarg, numbers[i].min, numbers[i].max, &v, err, errlen);
-                if (rc == 0)
-                    set_option(o, c, v);
-            }
+            rc = tr_parse_number(label, optarg, opt->min, opt->max, &v, err, errlen);
+            if (rc == 0)
+                set_number(o, (enum tr_option_id)id, v);
             break;
         }
         if (rc)
             return rc;
     }
-    if (optind < argc) {
-        snprintf(err, errlen, "unexpected argument '%.60s' (see tilerace serve --help)",
-                 argv[optind]);
-        return TR_ERR_USAGE;
-    }
+    if ((rc = tr_cli_no_operands(&ps, err, errlen)) != 0)
+        return rc;
     return TR_SERVE_GO;
 }
 
@@ -232,11 +153,11 @@ int tr_serve_main(int argc, char **argv)
     int sig = 0;
     int rc = tr_serve_parse(argc, argv, &o, err, sizeof(err));
     if (rc == TR_SERVE_HELP) {
-        tr_usage_serve(stdout);
+        tr_help_command(stdout, tr_cli_command_of(TR_CMD_SERVE));
         return TR_EXIT_OK;
     }
     if (rc != TR_SERVE_GO)
-        return fail(rc, err);
+        return tr_cli_fail(rc, "%s", err);
 
     /* Blocked before any thread starts, so that only sigwait() here sees them. */
     sigemptyset(&signals);
@@ -245,11 +166,8 @@ int tr_serve_main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if ((rc = tr_server_start(&o.cfg, &srv, err, sizeof(err))) != 0) {
-        char msg[600];
-        snprintf(msg, sizeof(msg), "serve: %s", err);
-        return fail(rc, msg);
-    }
+    if ((rc = tr_server_start(&o.cfg, &srv, err, sizeof(err))) != 0)
+        return tr_cli_fail(rc, "serve: %s", err);
     printf("tilerace serve: listening on %s\n", tr_server_url(srv));
     fflush(stdout);
 

@@ -1,12 +1,18 @@
-/* The usage text: the command's documentation. */
+/* What the commands say to the user besides their results: errors, the version. */
 #ifndef TILERACE_USAGE_H
 #define TILERACE_USAGE_H
 
+#include <stddef.h>
 #include <stdio.h>
 
-void tr_usage(FILE *out);
-void tr_usage_serve(FILE *out); /* tilerace serve --help */
 void tr_version(FILE *out);
+
+/*
+ * Prints "tilerace: " and the formatted message on stderr as one line (control bytes and
+ * bytes that are not UTF-8 escaped, so a message that quotes user text stays one line), and
+ * returns code: return tr_cli_fail(TR_EXIT_USAGE, "replay: %s", err);
+ */
+int tr_cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
  * Names the option getopt_long just refused (it returned '?' or ':') as the user typed it,

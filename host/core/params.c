@@ -9,37 +9,38 @@
 #include "core/text_escape.h"
 #include "core/tile_grid.h"
 
-#define NUM_PARAM(cli, query, lo, hi, dflt, field)                                                 \
-    {                                                                                              \
-        cli, query, lo, hi, dflt, offsetof(struct tr_params, field)                                \
-    }
-
-const struct tr_num_param tr_num_params[] = {
-    NUM_PARAM("width", "width", 1, 65536, 800, width),
-    NUM_PARAM("height", "height", 1, 65536, 600, height),
-    NUM_PARAM("tile-w", "tile_w", 1, 65536, 64, tile_w),
-    NUM_PARAM("tile-h", "tile_h", 1, 65536, 64, tile_h),
-    NUM_PARAM("max-iter", "max_iter", 1, 65535, 256, max_iter),
-    NUM_PARAM("time-limit-ms", "time_limit_ms", 0, 86400000, 2000, time_limit_ms),
-    NUM_PARAM("num-threads", "num_threads", 1, 256, 4, num_threads),
-    NUM_PARAM("queue-depth", "queue_depth", 1, TR_MAX_QUEUE_DEPTH, 4, queue_depth),
+/* Where each whole-number parameter lives in struct tr_params. */
+static const size_t number_fields[TR_PARAM_NUMBERS] = {
+    [TR_OPTION_WIDTH] = offsetof(struct tr_params, width),
+    [TR_OPTION_HEIGHT] = offsetof(struct tr_params, height),
+    [TR_OPTION_TILE_W] = offsetof(struct tr_params, tile_w),
+    [TR_OPTION_TILE_H] = offsetof(struct tr_params, tile_h),
+    [TR_OPTION_MAX_ITER] = offsetof(struct tr_params, max_iter),
+    [TR_OPTION_TIME_LIMIT_MS] = offsetof(struct tr_params, time_limit_ms),
+    [TR_OPTION_NUM_THREADS] = offsetof(struct tr_params, num_threads),
+    [TR_OPTION_QUEUE_DEPTH] = offsetof(struct tr_params, queue_depth),
 };
-const size_t tr_num_params_count = sizeof(tr_num_params) / sizeof(tr_num_params[0]);
 
-static uint32_t *field_of(struct tr_params *p, const struct tr_num_param *spec)
+static uint32_t *field_of(struct tr_params *p, enum tr_option_id id)
 {
-    return (uint32_t *)((char *)p + spec->offset);
+    return (uint32_t *)((char *)p + number_fields[id]);
+}
+
+uint32_t tr_params_number(const struct tr_params *p, enum tr_option_id id)
+{
+    return *(const uint32_t *)((const char *)p + number_fields[id]);
 }
 
 void tr_params_defaults(struct tr_params *p)
 {
     memset(p, 0, sizeof(*p));
-    for (size_t i = 0; i < tr_num_params_count; i++)
-        *field_of(p, &tr_num_params[i]) = tr_num_params[i].def;
-    p->mode = TR_MODE_CONCURRENT;
-    p->precision = TR_PRECISION_DOUBLE;
-    p->kernel = TR_KERNEL_AUTO;
-    snprintf(p->device, sizeof(p->device), "cpu");
+    for (int id = 0; id < TR_PARAM_NUMBERS; id++)
+        *field_of(p, (enum tr_option_id)id) = (uint32_t)tr_options[id].def;
+    p->mode = (enum tr_mode)tr_options[TR_OPTION_MODE].def;
+    p->precision = (enum tr_precision)tr_options[TR_OPTION_PRECISION].def;
+    p->kernel = (enum tr_kernel)tr_options[TR_OPTION_KERNEL].def;
+    const struct tr_option *device = &tr_options[TR_OPTION_DEVICE];
+    snprintf(p->device, sizeof(p->device), "%s", device->choices[device->def].name);
 }
 
 int tr_parse_u64(const char *text, uint64_t *out)
@@ -89,28 +90,30 @@ int tr_parse_number(const char *label, const char *text, uint64_t min, uint64_t 
     return 0;
 }
 
-int tr_params_set_number(struct tr_params *p, const struct tr_num_param *spec, const char *label,
+int tr_params_set_number(struct tr_params *p, enum tr_option_id id, const char *label,
                          const char *text, char *err, size_t errlen)
 {
     uint64_t v;
-    int rc = tr_parse_number(label, text, spec->min, spec->max, &v, err, errlen);
+    const struct tr_option *o = &tr_options[id];
+    int rc = tr_parse_number(label, text, o->min, o->max, &v, err, errlen);
     if (rc == 0)
-        *field_of(p, spec) = (uint32_t)v;
+        *field_of(p, id) = (uint32_t)v;
     return rc;
 }
 
-static int set_choice(int *field, const char *const *names, int count, const char *label,
-                      const char *text, char *err, size_t errlen)
+int tr_parse_choice(const struct tr_option *o, const char *label, const char *text, int *index,
+                    char *err, size_t errlen)
 {
     char q[QUOTED_SIZE], list[128] = "";
-    for (int i = 0; i < count; i++) {
-        if (text && strcmp(text, names[i]) == 0) {
-            *field = i;
+    size_t count = tr_option_choice_count(o);
+    for (size_t i = 0; i < count; i++) {
+        if (text && strcmp(text, o->choices[i].name) == 0) {
+            *index = (int)i;
             return 0;
         }
     }
-    for (int i = 0; i < count; i++) {
-        strncat(list, names[i], sizeof(list) - strlen(list) - 1);
+    for (size_t i = 0; i < count; i++) {
+        strncat(list, o->choices[i].name, sizeof(list) - strlen(list) - 1);
         if (i + 1 < count)
             strncat(list, ", ", sizeof(list) - strlen(list) - 1);
     }
@@ -119,34 +122,33 @@ static int set_choice(int *field, const char *const *names, int count, const cha
     return TR_ERR_USAGE;
 }
 
-static const char *const mode_names[] = {"sequential", "concurrent", "dynamic"};
-static const char *const precision_names[] = {"double", "float"};
-static const char *const kernel_names[] = {"auto", "scalar", "vector"};
-
 int tr_params_set_mode(struct tr_params *p, const char *label, const char *text, char *err,
                        size_t errlen)
 {
-    int v = (int)p->mode;
-    int rc = set_choice(&v, mode_names, 3, label, text, err, errlen);
-    p->mode = (enum tr_mode)v;
+    int v;
+    int rc = tr_parse_choice(&tr_options[TR_OPTION_MODE], label, text, &v, err, errlen);
+    if (rc == 0)
+        p->mode = (enum tr_mode)v;
     return rc;
 }
 
 int tr_params_set_precision(struct tr_params *p, const char *label, const char *text, char *err,
                             size_t errlen)
 {
-    int v = (int)p->precision;
-    int rc = set_choice(&v, precision_names, 2, label, text, err, errlen);
-    p->precision = (enum tr_precision)v;
+    int v;
+    int rc = tr_parse_choice(&tr_options[TR_OPTION_PRECISION], label, text, &v, err, errlen);
+    if (rc == 0)
+        p->precision = (enum tr_precision)v;
     return rc;
 }
 
 int tr_params_set_kernel(struct tr_params *p, const char *label, const char *text, char *err,
                          size_t errlen)
 {
-    int v = (int)p->kernel;
-    int rc = set_choice(&v, kernel_names, 3, label, text, err, errlen);
-    p->kernel = (enum tr_kernel)v;
+    int v;
+    int rc = tr_parse_choice(&tr_options[TR_OPTION_KERNEL], label, text, &v, err, errlen);
+    if (rc == 0)
+        p->kernel = (enum tr_kernel)v;
     return rc;
 }
 
@@ -195,33 +197,37 @@ int tr_params_check(const struct tr_params *p, char *err, size_t errlen)
     return 0;
 }
 
-const struct tr_num_param *tr_num_param_by_cli(const char *name)
+int tr_params_set(struct tr_params *p, enum tr_option_id id, const char *label, const char *text,
+                  char *err, size_t errlen)
 {
-    for (size_t i = 0; i < tr_num_params_count; i++)
-        if (strcmp(tr_num_params[i].cli_name, name) == 0)
-            return &tr_num_params[i];
-    return NULL;
-}
-
-const struct tr_num_param *tr_num_param_by_query(const char *name)
-{
-    for (size_t i = 0; i < tr_num_params_count; i++)
-        if (strcmp(tr_num_params[i].query_name, name) == 0)
-            return &tr_num_params[i];
-    return NULL;
+    if (id < TR_PARAM_NUMBERS)
+        return tr_params_set_number(p, id, label, text, err, errlen);
+    switch (id) {
+    case TR_OPTION_MODE:
+        return tr_params_set_mode(p, label, text, err, errlen);
+    case TR_OPTION_DEVICE:
+        return tr_params_set_device(p, label, text, err, errlen);
+    case TR_OPTION_PRECISION:
+        return tr_params_set_precision(p, label, text, err, errlen);
+    case TR_OPTION_KERNEL:
+        return tr_params_set_kernel(p, label, text, err, errlen);
+    default:
+        snprintf(err, errlen, "%s: not a run parameter", label);
+        return TR_ERR_INTERNAL;
+    }
 }
 
 const char *tr_mode_name(enum tr_mode m)
 {
-    return mode_names[m];
+    return tr_options[TR_OPTION_MODE].choices[m].name;
 }
 
 const char *tr_precision_name(enum tr_precision p)
 {
-    return precision_names[p];
+    return tr_options[TR_OPTION_PRECISION].choices[p].name;
 }
 
 const char *tr_kernel_name(enum tr_kernel k)
 {
-    return kernel_names[k];
+    return tr_options[TR_OPTION_KERNEL].choices[k].name;
 }

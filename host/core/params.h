@@ -1,7 +1,7 @@
 /*
- * The parameters of one run, their defaults and accepted ranges. The same table serves the
- * command line (--tile-w) and the HTTP API (tile_w), so both reject the same values with the
- * same words.
+ * The parameters of one run. Their names, ranges and defaults are the option table's
+ * (core/options.h), which serves the command line (--tile-w) and the HTTP API (tile_w), so
+ * both reject the same values with the same words.
  */
 #ifndef TILERACE_PARAMS_H
 #define TILERACE_PARAMS_H
@@ -9,10 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TR_MAX_PIXELS      268435456ULL /* width * height */
-#define TR_MAX_TILES       4194304ULL   /* tile grid cells; bounds record memory and JSON size */
-#define TR_DEVICE_MAXLEN   64
-#define TR_MAX_QUEUE_DEPTH 16 /* tiles an OpenCL lane may keep queued on its device */
+#include "core/options.h"
+
+#define TR_DEVICE_MAXLEN 64
 
 enum tr_mode { TR_MODE_SEQUENTIAL, TR_MODE_CONCURRENT, TR_MODE_DYNAMIC };
 enum tr_precision { TR_PRECISION_DOUBLE, TR_PRECISION_FLOAT };
@@ -26,23 +25,22 @@ struct tr_params {
     char device[TR_DEVICE_MAXLEN];
 };
 
-struct tr_num_param {
-    const char *cli_name;   /* "tile-w" for --tile-w */
-    const char *query_name; /* "tile_w" for the HTTP API and the JSON params */
-    uint32_t min, max, def;
-    size_t offset; /* of the uint32_t field in struct tr_params */
-};
-
-extern const struct tr_num_param tr_num_params[];
-extern const size_t tr_num_params_count;
-
+/* The defaults of the option table. */
 void tr_params_defaults(struct tr_params *p);
 
+/* The whole-number parameter of option id (id < TR_PARAM_NUMBERS). */
+uint32_t tr_params_number(const struct tr_params *p, enum tr_option_id id);
+
 /*
- * Each setter returns 0, or TR_ERR_USAGE with a one-line message in err that names label
+ * Sets the parameter of a run option (a number, --mode, --device, --precision or --kernel)
+ * from text. Returns 0, or TR_ERR_USAGE with a one-line message in err that names label
  * ("--width" or "width"), the value and the accepted range.
  */
-int tr_params_set_number(struct tr_params *p, const struct tr_num_param *spec, const char *label,
+int tr_params_set(struct tr_params *p, enum tr_option_id id, const char *label, const char *text,
+                  char *err, size_t errlen);
+
+/* The same for each kind of parameter. */
+int tr_params_set_number(struct tr_params *p, enum tr_option_id id, const char *label,
                          const char *text, char *err, size_t errlen);
 int tr_params_set_mode(struct tr_params *p, const char *label, const char *text, char *err,
                        size_t errlen);
@@ -56,9 +54,6 @@ int tr_params_set_device(struct tr_params *p, const char *label, const char *tex
 /* Checks that span fields: pixel and tile counts. */
 int tr_params_check(const struct tr_params *p, char *err, size_t errlen);
 
-const struct tr_num_param *tr_num_param_by_cli(const char *name);
-const struct tr_num_param *tr_num_param_by_query(const char *name);
-
 const char *tr_mode_name(enum tr_mode m);
 const char *tr_precision_name(enum tr_precision p);
 const char *tr_kernel_name(enum tr_kernel k);
@@ -69,6 +64,13 @@ const char *tr_kernel_name(enum tr_kernel k);
  * whole number") in err. Every numeric option of every command words its errors this way.
  */
 int tr_parse_number(const char *label, const char *text, uint64_t min, uint64_t max, uint64_t *out,
+                    char *err, size_t errlen);
+
+/*
+ * One of a choice option's names: its index in *index, or TR_ERR_USAGE with "LABEL: 'TEXT'
+ * is not one of the accepted values (A, B, C)" in err.
+ */
+int tr_parse_choice(const struct tr_option *o, const char *label, const char *text, int *index,
                     char *err, size_t errlen);
 
 /* Parses a whole decimal number: no sign, no spaces, no trailing text. */

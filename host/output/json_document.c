@@ -10,11 +10,9 @@ struct cJSON *tr_json_params(const struct tr_params *p)
     if (!o)
         return NULL;
     int ok = 1;
-    for (size_t i = 0; i < tr_num_params_count && ok; i++) {
-        const struct tr_num_param *s = &tr_num_params[i];
-        uint32_t v = *(const uint32_t *)((const char *)p + s->offset);
-        ok = cJSON_AddNumberToObject(o, s->query_name, v) != NULL;
-    }
+    for (int id = 0; id < TR_PARAM_NUMBERS && ok; id++)
+        ok = cJSON_AddNumberToObject(o, tr_options[id].query,
+                                     tr_params_number(p, (enum tr_option_id)id)) != NULL;
     ok = ok && cJSON_AddStringToObject(o, "mode", tr_mode_name(p->mode)) &&
          cJSON_AddStringToObject(o, "device", p->device) &&
          cJSON_AddStringToObject(o, "precision", tr_precision_name(p->precision)) &&

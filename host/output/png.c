@@ -9,17 +9,6 @@
 
 #include "output/colormap.h"
 
-int tr_image_format_parse(const char *text, enum tr_image_format *fmt)
-{
-    if (strcmp(text, "color") == 0)
-        *fmt = TR_IMAGE_COLOR;
-    else if (strcmp(text, "gray16") == 0)
-        *fmt = TR_IMAGE_GRAY16;
-    else
-        return -1;
-    return 0;
-}
-
 struct png_error_ctx {
     jmp_buf jmp;
     char msg[160];

@@ -15,10 +15,8 @@
 
 #include "core/job.h"
 
+/* In the order of --image-format's choices in the option table (core/options.c). */
 enum tr_image_format { TR_IMAGE_COLOR, TR_IMAGE_GRAY16 };
-
-/* Returns 0, or -1 for a name other than "color" and "gray16". */
-int tr_image_format_parse(const char *text, enum tr_image_format *fmt);
 
 struct tr_image_frame {
     const uint16_t *counts; /* width * height, row-major */

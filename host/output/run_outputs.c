@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/status.h"
+#include "core/params.h"
 #include "core/text_escape.h"
 #include "core/tile_grid.h"
 #include "output/json_document.h"
@@ -22,11 +23,18 @@ void tr_run_outputs_init(struct tr_run_outputs *x)
     atomic_init(&x->cancel, 0);
 }
 
-int tr_run_outputs_option(struct tr_run_outputs *x, int code, const char *arg, char *err,
-                          size_t errlen)
+int tr_run_outputs_takes(enum tr_option_id id)
 {
-    switch (code) {
-    case TR_OPT_IMAGE:
+    return id == TR_OPTION_IMAGE || id == TR_OPTION_IMAGE_FORMAT || id == TR_OPTION_STREAM ||
+           id == TR_OPTION_RECORD_PIXELS || id == TR_OPTION_QUIET;
+}
+
+int tr_run_outputs_option(struct tr_run_outputs *x, enum tr_option_id id, const char *arg,
+                          char *err, size_t errlen)
+{
+    int format;
+    switch (id) {
+    case TR_OPTION_IMAGE:
         if (!arg[0] || strcmp(arg, "-") == 0) {
             snprintf(err, errlen, "--image: %s is not a file path (accepted: a .png path)",
                      quote(arg, TR_ECHO_CHARS));
@@ -34,26 +42,24 @@ int tr_run_outputs_option(struct tr_run_outputs *x, int code, const char *arg, c
         }
         x->image_path = arg;
         return 0;
-    case TR_OPT_IMAGE_FORMAT:
-        if (tr_image_format_parse(arg, &x->image_format) != 0) {
-            snprintf(err, errlen,
-                     "--image-format: %s is not one of the accepted values (color, gray16)",
-                     quote(arg, TR_ECHO_CHARS));
+    case TR_OPTION_IMAGE_FORMAT:
+        /* the table lists the formats in the order of enum tr_image_format */
+        if (tr_parse_choice(&tr_options[id], "--image-format", arg, &format, err, errlen) != 0)
             return TR_ERR_USAGE;
-        }
+        x->image_format = (enum tr_image_format)format;
         x->image_format_given = 1;
         return 0;
-    case TR_OPT_STREAM:
+    case TR_OPTION_STREAM:
         x->stream = 1;
         return 0;
-    case TR_OPT_RECORD_PIXELS:
+    case TR_OPTION_RECORD_PIXELS:
         x->record_pixels = 1;
         return 0;
-    case TR_OPT_QUIET:
+    case TR_OPTION_QUIET:
         x->quiet = 1;
         return 0;
     default:
-        snprintf(err, errlen, "internal error: option %d", code);
+        snprintf(err, errlen, "internal error: option --%s", tr_options[id].name);
         return TR_ERR_INTERNAL;
     }
 }

@@ -6,34 +6,15 @@
 #ifndef TILERACE_RUN_OUTPUTS_H
 #define TILERACE_RUN_OUTPUTS_H
 
-#include <getopt.h>
 #include <stdatomic.h>
 #include <stddef.h>
 
 #include "core/job.h"
+#include "core/options.h"
 #include "output/atomic_file.h"
 #include "output/png.h"
 #include "output/progress.h"
 #include "output/tile_stream.h"
-
-enum {
-    TR_OPT_IMAGE = 3000,
-    TR_OPT_IMAGE_FORMAT,
-    TR_OPT_STREAM,
-    TR_OPT_RECORD_PIXELS,
-    TR_OPT_QUIET,
-    TR_OPT_RUN_OUTPUTS_END,
-};
-
-/* getopt_long entries for the options above. */
-#define TR_RUN_OUTPUT_OPTIONS                                                                      \
-    {"image", required_argument, NULL, TR_OPT_IMAGE},                                              \
-        {"image-format", required_argument, NULL, TR_OPT_IMAGE_FORMAT},                            \
-        {"stream", no_argument, NULL, TR_OPT_STREAM},                                              \
-        {"record-pixels", no_argument, NULL, TR_OPT_RECORD_PIXELS},                                \
-    {                                                                                              \
-        "quiet", no_argument, NULL, TR_OPT_QUIET                                                   \
-    }
 
 struct tr_run_outputs {
     /* options */
@@ -51,9 +32,12 @@ struct tr_run_outputs {
 };
 
 void tr_run_outputs_init(struct tr_run_outputs *x);
-/* One of the TR_OPT_* options; returns 0 or TR_ERR_USAGE with a message in err. */
-int tr_run_outputs_option(struct tr_run_outputs *x, int code, const char *arg, char *err,
-                          size_t errlen);
+/* Whether option id is one of this module's: --image, --image-format, --stream,
+ * --record-pixels, --quiet. */
+int tr_run_outputs_takes(enum tr_option_id id);
+/* One of this module's options; returns 0 or TR_ERR_USAGE with a message in err. */
+int tr_run_outputs_option(struct tr_run_outputs *x, enum tr_option_id id, const char *arg,
+                          char *err, size_t errlen);
 /* After parsing: options that need each other, and --image naming the same file as out_path
  * (the --out value). Returns 0 or TR_ERR_USAGE. */
 int tr_run_outputs_check(const struct tr_run_outputs *x, const char *out_path, char *err,
@@ -62,7 +46,7 @@ int tr_run_outputs_check(const struct tr_run_outputs *x, const char *out_path, c
 /*
  * Before the run: opens the document's output (out_path, "-" for stdout) and the image, so
  * an unwritable path fails before any rendering; sets jo's hooks and starts the progress bar.
- * Returns 0 or a status with a message in err.
+ * Returns 0 or an exit code with a message in err.
  */
 int tr_run_outputs_begin(struct tr_run_outputs *x, const struct tr_params *p, const char *out_path,
                          const struct tr_job *job, struct tr_job_options *jo, char *err,
@@ -70,7 +54,7 @@ int tr_run_outputs_begin(struct tr_run_outputs *x, const struct tr_params *p, co
 /*
  * After the run: stops the bar, writes the image and the document and puts the files in
  * place together. The document goes to stdout last, once every file is in place; if stdout
- * then fails, the files are put back as they were. Returns 0 or a status with a message
+ * then fails, the files are put back as they were. Returns 0 or an exit code with a message
  * in err; on failure every output file is as it was before the run.
  */
 int tr_run_outputs_finish(struct tr_run_outputs *x, char *err, size_t errlen);

@@ -77,11 +77,11 @@ static int check_params(const cJSON *doc, struct frame_shape *fs, char *err, siz
         snprintf(err, errlen, "not a tilerace run document (no data, params or summary)");
         return -1;
     }
-    if (get_uint(p, "width", 1, 65536, &fs->width) ||
-        get_uint(p, "height", 1, 65536, &fs->height) ||
-        get_uint(p, "tile_w", 1, 65536, &fs->tile_w) ||
-        get_uint(p, "tile_h", 1, 65536, &fs->tile_h) ||
-        get_uint(p, "max_iter", 1, 65535, &fs->max_iter)) {
+    if (get_uint(p, "width", 1, TR_MAX_SIDE, &fs->width) ||
+        get_uint(p, "height", 1, TR_MAX_SIDE, &fs->height) ||
+        get_uint(p, "tile_w", 1, TR_MAX_SIDE, &fs->tile_w) ||
+        get_uint(p, "tile_h", 1, TR_MAX_SIDE, &fs->tile_h) ||
+        get_uint(p, "max_iter", 1, TR_MAX_ITER, &fs->max_iter)) {
         snprintf(err, errlen,
                  "params: width, height, tile_w, tile_h or max_iter is missing or out of range");
         return -1;
@@ -414,8 +414,9 @@ enum tr_status tr_replay_read_run(const char *path, size_t max_bytes, cJSON **do
     if (rc == TR_ERR_USAGE) { /* too large */
         size_t used = strlen(err);
         snprintf(err + used, errlen - used,
-                 " (raise it with --max-input-mb, accepted range %d..%d)", TR_REPLAY_INPUT_MB_MIN,
-                 TR_REPLAY_INPUT_MB_MAX);
+                 " (raise it with --max-input-mb, accepted range %llu..%llu)",
+                 (unsigned long long)tr_options[TR_OPTION_MAX_INPUT_MB].min,
+                 (unsigned long long)tr_options[TR_OPTION_MAX_INPUT_MB].max);
     }
     if (rc)
         return rc;

@@ -15,11 +15,6 @@
 
 struct cJSON;
 
-/* The size limit of one run file, in MiB (replay --max-input-mb): default and range. */
-#define TR_REPLAY_INPUT_MB_DEFAULT 64
-#define TR_REPLAY_INPUT_MB_MIN     1
-#define TR_REPLAY_INPUT_MB_MAX     4096
-
 /*
  * Parses text (len bytes). Returns 0 with *doc set (free with cJSON_Delete), or
  * TR_ERR_USAGE (not a run: the reason in err, with the line and column of a JSON syntax

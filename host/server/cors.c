@@ -4,6 +4,10 @@
 #include <string.h>
 #include <strings.h>
 
+/* A number macro as text, for messages that are string literals. */
+#define STRING(x)      #x
+#define NUMBER_TEXT(x) STRING(x)
+
 void tr_cors_init_loopback(struct tr_cors *c)
 {
     static const char *const loopback[] = {"http://127.0.0.1:*", "http://localhost:*",
@@ -75,7 +79,7 @@ int tr_cors_add(struct tr_cors *c, const char *origin, char *err, size_t errlen)
     else if (len > TR_CORS_ORIGIN_MAX)
         why = "is too long (at most 200 characters)";
     else if (c->n == TR_CORS_MAX_ORIGINS)
-        why = "is one too many (at most 32 origins)";
+        why = "is one too many (at most " NUMBER_TEXT(TR_CORS_MAX_ORIGINS) " origins)";
     else
         check_origin(origin, 1, &why);
     if (why) {

@@ -8,7 +8,9 @@
 
 #include <stddef.h>
 
-#define TR_CORS_MAX_ORIGINS 32
+#include "core/options.h"
+
+#define TR_CORS_MAX_ORIGINS TR_MAX_ALLOW_ORIGINS
 #define TR_CORS_ORIGIN_MAX  200
 
 #define TR_CORS_ALLOW_METHODS "GET, OPTIONS"

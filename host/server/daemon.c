@@ -41,13 +41,14 @@ static const struct route {
 void tr_server_config_defaults(struct tr_server_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
-    snprintf(cfg->bind, sizeof(cfg->bind), "127.0.0.1");
-    cfg->port = 8405;
+    /* the defaults of serve's options */
+    snprintf(cfg->bind, sizeof(cfg->bind), "%s", tr_options[TR_OPTION_BIND].default_text);
+    cfg->port = (uint16_t)tr_options[TR_OPTION_PORT].def;
     tr_server_caps_defaults(&cfg->caps);
-    cfg->max_renders = 4;
-    cfg->max_queued = 16;
-    cfg->max_connections = 4096;
-    cfg->request_timeout_ms = 10000;
+    cfg->max_renders = (uint32_t)tr_options[TR_OPTION_MAX_RENDERS].def;
+    cfg->max_queued = (uint32_t)tr_options[TR_OPTION_MAX_QUEUED].def;
+    cfg->max_connections = (uint32_t)tr_options[TR_OPTION_MAX_CONNECTIONS].def;
+    cfg->request_timeout_ms = (uint32_t)tr_options[TR_OPTION_REQUEST_TIMEOUT_MS].def;
     tr_cors_init_loopback(&cfg->cors);
 }
 

@@ -11,7 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TR_HOST_MAX_NAMES 32
+#include "core/options.h"
+
+#define TR_HOST_MAX_NAMES TR_MAX_ALLOW_HOSTS
 #define TR_HOST_NAME_MAX  253
 
 struct tr_host_check {

@@ -6,18 +6,17 @@
 #include "core/status.h"
 #include "core/tile_grid.h"
 
-#define ACCEPTED                                                                                   \
-    "width, height, tile_w, tile_h, max_iter, time_limit_ms, num_threads, queue_depth, device, "   \
-    "precision, kernel"
+_Static_assert(TR_OPTION_COUNT <= 64, "a query's options are bits of a uint64_t");
 
+/* The defaults of serve's --cap-* options. */
 void tr_server_caps_defaults(struct tr_server_caps *caps)
 {
-    caps->pixels = 16777216;     /* 4096 x 4096: a 32 MiB frame */
-    caps->tiles = 65536;         /* about 13 MB of JSON records */
-    caps->tile_pixels = 1048576; /* 1024 x 1024: a disconnect or the limit stops within a tile */
-    caps->max_iter = 65535;
-    caps->time_limit_ms = 60000;
-    caps->num_threads = 64;
+    caps->pixels = tr_options[TR_OPTION_CAP_PIXELS].def;
+    caps->tiles = tr_options[TR_OPTION_CAP_TILES].def;
+    caps->tile_pixels = tr_options[TR_OPTION_CAP_TILE_PIXELS].def;
+    caps->max_iter = (uint32_t)tr_options[TR_OPTION_CAP_MAX_ITER].def;
+    caps->time_limit_ms = (uint32_t)tr_options[TR_OPTION_CAP_TIME_LIMIT_MS].def;
+    caps->num_threads = (uint32_t)tr_options[TR_OPTION_CAP_NUM_THREADS].def;
 }
 
 /* Echoes a key the way the setters echo values: short and without control bytes. */
@@ -29,37 +28,42 @@ static void quote_key(char *dst, size_t dstlen, const char *key)
         snprintf(dst, dstlen, "'%s'", key);
 }
 
-static int check_caps(const struct tr_params *p, const struct tr_server_caps *caps, unsigned given,
+static int check_caps(const struct tr_params *p, const struct tr_server_caps *caps, uint64_t given,
                       char *err, size_t errlen);
+
+/* "width, height, ...": every query parameter, in the option table's order. */
+static void accepted_names(char *dst, size_t dstlen)
+{
+    size_t used = 0;
+    dst[0] = '\0';
+    for (size_t i = 0; i < TR_OPTION_COUNT && used < dstlen; i++)
+        if (tr_options[i].query)
+            used += (size_t)snprintf(dst + used, dstlen - used, "%s%s", used ? ", " : "",
+                                     tr_options[i].query);
+}
 
 static int apply_pair(struct tr_params *p, const struct tr_query_pair *pair, char *err,
                       size_t errlen)
 {
-    const struct tr_num_param *num = tr_num_param_by_query(pair->key);
+    const struct tr_option *o = tr_option_by_query(pair->key);
     const char *k = pair->key;
-    char q[64];
-    int known = num || !strcmp(k, "device") || !strcmp(k, "precision") || !strcmp(k, "kernel");
-    if (!known) {
+    char q[64], names[256];
+    if (!o) {
         quote_key(q, sizeof(q), k);
+        accepted_names(names, sizeof(names));
         if (!strcmp(k, "mode"))
             snprintf(err, errlen,
                      "mode: is set by the path, not the query (/api/compute/sequential, "
                      "/api/compute/concurrent, /api/compute/dynamic)");
         else
-            snprintf(err, errlen, "unknown parameter %s (accepted: " ACCEPTED ")", q);
+            snprintf(err, errlen, "unknown parameter %s (accepted: %s)", q, names);
         return TR_ERR_USAGE;
     }
     if (!pair->value) {
         snprintf(err, errlen, "%s: a value is missing", k);
         return TR_ERR_USAGE;
     }
-    if (num)
-        return tr_params_set_number(p, num, k, pair->value, err, errlen);
-    if (!strcmp(k, "device"))
-        return tr_params_set_device(p, k, pair->value, err, errlen);
-    if (!strcmp(k, "precision"))
-        return tr_params_set_precision(p, k, pair->value, err, errlen);
-    return tr_params_set_kernel(p, k, pair->value, err, errlen);
+    return tr_params_set(p, (enum tr_option_id)(o - tr_options), k, pair->value, err, errlen);
 }
 
 int tr_http_params_parse(const struct tr_http_target *t, enum tr_mode mode,
@@ -67,7 +71,7 @@ int tr_http_params_parse(const struct tr_http_target *t, enum tr_mode mode,
                          size_t errlen)
 {
     int rc;
-    unsigned given = 0; /* bit i: tr_num_params[i] came in the query */
+    uint64_t given = 0; /* bit i: option i came in the query */
     tr_params_defaults(p);
     p->mode = mode;
     for (size_t i = 0; i < t->n_pairs; i++) {
@@ -81,9 +85,7 @@ int tr_http_params_parse(const struct tr_http_target *t, enum tr_mode mode,
         }
         if ((rc = apply_pair(p, &t->pairs[i], err, errlen)) != 0)
             return rc;
-        const struct tr_num_param *num = tr_num_param_by_query(t->pairs[i].key);
-        if (num)
-            given |= 1u << (num - tr_num_params);
+        given |= UINT64_C(1) << (tr_option_by_query(t->pairs[i].key) - tr_options);
     }
     if ((rc = tr_params_check(p, err, errlen)) != 0)
         return rc;
@@ -91,13 +93,12 @@ int tr_http_params_parse(const struct tr_http_target *t, enum tr_mode mode,
 }
 
 /* " (the default)" when the request left the parameter out: the client never typed it. */
-static const char *origin_of(unsigned given, const char *query_name)
+static const char *origin_of(uint64_t given, enum tr_option_id id)
 {
-    const struct tr_num_param *num = tr_num_param_by_query(query_name);
-    return given & (1u << (num - tr_num_params)) ? "" : " (the default)";
+    return given & (UINT64_C(1) << id) ? "" : " (the default)";
 }
 
-static int check_caps(const struct tr_params *p, const struct tr_server_caps *caps, unsigned given,
+static int check_caps(const struct tr_params *p, const struct tr_server_caps *caps, uint64_t given,
                       char *err, size_t errlen)
 {
     uint64_t pixels = (uint64_t)p->width * p->height;
@@ -124,17 +125,17 @@ static int check_caps(const struct tr_params *p, const struct tr_server_caps *ca
     } else if (p->max_iter > caps->max_iter) {
         snprintf(err, errlen,
                  "max_iter: '%u'%s is above this server's limit (accepted range 1..%u)",
-                 p->max_iter, origin_of(given, "max_iter"), caps->max_iter);
+                 p->max_iter, origin_of(given, TR_OPTION_MAX_ITER), caps->max_iter);
     } else if (caps->time_limit_ms &&
                (p->time_limit_ms == 0 || p->time_limit_ms > caps->time_limit_ms)) {
         snprintf(err, errlen,
                  "time_limit_ms: '%u'%s%s is above this server's limit (accepted range 1..%u)",
                  p->time_limit_ms, p->time_limit_ms ? "" : " (no limit)",
-                 origin_of(given, "time_limit_ms"), caps->time_limit_ms);
+                 origin_of(given, TR_OPTION_TIME_LIMIT_MS), caps->time_limit_ms);
     } else if (p->num_threads > caps->num_threads) {
         snprintf(err, errlen,
                  "num_threads: '%u'%s is above this server's limit (accepted range 1..%u)",
-                 p->num_threads, origin_of(given, "num_threads"), caps->num_threads);
+                 p->num_threads, origin_of(given, TR_OPTION_NUM_THREADS), caps->num_threads);
     } else {
         return 0;
     }

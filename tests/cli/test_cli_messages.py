@@ -73,7 +73,8 @@ class OneLine(unittest.TestCase):
         self.assertIn("unknown option '--fro\\nb'", self.error("--fro\nb"))
 
     def test_arguments_and_paths(self):
-        self.assertIn("unexpected argument 'a\\nb'", self.error("a\nb"))
+        self.assertIn("unexpected argument 'a\\nb'", self.error("--quiet", "a\nb"))
+        self.assertIn("unknown command 'a\\nb'", self.error("a\nb"))
         self.assertIn("devices: unexpected argument 'a\\tb'", self.error("devices", "a\tb"))
         self.assertIn("--kernel-dir: 'k\\nd' holds OpenCL kernels",
                       self.error("--kernel-dir", "k\nd"))

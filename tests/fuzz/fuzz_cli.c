@@ -34,11 +34,11 @@ static void check_run(int argc, char **argv)
         return;
     }
     FUZZ_CHECK(tr_params_check(&o.params, err, sizeof(err)) == 0, "run: accepted, then: %s", err);
-    for (size_t i = 0; i < tr_num_params_count; i++) {
-        const struct tr_num_param *n = &tr_num_params[i];
-        uint32_t v = *(const uint32_t *)((const char *)&o.params + n->offset);
-        FUZZ_CHECK(v >= n->min && v <= n->max, "run: --%s %u accepted (range %u..%u)", n->cli_name,
-                   v, n->min, n->max);
+    for (int id = 0; id < TR_PARAM_NUMBERS; id++) {
+        const struct tr_option *n = &tr_options[id];
+        uint32_t v = tr_params_number(&o.params, (enum tr_option_id)id);
+        FUZZ_CHECK(v >= n->min && v <= n->max, "run: --%s %u accepted (range %llu..%llu)", n->name,
+                   v, (unsigned long long)n->min, (unsigned long long)n->max);
     }
     FUZZ_CHECK(tr_device_spec_parse(o.params.device, &spec, why, sizeof(why)) == 0,
                "run: --device '%s' accepted, then: %s", o.params.device, why);
@@ -67,10 +67,11 @@ static void check_serve(int argc, char **argv)
                (unsigned long long)c->caps.pixels);
     FUZZ_CHECK(c->caps.tiles >= 1 && c->caps.tiles <= TR_MAX_TILES, "serve: cap-tiles %llu",
                (unsigned long long)c->caps.tiles);
-    FUZZ_CHECK(c->max_renders >= 1 && c->max_renders <= 256, "serve: max-renders %u",
-               c->max_renders);
-    FUZZ_CHECK(c->max_connections >= 1 && c->max_connections <= 4096, "serve: max-connections %u",
-               c->max_connections);
+    FUZZ_CHECK(c->max_renders >= 1 && c->max_renders <= tr_options[TR_OPTION_MAX_RENDERS].max,
+               "serve: max-renders %u", c->max_renders);
+    FUZZ_CHECK(c->max_connections >= 1 &&
+                   c->max_connections <= tr_options[TR_OPTION_MAX_CONNECTIONS].max,
+               "serve: max-connections %u", c->max_connections);
     FUZZ_CHECK(c->cors.n >= 1 && c->cors.n <= TR_CORS_MAX_ORIGINS, "serve: %zu origins", c->cors.n);
     for (size_t i = 0; i < c->cors.n; i++)
         FUZZ_CHECK(strnlen(c->cors.origins[i], TR_CORS_ORIGIN_MAX + 1) <= TR_CORS_ORIGIN_MAX,
@@ -102,8 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_serve(argc - 1, argv + 1);
     else if (argc > 1 && !strcmp(argv[1], "run"))
         check_run(argc - 1, argv + 1);
-    else if (argc == 1 || (strcmp(argv[1], "devices") && strcmp(argv[1], "selftest") &&
-                           strcmp(argv[1], "replay")))
+    else if (argc == 1 || argv[1][0] == '-')
         check_run(argc, argv);
     free(text);
     return 0;

@@ -37,11 +37,11 @@ static void check_params(const struct tr_http_target *t, enum tr_mode mode,
     }
     FUZZ_CHECK(p.mode == mode, "params: the mode is not the path's");
     FUZZ_CHECK(tr_params_check(&p, err, sizeof(err)) == 0, "params: accepted, then: %s", err);
-    for (size_t i = 0; i < tr_num_params_count; i++) {
-        const struct tr_num_param *n = &tr_num_params[i];
-        uint32_t v = *(const uint32_t *)((const char *)&p + n->offset);
-        FUZZ_CHECK(v >= n->min && v <= n->max, "params: %s=%u accepted (range %u..%u)",
-                   n->query_name, v, n->min, n->max);
+    for (int id = 0; id < TR_PARAM_NUMBERS; id++) {
+        const struct tr_option *n = &tr_options[id];
+        uint32_t v = tr_params_number(&p, (enum tr_option_id)id);
+        FUZZ_CHECK(v >= n->min && v <= n->max, "params: %s=%u accepted (range %llu..%llu)",
+                   n->query, v, (unsigned long long)n->min, (unsigned long long)n->max);
     }
     tr_tile_grid_init(&g, p.width, p.height, p.tile_w, p.tile_h);
     FUZZ_CHECK((uint64_t)p.width * p.height <= caps->pixels, "params: %ux%u above the cap", p.width,

@@ -11,7 +11,8 @@
 
 static int set(struct tr_params *p, const char *name, const char *text, char *err)
 {
-    return tr_params_set_number(p, tr_num_param_by_cli(name), "--x", text, err, 256);
+    const struct tr_option *o = tr_option_find(TR_CMD_RUN, name);
+    return tr_params_set_number(p, (enum tr_option_id)(o - tr_options), "--x", text, err, 256);
 }
 
 static void test_defaults_match_seed(void **state)
