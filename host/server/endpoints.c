@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/options.h"
 #include "core/status.h"
 #include "devices/job.h"
 #include "output/json_document.h"
@@ -20,6 +21,40 @@ extern const char tr_server_form_html[];
 #define SSE_BLOCK    (16 * 1024)
 #define GATE_POLL_MS 100 /* how often a queued request checks for its client */
 
+/* The form with each `@RANGE:query@` replaced by that parameter's min, max and default from
+ * the option table, made once; NULL when out of memory. */
+static char *form_html;
+static pthread_once_t form_made = PTHREAD_ONCE_INIT;
+
+static void make_form(void)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    if (!f)
+        return;
+    for (const char *p = tr_server_form_html; *p;) {
+        const char *at = strstr(p, "@RANGE:");
+        const char *end = at ? strchr(at + 7, '@') : NULL;
+        if (!end) {
+            fputs(p, f);
+            break;
+        }
+        fwrite(p, 1, (size_t)(at - p), f);
+        char query[32];
+        snprintf(query, sizeof(query), "%.*s", (int)(end - at - 7), at + 7);
+        const struct tr_option *o = tr_option_by_query(query);
+        if (o)
+            fprintf(f, "min=\"%llu\" max=\"%llu\" value=\"%llu\"", (unsigned long long)o->min,
+                    (unsigned long long)o->max, (unsigned long long)o->def);
+        p = end + 1;
+    }
+    if (fclose(f) == 0)
+        form_html = out;
+    else
+        free(out);
+}
+
 /* The replay page with the API form in its extra slot (web/server_form.html). */
 enum MHD_Result tr_srv_page(struct tr_server *s, struct MHD_Connection *c, struct request *rq,
                             const char *origin)
@@ -27,7 +62,8 @@ enum MHD_Result tr_srv_page(struct tr_server *s, struct MHD_Connection *c, struc
     char *body = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&body, &len);
-    int failed = !f || tr_replay_page_write(f, NULL, tr_server_form_html) != 0;
+    pthread_once(&form_made, make_form);
+    int failed = !f || !form_html || tr_replay_page_write(f, NULL, form_html) != 0;
     if ((f && fclose(f) != 0) || failed) {
         free(body);
         return tr_srv_error(s, c, rq, 500, TR_HTTP_ERR_INTERNAL,

@@ -4,6 +4,7 @@ endpoints against the schema and the CLI, every CLI bad-input case as query para
 methods, CORS, the event stream, disconnects, limits, and graceful shutdown."""
 import json
 import os
+import re
 import resource
 import signal
 import socket
@@ -71,6 +72,27 @@ class Endpoints(unittest.TestCase):
         self.assertEqual("tilerace " + doc["version"], p.stdout.decode().strip())
         self.assertEqual(doc["renders"]["max_running"], 4)
         self.assertEqual(doc["renders"]["max_queued"], 16)
+
+    def test_page_form_takes_ranges_from_the_option_table(self):
+        # the form's number fields carry the option table's range and default, as the
+        # generated help prints them
+        status, _, body = self.srv.request("/")
+        self.assertEqual(status, 200)
+        page = body.decode()
+        self.assertNotIn("@RANGE:", page)
+        p, _ = tt.run("help", "--markdown", "run")
+        rows = {}
+        for line in p.stdout.decode().splitlines():
+            cells = [c.strip() for c in line.split("|")[1:-1]]
+            if len(cells) == 5 and cells[1].startswith("`"):
+                rows[cells[1].strip("`")] = cells
+        fields = re.findall(r'<input name="(\w+)" type="number" min="(\d+)" max="(\d+)" '
+                            r'value="(\d+)">', page)
+        self.assertEqual(len(fields), 8, fields)
+        for name, lo, hi, default in fields:
+            with self.subTest(field=name):
+                self.assertTrue(rows[name][2].startswith(f"{lo}..{hi}"), rows[name])
+                self.assertEqual(rows[name][3], default)
 
     def test_compute_equals_cli(self):
         q = "width=333&height=217&tile_w=50&tile_h=40&max_iter=77&time_limit_ms=60000&num_threads=3"
