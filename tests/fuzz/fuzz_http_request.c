@@ -24,6 +24,9 @@
 
 #include "fake_mhd.h"
 #include "fuzz_common.h"
+#ifdef TILERACE_HAVE_OPENCL
+#include "opencl/cache_dir.h"
+#endif
 #include "server/server.h"
 
 #define MAX_STREAM_BYTES (4u << 20)
@@ -88,6 +91,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argv;
     /* no OpenCL platform: OpenCL devices are "unavailable", and quickly */
     setenv("OCL_ICD_VENDORS", "/nonexistent", 1);
+#ifdef TILERACE_HAVE_OPENCL
+    /* as main() does before any thread starts */
+    tr_cl_prepare_environment();
+#endif
     start(0);
     start(1);
     tr_server_quiesce(servers[1]);
