@@ -328,6 +328,23 @@ static enum MHD_Result stream_answer(struct tr_server *s, struct MHD_Connection 
     return tr_srv_queue(s, c, rq, 200, r, rq->echo);
 }
 
+/* Logs a JSON render or a queued request whose client went away; says whether it did. Called
+ * from whichever comes first once the render has ended: the handler's second call or the
+ * connection's end. */
+static int log_peer_gone(const struct request *rq, const struct render_work *w)
+{
+    if (w->stream && w->admitted)
+        return 0; /* its event stream reports it */
+    if (!atomic_load(&w->watch.peer_gone))
+        return 0;
+    if (!w->admitted)
+        tr_srv_log("client went away while queued: %s", rq->target);
+    else
+        tr_srv_log("render cancelled, client went away after %zu/%llu tiles: %s", w->tiles_done,
+                   w->tiles_total, rq->target);
+    return 1;
+}
+
 void tr_srv_render_drop(struct tr_server *s, struct request *rq)
 {
     struct render_work *w = rq->work;
@@ -349,6 +366,8 @@ void tr_srv_render_drop(struct tr_server *s, struct request *rq)
             tr_sse_finish(w->sse, &res);
             tr_render_gate_leave(&s->gate, TR_GATE_FAILED);
         }
+    } else {
+        log_peer_gone(rq, w);
     }
     free(w->body);
     free(w);
@@ -360,21 +379,14 @@ enum MHD_Result tr_srv_render_done(struct tr_server *s, struct MHD_Connection *c
     struct render_work *w = rq->work;
     enum MHD_Result ret;
     rq->work = NULL;
-    if (!w->admitted) {
-        if (atomic_load(&w->watch.peer_gone)) {
-            tr_srv_log("client went away while queued: %s", rq->target);
-            ret = MHD_NO;
-        } else {
-            ret = tr_srv_error(s, c, rq, 503, TR_HTTP_ERR_STOPPING, "the server is shutting down",
-                               rq->echo);
-        }
+    if (log_peer_gone(rq, w)) {
+        ret = MHD_NO;
+    } else if (!w->admitted) {
+        ret = tr_srv_error(s, c, rq, 503, TR_HTTP_ERR_STOPPING, "the server is shutting down",
+                           rq->echo);
     } else if (w->stream) {
         ret = w->status ? render_failed(s, c, rq, w->status, w->err)
                         : stream_answer(s, c, rq, w->sse);
-    } else if (atomic_load(&w->watch.peer_gone)) {
-        tr_srv_log("render cancelled, client went away after %zu/%llu tiles: %s", w->tiles_done,
-                   w->tiles_total, rq->target);
-        ret = MHD_NO;
     } else if (w->status) {
         ret = render_failed(s, c, rq, w->status, w->err);
     } else if (!w->body) {
