@@ -4,13 +4,21 @@
 Runs devices (cpu, pocl, any GPU) x modes x kernels x precision x tile sizes x thread counts on
 named workloads, each configuration several times after a warm-up, and reports medians with
 min and max: Giga-iterations/s, speed-up over the scalar kernel and over sequential measured in
-the same run, the fraction of the ceiling micro-benchmark, OpenCL per-tile overhead, load
-imbalance per mode, OpenCL build time and time to the first tile.
+the same run, the fraction of the ceiling micro-benchmark (measured several times, interleaved
+with the runs), OpenCL per-tile overhead, load imbalance per mode, OpenCL build time and time to
+the first tile, what --stream costs, whole-process wall time beside in-process elapsed time and
+beside the bare renderer, the time-limit rule on OpenCL, and the server's request latency.
 
-Writes a Markdown table to stdout, and CSV, JSON, Markdown and gnuplot plots under --out.
+A row that cannot be trusted is flagged, never printed plain: a rate above the ceiling, or runs
+whose min-max spread is above 20% of their median. The targets table says pass, FAIL or
+flagged-unreliable for each target.
 
-    bench/run_bench.py            # the full suite (about 5 minutes on 2 cores)
-    bench/run_bench.py --quick    # a reduced suite (under 30 s)
+Writes a Markdown table to stdout, and CSV, JSON, Markdown and gnuplot plots under --out
+(build/bench unless given; only `--out bench/results` replaces the committed results).
+
+    bench/run_bench.py                         # the full suite, into build/bench/
+    bench/run_bench.py --quick                 # a reduced suite, into build/bench/
+    bench/run_bench.py --out bench/results     # the full suite, replacing the committed results
 """
 import argparse
 import csv
@@ -25,67 +33,203 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_OUT = os.path.join(ROOT, "build", "bench")
 
 WORKLOADS = {
     "800x600/256": (800, 600, 256),
     "1920x1080/1000": (1920, 1080, 1000),
     "4096x4096/256": (4096, 4096, 256),
 }
+DEFAULT_FRAME = "800x600/256"  # tilerace's defaults
 TARGET_WORKLOAD = "1920x1080/1000"
-DEFAULT_QUEUE_DEPTH = 4  # tilerace's --queue-depth default
+PROCESS_WORKLOADS = ["1920x1080/1000", "4096x4096/256"]
+
+# A row whose runs spread wider than this (max - min over the median) is not trusted.
+SPREAD_LIMIT = 0.20
+# ... nor a rate above the ceiling, which measures what the loop can do at most.
+CEILING_LIMIT = 1.0
+FLAG_NOTES = {
+    "above-ceiling": "above 1.0x the median ceiling: the ceiling measures the most the loop can "
+                     "do, so the machine was busier while the ceiling ran than during this row; "
+                     "the ratio cannot be trusted",
+    "wide-spread": f"min-max spread above {SPREAD_LIMIT:.0%} of the median: the runs disagree "
+                   "(the machine was disturbed), so the median cannot be trusted",
+}
 
 
-def parse_args():
+def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="reduced suite, under 30 s")
-    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"),
-                    help="folder for CSV, JSON, Markdown and plots [bench/results]")
+    ap.add_argument("--quick", action="store_true", help="reduced suite")
+    ap.add_argument("--out", default=None,
+                    help="folder for CSV, JSON, Markdown and plots [build/bench]; "
+                         "bench/results replaces the committed results")
     ap.add_argument("--binary", default=os.path.join(ROOT, "build", "tilerace"))
-    ap.add_argument("--ceiling", default=os.path.join(ROOT, "build", "tilerace-ceiling"))
+    ap.add_argument("--ceiling", default=None,
+                    help="the ceiling program [tilerace-ceiling beside --binary]")
+    ap.add_argument("--bare", default=None,
+                    help="the bare renderer [tilerace-bare beside --binary]")
     ap.add_argument("--devices", default="auto",
                     help="comma-separated: cpu,pocl,gpu (auto: cpu plus every kind present)")
     ap.add_argument("--threads", default="auto",
                     help="comma-separated thread counts for the thread sweep (auto: 1,2,4.. nproc)")
     ap.add_argument("--repeats", type=int, default=0,
-                    help="timed runs per configuration after one warm-up (default 3, quick 3)")
+                    help="timed runs per configuration after one warm-up (default 3)")
     ap.add_argument("--name", default="latest", help="base name of the result files [latest]")
     ap.add_argument("--peak-tflops", default="",
                     help="the GPU's datasheet peak, e.g. double=34,float=67 (TFLOP/s, an FMA "
                          "counted as 2): adds a peak-frame comparison at 8 flops per iteration")
-    return ap.parse_args()
+    args = ap.parse_args(argv)
+    args.out = args.out or DEFAULT_OUT
+    here = os.path.dirname(os.path.abspath(args.binary))
+    args.ceiling = args.ceiling or os.path.join(here, "tilerace-ceiling")
+    args.bare = args.bare or os.path.join(here, "tilerace-bare")
+    return args
 
+
+# ---- statistics and flags: pure functions (tests/unit/test_bench_flags.py) ----
+
+def stats(samples):
+    """Median, min, max and the min-max spread over the median of a list of numbers."""
+    samples = list(samples)
+    med = statistics.median(samples)
+    lo, hi = min(samples), max(samples)
+    return dict(median=med, min=lo, max=hi, n=len(samples),
+                spread=(hi - lo) / med if med > 0 else (0.0 if hi == lo else float("inf")))
+
+
+def flags_for(st, of_ceiling=None):
+    """Why a row cannot be trusted (empty: it can): its spread, and its ratio to the ceiling."""
+    flags = []
+    if of_ceiling is not None and of_ceiling > CEILING_LIMIT:
+        flags.append("above-ceiling")
+    if st["spread"] > SPREAD_LIMIT:
+        flags.append("wide-spread")
+    return flags
+
+
+def ceiling_summary(samples):
+    """The ceiling from its interleaved samples: {precision: median, min-max, flags}."""
+    out = {}
+    for precision, runs in samples.items():
+        if not runs:
+            continue
+        st = stats(r["giga_iterations_per_s"] for r in runs)
+        out[precision] = dict(isa=runs[0].get("isa"), threads=runs[0].get("threads"),
+                              giga_iterations_per_s=st["median"], gips_min=st["min"],
+                              gips_max=st["max"], spread=st["spread"], samples=len(runs),
+                              when=[r["when"] for r in runs], flags=flags_for(st))
+    return out
+
+
+def target_result(value, op, threshold, flags):
+    """pass, FAIL, or flagged-unreliable when a measurement behind the value is flagged."""
+    if flags:
+        return "flagged-unreliable"
+    ok = {">=": value >= threshold, "<=": value <= threshold, "<": value < threshold,
+          "==": value == threshold}[op]
+    return "pass" if ok else "FAIL"
+
+
+def make_target(name, config, value, op, threshold, flags=()):
+    flags = sorted(set(flags))
+    ratio = value / threshold if threshold else None
+    return dict(target=f"{name} ({op} {threshold:g})", config=config, value=value, op=op,
+                threshold=threshold, ratio=ratio, flags=flags,
+                result=target_result(value, op, threshold, flags))
+
+
+def thread_points(rows):
+    """The threads plot's series: {(device, mode): [(threads, speed-up over 1 thread)]}, only
+    from measured rows; a series without a 1-thread row is left out (returned second)."""
+    series, skipped = {}, []
+    for dev, mode in sorted({(r["device"], r["mode"]) for r in rows}):
+        pts = sorted((r["threads_used"], r["gips_median"]) for r in rows
+                     if (r["device"], r["mode"]) == (dev, mode))
+        one = next((g for t, g in pts if t == 1), None)
+        if not one:
+            skipped.append((dev, mode))
+            continue
+        series[(dev, mode)] = [(t, g / one) for t, g in pts]
+    return series, skipped
+
+
+def late_starts(doc, limit_ms):
+    """Records that started at or after the time limit, and the latest start in ms."""
+    starts = [r["start_time_us"] for r in doc["data"]]
+    return sum(1 for s in starts if s >= limit_ms * 1000), (max(starts) / 1000 if starts else 0)
+
+
+# ---- running things ----
 
 class Runner:
-    def __init__(self, args):
+    def __init__(self, args, nthreads, precisions):
         self.args = args
         self.binary = args.binary
         self.repeats = args.repeats or 3
+        self.nthreads = nthreads
+        self.precisions = precisions
         self.tmp = tempfile.mkdtemp(prefix="tilerace-bench-")
         self.rows = []
+        self.ceiling_runs = {p: [] for p in precisions}
 
-    def tilerace(self, params, env=None):
+    def process(self, cmd, env=None, timeout=600):
+        """Runs a whole process; returns (stdout bytes, wall ns from fork to exit)."""
+        t0 = time.perf_counter_ns()
+        p = subprocess.run(cmd, capture_output=True, env=env, timeout=timeout)
+        wall = time.perf_counter_ns() - t0
+        if p.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} exited {p.returncode}: {p.stderr.decode()}")
+        return p.stdout, wall
+
+    def tilerace_timed(self, params, extra=(), env=None):
+        """One tilerace run; returns (its document, whole-process wall ns)."""
         out = os.path.join(self.tmp, "run.json")
-        cmd = [self.binary, "--out", out, "--time-limit-ms", "0"]
+        cmd = [self.binary, "--out", out, "--time-limit-ms", "0", "--quiet"]
         for k, v in params.items():
             if k != "workload":  # a label, not an option
                 cmd += ["--" + k.replace("_", "-"), str(v)]
-        p = subprocess.run(cmd, capture_output=True, env=env, timeout=600)
-        if p.returncode != 0:
-            raise RuntimeError(f"{' '.join(cmd)} exited {p.returncode}: {p.stderr.decode()}")
+        cmd += list(extra)
+        _, wall = self.process(cmd, env=env)
         with open(out) as f:
-            return json.load(f)
+            text = f.read()
+        if "--stream" in extra:
+            text = text.rstrip("\n").rsplit("\n", 1)[-1]  # the document is the last line
+        return json.loads(text), wall
+
+    def tilerace(self, params, env=None):
+        return self.tilerace_timed(params, env=env)[0]
+
+    def ceiling_sample(self, when):
+        """One sample of the ceiling per precision, taken between other measurements."""
+        if not os.access(self.args.ceiling, os.X_OK):
+            return
+        for precision in self.precisions:
+            p = subprocess.run([self.args.ceiling, "--isa", "best", "--precision", precision,
+                                "--threads", str(self.nthreads),
+                                "--ms", "200" if self.args.quick else "500"],
+                               capture_output=True, timeout=120)
+            if p.returncode == 0:
+                r = json.loads(p.stdout.decode().splitlines()[0])
+                r["when"] = when
+                self.ceiling_runs[precision].append(r)
+                print(f"  ceiling    {precision:<6} {when:<28} {r['giga_iterations_per_s']:8.3f}"
+                      " Giter/s", file=sys.stderr, flush=True)
+            else:
+                print(f"ceiling failed: {p.stderr.decode()}", file=sys.stderr)
 
     def measure(self, section, params, repeats=None):
         """One warm-up, then repeats timed runs; returns a result row."""
         repeats = repeats or self.repeats
         self.tilerace(params)
-        docs = [self.tilerace(params) for _ in range(repeats)]
+        timed = [self.tilerace_timed(params) for _ in range(repeats)]
+        docs = [d for d, _ in timed]
         s0 = docs[0]["summary"]
         for d in docs:
             if d["summary"]["checksum"] != s0["checksum"]:
                 raise RuntimeError(f"checksums differ between runs of {params}")
-        gips = [d["summary"]["giga_iterations_per_s"] for d in docs]
-        elapsed = [d["summary"]["elapsed_us"] / 1000 for d in docs]
+        gips = stats(d["summary"]["giga_iterations_per_s"] for d in docs)
+        elapsed = stats(d["summary"]["elapsed_us"] / 1000 for d in docs)
+        wall = stats(w / 1e6 for _, w in timed)
         imbalance = [load_imbalance(d) for d in docs]
         kernel_rate = [kernel_gips(d) for d in docs]
         row = dict(section=section, **params,
@@ -93,20 +237,24 @@ class Runner:
                    threads_used=s0["threads_used"], tiles=s0["tiles_total"],
                    total_iterations=s0["total_iterations"], checksum=s0["checksum"],
                    runs=repeats,
-                   gips_median=statistics.median(gips), gips_min=min(gips), gips_max=max(gips),
-                   elapsed_ms_median=statistics.median(elapsed), elapsed_ms_min=min(elapsed),
-                   elapsed_ms_max=max(elapsed),
+                   gips_median=gips["median"], gips_min=gips["min"], gips_max=gips["max"],
+                   gips_spread=gips["spread"],
+                   elapsed_ms_median=elapsed["median"], elapsed_ms_min=elapsed["min"],
+                   elapsed_ms_max=elapsed["max"], wall_ms_median=wall["median"],
                    imbalance_median=statistics.median(imbalance),
                    kernel_gips_median=(statistics.median(kernel_rate)
                                        if None not in kernel_rate else None),
                    build_ms=s0["device"]["build_time_us"] / 1000,
                    first_tile_ms=statistics.median(
-                       d["summary"]["device"]["time_to_first_tile_us"] / 1000 for d in docs))
+                       d["summary"]["device"]["time_to_first_tile_us"] / 1000 for d in docs),
+                   flags=flags_for(gips))
         self.rows.append(row)
         print(f"  {section:<10} {params.get('device'):<6} {params.get('workload', ''):<15} "
               f"{row['kernel_name']:<22} {params.get('mode'):<10} tile {params.get('tile_w')}"
               f" threads {params.get('num_threads'):<3} {row['gips_median']:8.3f} Giter/s "
-              f"({row['gips_min']:.3f}-{row['gips_max']:.3f})", file=sys.stderr, flush=True)
+              f"({row['gips_min']:.3f}-{row['gips_max']:.3f})"
+              f"{'  FLAGGED: ' + ', '.join(row['flags']) if row['flags'] else ''}",
+              file=sys.stderr, flush=True)
         return row
 
 
@@ -141,57 +289,211 @@ def available_devices(binary):
     return kinds, devs
 
 
-def ceiling(args, threads):
-    """The ceiling micro-benchmark (tilerace-ceiling, best ISA) per precision: {precision: row}."""
-    out = {}
-    if not os.path.exists(args.ceiling):
-        print(f"no ceiling program at {args.ceiling}: no fraction of the ceiling",
-              file=sys.stderr)
-        return out
-    for precision in ("double", "float"):
-        p = subprocess.run([args.ceiling, "--isa", "best", "--precision", precision,
-                            "--threads", str(threads), "--ms", "300" if args.quick else "1000"],
-                           capture_output=True, timeout=120)
-        if p.returncode == 0:
-            out[precision] = json.loads(p.stdout.decode().splitlines()[0])
-        else:
-            print(f"ceiling failed: {p.stderr.decode()}", file=sys.stderr)
-    return out
+def frame_params(device, workload, mode="dynamic", threads=2, **more):
+    w, h, it = WORKLOADS[workload]
+    return dict(device=device, workload=workload, width=w, height=h, max_iter=it, tile_w=64,
+                tile_h=64, mode=mode, kernel="auto", precision="double", num_threads=threads,
+                **more)
 
 
 def opencl_overhead(run, device, queue_depth):
-    """Per-tile cost beyond kernel time: 4096 tiny tiles at max_iter 1, one lane."""
+    """Per-tile cost: 4096 tiny tiles at max_iter 1, one lane (elapsed over tiles, and the
+    time beyond each tile's kernel time)."""
     params = dict(device=device, width=512, height=512, tile_w=8, tile_h=8, max_iter=1,
                   mode="sequential", num_threads=1, kernel="auto", precision="double",
                   queue_depth=queue_depth)
     docs = [run.tilerace(params) for _ in range(1 + run.repeats)][1:]
-    per_tile, extra = [], []
-    for d in docs:
-        recs = d["data"]
-        per_tile.append(d["summary"]["elapsed_us"] / len(recs))
-        extra.append(statistics.mean(r["duration_us"] - r["device_time_us"] for r in recs))
+    per_tile = stats(d["summary"]["elapsed_us"] / len(d["data"]) for d in docs)
+    extra = stats(statistics.mean(r["duration_us"] - r["device_time_us"] for r in d["data"])
+                  for d in docs)
     return dict(device=device, queue_depth=queue_depth, tiles=len(docs[0]["data"]),
-                us_per_tile_median=statistics.median(per_tile),
-                overhead_us_median=statistics.median(extra), overhead_us_min=min(extra),
-                overhead_us_max=max(extra))
+                us_per_tile_median=per_tile["median"], us_per_tile_min=per_tile["min"],
+                us_per_tile_max=per_tile["max"],
+                overhead_us_median=extra["median"], overhead_us_min=extra["min"],
+                overhead_us_max=extra["max"], flags=flags_for(extra))
 
 
-def build_times(run, device):
-    """Program build with a cold and a warm kernel cache, and time to the first tile."""
+def first_tile(run, device):
+    """Program build with a cold and a warm kernel cache, and time to the first tile (the
+    JSON's summary.device.time_to_first_tile_us: from the job's start, set-up included)."""
     params = dict(device=device, width=800, height=600, max_iter=256, num_threads=2)
-    cold_dir = tempfile.mkdtemp(prefix="tilerace-cold-cache-")
-    env = dict(os.environ, POCL_CACHE_DIR=cold_dir, CUDA_CACHE_DISABLE="1")
-    cold = run.tilerace(params, env=env)["summary"]["device"]
-    shutil.rmtree(cold_dir, ignore_errors=True)
+    out = dict(device=device)
+    if device != "cpu":
+        cold_dir = tempfile.mkdtemp(prefix="tilerace-cold-cache-")
+        env = dict(os.environ, POCL_CACHE_DIR=cold_dir, CUDA_CACHE_DISABLE="1")
+        cold = run.tilerace(params, env=env)["summary"]["device"]
+        shutil.rmtree(cold_dir, ignore_errors=True)
+        out.update(cold_build_ms=cold["build_time_us"] / 1000,
+                   cold_warmup_ms=cold.get("warmup_time_us", 0) / 1000,
+                   cold_first_tile_ms=cold["time_to_first_tile_us"] / 1000)
     warm = [run.tilerace(params)["summary"]["device"] for _ in range(1 + run.repeats)][1:]
-    return dict(device=device,
-                cold_build_ms=cold["build_time_us"] / 1000,
-                cold_warmup_ms=cold["warmup_time_us"] / 1000,
-                cold_first_tile_ms=cold["time_to_first_tile_us"] / 1000,
-                warm_build_ms=statistics.median(w["build_time_us"] / 1000 for w in warm),
-                warm_warmup_ms=statistics.median(w["warmup_time_us"] / 1000 for w in warm),
-                warm_first_tile_ms=statistics.median(w["time_to_first_tile_us"] / 1000
-                                                     for w in warm))
+    ft = stats(w["time_to_first_tile_us"] / 1000 for w in warm)
+    out.update(warm_build_ms=statistics.median(w["build_time_us"] / 1000 for w in warm),
+               warm_warmup_ms=statistics.median(w.get("warmup_time_us", 0) / 1000 for w in warm),
+               warm_first_tile_ms=ft["median"], warm_first_tile_min=ft["min"],
+               warm_first_tile_max=ft["max"], flags=flags_for(ft))
+    return out
+
+
+def stream_overhead(run, device, workload, mode):
+    """elapsed_us with and without --stream, runs interleaved in the same process order."""
+    params = frame_params(device, workload, mode, run.nthreads)
+    run.tilerace(params)
+    run.tilerace_timed(params, extra=["--stream"])
+    plain, streamed = [], []
+    for _ in range(run.repeats):
+        plain.append(run.tilerace(params)["summary"]["elapsed_us"] / 1000)
+        streamed.append(run.tilerace_timed(params, extra=["--stream"])[0]["summary"]
+                        ["elapsed_us"] / 1000)
+    p, s = stats(plain), stats(streamed)
+    row = dict(device=device, workload=workload, mode=mode, threads=run.nthreads,
+               plain_ms=p["median"], plain_min=p["min"], plain_max=p["max"],
+               stream_ms=s["median"], stream_min=s["min"], stream_max=s["max"],
+               ratio=s["median"] / p["median"], flags=sorted(set(flags_for(p) + flags_for(s))))
+    print(f"  stream     {device:<6} {workload:<15} {mode:<10} {p['median']:.1f} ms, --stream "
+          f"{s['median']:.1f} ms ({row['ratio']:.2f}x)", file=sys.stderr, flush=True)
+    return row
+
+
+def whole_process(run, device, workload, golden):
+    """Whole-process wall time (fork to exit) beside in-process elapsed_us; on the CPU path,
+    also the bare renderer on the same frame, runs interleaved."""
+    params = frame_params(device, workload, "dynamic", run.nthreads)
+    w, h, it = WORKLOADS[workload]
+    bare_cmd = [run.args.bare, "--width", str(w), "--height", str(h), "--max-iter", str(it),
+                "--tile-w", "64", "--tile-h", "64", "--threads", str(run.nthreads)]
+    with_bare = device == "cpu" and os.access(run.args.bare, os.X_OK)
+    run.tilerace(params)
+    if with_bare:
+        run.process(bare_cmd)
+    walls, elapsed, bare_walls, bare_elapsed, bare_sums = [], [], [], [], set()
+    doc = None
+    for _ in range(run.repeats):
+        doc, wall = run.tilerace_timed(params)
+        walls.append(wall / 1e6)
+        elapsed.append(doc["summary"]["elapsed_us"] / 1000)
+        if with_bare:
+            out, bwall = run.process(bare_cmd)
+            b = json.loads(out)
+            bare_walls.append(bwall / 1e6)
+            bare_elapsed.append(b["elapsed_us"] / 1000)
+            bare_sums.add(b["checksum"])
+    s = doc["summary"]
+    wst, est = stats(walls), stats(elapsed)
+    row = dict(device=device, workload=workload, threads=run.nthreads,
+               checksum=s["checksum"], total_iterations=s["total_iterations"],
+               wall_ms=wst["median"], wall_min=wst["min"], wall_max=wst["max"],
+               elapsed_ms=est["median"], elapsed_min=est["min"], elapsed_max=est["max"],
+               wall_over_elapsed=wst["median"] / est["median"],
+               process_gips=s["total_iterations"] / (wst["median"] * 1e6),
+               flags=sorted(set(flags_for(wst) + flags_for(est))),
+               golden=golden.get((w, h, it)))
+    if row["golden"] and s["checksum"] != "fnv1a64:" + row["golden"]:
+        raise RuntimeError(f"tilerace {device} {workload}: checksum {s['checksum']} is not the "
+                           f"golden fnv1a64:{row['golden']}")
+    if with_bare:
+        if bare_sums != {s["checksum"]}:
+            raise RuntimeError(f"{workload}: the bare renderer's checksum {sorted(bare_sums)} is "
+                               f"not tilerace's {s['checksum']}")
+        bst, bel = stats(bare_walls), stats(bare_elapsed)
+        row.update(bare_wall_ms=bst["median"], bare_wall_min=bst["min"],
+                   bare_wall_max=bst["max"], bare_elapsed_ms=bel["median"],
+                   vs_bare=bst["median"] / wst["median"],
+                   bare_flags=flags_for(bst))
+    print(f"  process    {device:<6} {workload:<15} wall {wst['median']:.1f} ms, elapsed "
+          f"{est['median']:.1f} ms" + (f", bare wall {row['bare_wall_ms']:.1f} ms"
+                                       if with_bare else ""), file=sys.stderr, flush=True)
+    return row
+
+
+def time_limit_rule(run, device):
+    """The issue's case: 800x600, max_iter 20000, limit 100 ms, default lanes and depth."""
+    limit_ms = 100
+    params = dict(device=device, width=800, height=600, max_iter=20000, mode="dynamic",
+                  num_threads=run.nthreads)
+    late, latest, elapsed, tiles = [], [], [], []
+    for _ in range(1 + run.repeats):
+        out = os.path.join(run.tmp, "limit.json")
+        cmd = [run.binary, "--out", out, "--quiet", "--time-limit-ms", str(limit_ms)]
+        for k, v in params.items():
+            cmd += ["--" + k.replace("_", "-"), str(v)]
+        run.process(cmd)
+        with open(out) as f:
+            doc = json.load(f)
+        n, last = late_starts(doc, limit_ms)
+        late.append(n)
+        latest.append(last)
+        elapsed.append(doc["summary"]["elapsed_us"] / 1000)
+        tiles.append(len(doc["data"]))
+    late, latest, elapsed, tiles = late[1:], latest[1:], elapsed[1:], tiles[1:]
+    return dict(device=device, limit_ms=limit_ms, threads=run.nthreads,
+                queue_depth=doc["params"].get("queue_depth"),
+                late_total=sum(late), late_max=max(late), runs=len(late),
+                latest_start_ms=max(latest), elapsed_ms=statistics.median(elapsed),
+                tiles_median=statistics.median(tiles))
+
+
+def server_latency(run, device):
+    """`tilerace serve` on a free port: each request timed end to end (fresh connection) and
+    set against its own elapsed_us; the first request apart; plain JSON and the event stream
+    interleaved."""
+    os.environ["TILERACE_BIN"] = os.path.abspath(run.binary)
+    sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+    import server_test as st
+
+    query = (f"width=800&height=600&max_iter=256&tile_w=64&tile_h=64&num_threads={run.nthreads}"
+             f"&device={device}&time_limit_ms=60000")
+
+    def timed(srv, path, sse):
+        t0 = time.perf_counter_ns()
+        status, _, body = srv.request(path)
+        wall = (time.perf_counter_ns() - t0) / 1e6
+        if status != 200:
+            raise RuntimeError(f"serve {path}: HTTP {status}: {body[:200]!r}")
+        if sse:
+            data = body.decode().split("event: complete\ndata: ", 1)[1].split("\n", 1)[0]
+            doc = json.loads(data)
+        else:
+            doc = json.loads(body)
+        return wall, doc["summary"]["elapsed_us"] / 1000
+
+    n = max(5, 3 * run.repeats)
+    with st.Server("--max-renders", 2) as srv:
+        first_wall, first_elapsed = timed(srv, "/api/compute/dynamic?" + query, False)
+        walls, beyond, plain_el, sse_el = [], [], [], []
+        for _ in range(n):
+            w, e = timed(srv, "/api/compute/dynamic?" + query, False)
+            walls.append(w)
+            beyond.append(w - e)
+            plain_el.append(e)
+            sse_el.append(timed(srv, "/api/compute/dynamic/stream?" + query, True)[1])
+        srv.stop()
+    bst, pst, sst = stats(beyond), stats(plain_el), stats(sse_el)
+    row = dict(device=device, requests=n, first_wall_ms=first_wall,
+               first_elapsed_ms=first_elapsed, first_beyond_ms=first_wall - first_elapsed,
+               wall_ms=statistics.median(walls), beyond_ms=bst["median"],
+               beyond_min=bst["min"], beyond_max=bst["max"],
+               plain_elapsed_ms=pst["median"], sse_elapsed_ms=sst["median"],
+               sse_ratio=sst["median"] / pst["median"],
+               flags=flags_for(bst), sse_flags=sorted(set(flags_for(pst) + flags_for(sst))))
+    print(f"  server     {device:<6} first {first_wall:.1f} ms (render {first_elapsed:.1f}), "
+          f"then {bst['median']:.2f} ms beyond the render; SSE {row['sse_ratio']:.2f}x",
+          file=sys.stderr, flush=True)
+    return row
+
+
+def read_golden():
+    """{(width, height, max_iter): fnv1a64 hex} from the shared golden frames, if present."""
+    out = {}
+    for path in (os.path.join(ROOT, "..", "shared", "golden", "golden.tsv"),
+                 os.path.join(ROOT, "tests", "data", "golden.tsv")):
+        if os.path.exists(path):
+            with open(path) as f:
+                for line in f.read().splitlines()[1:]:
+                    w, h, it, fnv, _ = line.split("\t")
+                    out[(int(w), int(h), int(it))] = fnv
+            break
+    return out
 
 
 def main():
@@ -213,14 +515,18 @@ def main():
         threads = [int(t) for t in args.threads.split(",")]
     nthreads = max(threads)
     os.makedirs(args.out, exist_ok=True)
-    run = Runner(args)
 
     workloads = ["800x600/256", "1920x1080/1000"] if args.quick else list(WORKLOADS)
     precisions = ["double"] if args.quick else ["double", "float"]
     modes = ["concurrent", "dynamic"] if args.quick else ["sequential", "concurrent", "dynamic"]
+    run = Runner(args, nthreads, precisions)
+    if not os.access(args.ceiling, os.X_OK):
+        print(f"no ceiling program at {args.ceiling}: no fraction of the ceiling",
+              file=sys.stderr)
 
-    print(f"tilerace benchmark: devices {','.join(devices)}, {ncpu} CPUs, threads {threads}",
-          file=sys.stderr)
+    print(f"tilerace benchmark: devices {','.join(devices)}, {ncpu} CPUs, threads {threads}, "
+          f"results into {args.out}", file=sys.stderr)
+    run.ceiling_sample("before the runs")
     for device in devices:
         tile = 64
         for wl in workloads:
@@ -264,6 +570,11 @@ def main():
                                             height=h, max_iter=it, tile_w=64, tile_h=64,
                                             mode=mode, kernel="auto", precision="double",
                                             num_threads=t))
+        if device != "cpu":
+            # the target frame at --queue-depth 4, beside the default depth in the matrix
+            run.measure("queue", frame_params(device, TARGET_WORKLOAD, "dynamic", nthreads,
+                                              queue_depth=4))
+        run.ceiling_sample(f"after the {device} runs")
 
     if "gpu" in devices:
         # a frame big enough to fill a GPU: 8192x8192/1000 in 512x512 tiles
@@ -272,11 +583,24 @@ def main():
                                      height=8192, max_iter=1000, tile_w=512, tile_h=512,
                                      mode="dynamic", kernel="auto", precision=precision,
                                      num_threads=nthreads))
-    ceil = ceiling(args, nthreads)
-    # the default queue depth, 2, and 1: a lane that waits for each tile before the next
-    overhead = [opencl_overhead(run, d, q) for d in devices if d != "cpu"
-                for q in (DEFAULT_QUEUE_DEPTH, 2, 1)]
-    builds = [build_times(run, d) for d in devices if d != "cpu"]
+
+    golden = read_golden()
+    process = [whole_process(run, d, wl, golden) for wl in PROCESS_WORKLOADS for d in devices]
+    run.ceiling_sample("after the whole-process runs")
+    stream = [stream_overhead(run, d, wl, m) for d in devices if d in ("cpu", "pocl")
+              for wl in (TARGET_WORKLOAD, DEFAULT_FRAME) for m in ("dynamic", "concurrent")]
+    firsts = [first_tile(run, d) for d in devices]
+    # queue depth 1 (a lane waits for each tile before the next), 2, 4 and the default
+    default_depth = run.tilerace(frame_params("cpu", DEFAULT_FRAME))["params"]["queue_depth"]
+    depths = sorted({1, 2, 4, default_depth})
+    overhead = [opencl_overhead(run, d, q) for d in devices if d != "cpu" for q in depths]
+    limits = [time_limit_rule(run, d) for d in devices]
+    servers = []
+    if subprocess.run([args.binary, "serve", "--help"], capture_output=True).returncode == 0:
+        servers = [server_latency(run, d) for d in devices]
+    run.ceiling_sample("after the runs")
+
+    ceil = ceiling_summary(run.ceiling_runs)
     derive(run.rows, ceil)
     peaks = dict(kv.split("=") for kv in args.peak_tflops.split(",") if kv)
     peak_rows = []
@@ -286,12 +610,15 @@ def main():
             peak = float(peaks[r["precision"]])
             peak_rows.append(dict(precision=r["precision"], gips=r["gips_median"],
                                   tflops=tflops, datasheet_tflops=peak,
-                                  of_datasheet=tflops / peak, of_no_fma=tflops / (peak / 2)))
+                                  of_datasheet=tflops / peak, of_no_fma=tflops / (peak / 2),
+                                  flags=r["flags"]))
     report = dict(host=host_facts(devs), command=" ".join(sys.argv), quick=args.quick,
-                  gpu_peak=peak_rows,
+                  out=args.out, gpu_peak=peak_rows,
                   seconds=round(time.time() - t_start, 1), threads=threads,
-                  ceiling=ceil, rows=run.rows, opencl_overhead=overhead, opencl_build=builds,
-                  targets=targets(run.rows, ceil, overhead, nthreads))
+                  ceiling=ceil, ceiling_runs=run.ceiling_runs, rows=run.rows,
+                  opencl_overhead=overhead, first_tile=firsts, stream=stream, process=process,
+                  time_limit=limits, server=servers, default_queue_depth=default_depth)
+    report["targets"] = targets(report, nthreads)
     write_outputs(args, report)
     shutil.rmtree(run.tmp, ignore_errors=True)
 
@@ -307,8 +634,9 @@ def key(row, **change):
 
 
 def derive(rows, ceil):
-    """Adds speed-ups measured in this run: over scalar, over sequential, fraction of ceiling."""
-    index = {key(r): r for r in rows}
+    """Adds what is measured against other rows of this run: speed-ups over scalar and over
+    sequential, and the fraction of the ceiling's median (flagged above 1.0)."""
+    index = {key(r): r for r in rows if r["section"] != "queue"}
     seq_index = {(r["device"], r["workload"], r["precision"], kernel_of(r), r["tile_w"]): r
                  for r in rows if r["mode"] == "sequential"}
     for r in rows:
@@ -320,6 +648,7 @@ def derive(rows, ceil):
         same_threads = c and c.get("threads") == r["threads_used"]
         r["of_ceiling"] = (r["gips_median"] / c["giga_iterations_per_s"]
                            if same_threads and r["device"] in ("cpu", "pocl") else None)
+        r["flags"] = flags_for(dict(spread=r["gips_spread"]), r["of_ceiling"])
 
 
 def find(rows, **want):
@@ -329,8 +658,10 @@ def find(rows, **want):
     return None
 
 
-def targets(rows, ceil, overhead, nthreads):
-    """The targets, as ratios from this run (2 threads on the 2-core machine)."""
+def targets(report, nthreads):
+    """Every target of this machine, measured in this run, with pass, FAIL or
+    flagged-unreliable."""
+    rows, ceil = report["rows"], report["ceiling"]
     out = []
     base = dict(workload=TARGET_WORKLOAD, tile_w=64, num_threads=nthreads, section="matrix")
     for mode in ("concurrent", "dynamic"):
@@ -339,25 +670,91 @@ def targets(rows, ceil, overhead, nthreads):
         cpu_f = find(rows, device="cpu", kernel="vector", precision="float", mode=mode, **base)
         cl_v = find(rows, device="pocl", kernel="vector", precision="double", mode=mode, **base)
         cl_s = find(rows, device="pocl", kernel="scalar", precision="double", mode=mode, **base)
+        cfg = f"{TARGET_WORKLOAD}, {mode}"
         if cpu_v and cpu_s:
-            out.append(dict(target="CPU vector / CPU scalar (>= 16)", mode=mode,
-                            value=cpu_v["gips_median"] / cpu_s["gips_median"]))
+            out.append(make_target("CPU vector / CPU scalar", cfg,
+                                   cpu_v["gips_median"] / cpu_s["gips_median"], ">=", 16,
+                                   cpu_v["flags"] + cpu_s["flags"]))
         if cpu_v and "double" in ceil:
-            out.append(dict(target="CPU vector / ceiling (>= 0.80)", mode=mode,
-                            value=cpu_v["gips_median"] / ceil["double"]["giga_iterations_per_s"]))
+            c = ceil["double"]
+            out.append(make_target("CPU vector / ceiling median", cfg,
+                                   cpu_v["gips_median"] / c["giga_iterations_per_s"], ">=", 0.80,
+                                   cpu_v["flags"] + c["flags"]))
         if cl_v and cl_s:
-            out.append(dict(target="pocl vector / pocl scalar (>= 8)", mode=mode,
-                            value=cl_v["gips_median"] / cl_s["gips_median"]))
+            out.append(make_target("pocl vector / pocl scalar", cfg,
+                                   cl_v["gips_median"] / cl_s["gips_median"], ">=", 8,
+                                   cl_v["flags"] + cl_s["flags"]))
         if cl_v and cpu_v:
-            out.append(dict(target="pocl vector / CPU vector (>= 0.5)", mode=mode,
-                            value=cl_v["gips_median"] / cpu_v["gips_median"]))
+            out.append(make_target("pocl vector / CPU vector", cfg,
+                                   cl_v["gips_median"] / cpu_v["gips_median"], ">=", 0.5,
+                                   cl_v["flags"] + cpu_v["flags"]))
         if cpu_f and cpu_v:
-            out.append(dict(target="CPU float / CPU double (>= 1.7)", mode=mode,
-                            value=cpu_f["gips_median"] / cpu_v["gips_median"]))
-    for o in overhead:
-        if o["device"] == "pocl" and o["queue_depth"] == DEFAULT_QUEUE_DEPTH:
-            out.append(dict(target="pocl per-tile overhead, us (< 20)", mode="sequential",
-                            value=o["overhead_us_median"]))
+            out.append(make_target("CPU float / CPU double", cfg,
+                                   cpu_f["gips_median"] / cpu_v["gips_median"], ">=", 1.7,
+                                   cpu_f["flags"] + cpu_v["flags"]))
+    default_depth = report.get("default_queue_depth")
+    for o in report["opencl_overhead"]:
+        limit = 20 if o["device"] == "pocl" else 10
+        if o["queue_depth"] == (default_depth if o["device"] == "pocl" else 4):
+            out.append(make_target(f"{o['device']} per-tile overhead, us", f"queue depth "
+                                   f"{o['queue_depth']}, 8x8 tiles, max_iter 1",
+                                   o["overhead_us_median"], "<", limit, o["flags"]))
+    for d in ("pocl", "gpu"):
+        dflt = find(rows, device=d, section="matrix", workload=TARGET_WORKLOAD, mode="dynamic",
+                    kernel="vector" if d == "pocl" else "scalar", precision="double",
+                    tile_w=64, num_threads=nthreads)
+        q4 = find(rows, device=d, section="queue")
+        if dflt and q4:
+            out.append(make_target(f"{d} rate at the default depth / at depth 4",
+                                   f"{TARGET_WORKLOAD}, dynamic",
+                                   dflt["gips_median"] / q4["gips_median"], ">=", 0.95,
+                                   dflt["flags"] + q4["flags"]))
+    for t in report["time_limit"]:
+        if t["device"] != "cpu":
+            out.append(make_target(f"{t['device']} tiles started at or after the limit",
+                                   f"800x600/20000, limit {t['limit_ms']} ms, depth "
+                                   f"{t['queue_depth']}, {t['runs']} runs",
+                                   t["late_total"], "==", 0))
+    for s in report["stream"]:
+        out.append(make_target(f"{s['device']} elapsed with --stream / without",
+                               f"{s['workload']}, {s['mode']}", s["ratio"], "<=", 1.05,
+                               s["flags"]))
+    for p in report["process"]:
+        if p["device"] != "cpu":
+            continue
+        out.append(make_target("CPU whole-process wall / elapsed_us", p["workload"],
+                               p["wall_over_elapsed"], "<=", 1.08, p["flags"]))
+        if "vs_bare" in p:
+            out.append(make_target("CPU whole-process rate / bare renderer's", p["workload"],
+                                   p["vs_bare"], ">=", 0.95, p["flags"] + p["bare_flags"]))
+    for f in report["first_tile"]:
+        if f["device"] == "pocl":
+            out.append(make_target("pocl time to first tile, warm cache, ms", "800x600/256",
+                                   f["warm_first_tile_ms"], "<=", 20, f["flags"]))
+    cpu_p = find(report["process"], device="cpu", workload=TARGET_WORKLOAD)
+    cl_p = find(report["process"], device="pocl", workload=TARGET_WORKLOAD)
+    if cpu_p and cl_p:
+        out.append(make_target("pocl whole-process rate / CPU path's", TARGET_WORKLOAD,
+                               cpu_p["wall_ms"] / cl_p["wall_ms"], ">=", 0.6,
+                               cpu_p["flags"] + cl_p["flags"]))
+    for s in report["server"]:
+        if s["device"] != "cpu":
+            out.append(make_target(f"server: {s['device']} request beyond its render, ms",
+                                   "800x600/256, after the first request", s["beyond_ms"], "<=",
+                                   3, s["flags"]))
+        out.append(make_target(f"server: {s['device']} SSE elapsed / plain elapsed",
+                               "800x600/256", s["sse_ratio"], "<=", 1.05, s["sse_flags"]))
+    peaks = {g["precision"]: g for g in report.get("gpu_peak", [])}
+    if "double" in peaks:
+        g = peaks["double"]
+        out.append(make_target("GPU double / no-FMA FP64 peak", "8192x8192/1000",
+                               g["of_no_fma"], ">=", 0.75, g["flags"]))
+    gd = find(rows, section="peak", precision="double")
+    gf = find(rows, section="peak", precision="float")
+    if gd and gf:
+        out.append(make_target("GPU float / double", "8192x8192/1000",
+                               gf["gips_median"] / gd["gips_median"], ">=", 2,
+                               gd["flags"] + gf["flags"]))
     return out
 
 
@@ -380,6 +777,35 @@ def fmt(v, digits=2, suffix=""):
     return "-" if v is None else f"{v:.{digits}f}{suffix}"
 
 
+def fmt_value(v):
+    return str(v) if isinstance(v, int) else f"{v:.2f}"
+
+
+FLAG_MARKS = {"above-ceiling": "[a]", "wide-spread": "[b]"}
+
+
+def flag_cell(flags):
+    """A table cell for a row's flags: empty when trusted, else FLAGGED and the notes' marks."""
+    return "" if not flags else "**FLAGGED** " + " ".join(FLAG_MARKS[f] for f in flags)
+
+
+def flag_notes(flag_lists):
+    """The footnotes for the flags used in one table."""
+    used = sorted({f for flags in flag_lists for f in flags}, key=list(FLAG_MARKS).index)
+    return [f"{FLAG_MARKS[f]} {FLAG_NOTES[f]}." for f in used]
+
+
+def table(lines, header, rows, flag_lists):
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "---|" * len(header))
+    lines += rows
+    notes = flag_notes(flag_lists)
+    if notes:
+        lines.append("")
+        lines += notes
+    lines.append("")
+
+
 def markdown(report):
     lines = []
     h = report["host"]
@@ -389,59 +815,90 @@ def markdown(report):
         lines.append(f"- device `{d['selector']}`: {d['type']} {d['name']} ({d['platform']})")
     lines.append(f"- command: `{report['command']}` ({report['seconds']} s)")
     lines.append("- each configuration: one warm-up, then the median (min-max) of the timed runs;"
-                 " ratios are between medians measured in this run\n")
+                 " ratios are between medians measured in this run")
+    lines.append(f"- a row is FLAGGED when its min-max spread is above {SPREAD_LIMIT:.0%} of its "
+                 "median, or its rate is above the ceiling's median; a flagged row's figures "
+                 "cannot be trusted, and a target that rests on one is flagged-unreliable\n")
     if report["targets"]:
         lines.append("## Targets\n")
-        lines.append("| target | mode | measured |")
-        lines.append("|---|---|---|")
-        for t in report["targets"]:
-            lines.append(f"| {t['target']} | {t['mode']} | {t['value']:.2f} |")
-        lines.append("")
+        table(lines, ["target", "configuration", "measured", "measured / target", "result"],
+              [f"| {t['target']} | {t['config']} | {fmt_value(t['value'])} | {fmt(t['ratio'])} | "
+               f"{t['result'] if t['result'] != 'FAIL' else '**FAIL**'}"
+               f"{' ' + ' '.join(FLAG_MARKS[f] for f in t['flags']) if t['flags'] else ''} |"
+               for t in report["targets"]],
+              [t["flags"] for t in report["targets"]])
     if report["ceiling"]:
         lines.append("## Ceiling (same loop, every lane always busy)\n")
-        lines.append("| precision | ISA | threads | Giter/s |")
-        lines.append("|---|---|---|---|")
-        for p, c in report["ceiling"].items():
-            lines.append(f"| {p} | {c.get('isa')} | {c.get('threads')} | "
-                         f"{c['giga_iterations_per_s']:.2f} |")
-        lines.append("")
+        lines.append("Measured several times, between the other measurements; every ratio to the "
+                     "ceiling uses its median.\n")
+        table(lines, ["precision", "ISA", "threads", "samples", "Giter/s median (min-max)",
+                      "spread", "flags"],
+              [f"| {p} | {c.get('isa')} | {c.get('threads')} | {c['samples']} | "
+               f"{c['giga_iterations_per_s']:.2f} ({c['gips_min']:.2f}-{c['gips_max']:.2f}) | "
+               f"{100 * c['spread']:.0f}% | {flag_cell(c['flags'])} |"
+               for p, c in report["ceiling"].items()],
+              [c["flags"] for c in report["ceiling"].values()])
     if report.get("gpu_peak"):
         lines.append("## GPU against its datasheet peak (8192x8192/1000, 512x512 tiles)\n")
         lines.append("8 floating-point operations per iteration (4 multiplies: zr*zr, zi*zi, "
                      "2*zr, *zi; 4 adds: re2+im2, +c_im, re2-im2, +c_re); the kernel may not "
                      "fuse them (FP_CONTRACT OFF), so half the datasheet's FMA peak is the "
                      "reachable ceiling.\n")
-        lines.append("| precision | Giter/s | TFLOP/s | datasheet TFLOP/s | of datasheet | "
-                     "of datasheet without FMA |")
-        lines.append("|---|---|---|---|---|---|")
-        for g in report["gpu_peak"]:
-            lines.append(f"| {g['precision']} | {g['gips']:.1f} | {g['tflops']:.2f} | "
-                         f"{g['datasheet_tflops']:.1f} | {100 * g['of_datasheet']:.1f}% | "
-                         f"{100 * g['of_no_fma']:.1f}% |")
-        lines.append("")
+        table(lines, ["precision", "Giter/s", "TFLOP/s", "datasheet TFLOP/s", "of datasheet",
+                      "of datasheet without FMA", "flags"],
+              [f"| {g['precision']} | {g['gips']:.1f} | {g['tflops']:.2f} | "
+               f"{g['datasheet_tflops']:.1f} | {100 * g['of_datasheet']:.1f}% | "
+               f"{100 * g['of_no_fma']:.1f}% | {flag_cell(g['flags'])} |"
+               for g in report["gpu_peak"]], [g["flags"] for g in report["gpu_peak"]])
     for section, title in (("matrix", "Devices x kernels x precision x modes (64x64 tiles)"),
                            ("peak", "GPU peak frame"),
                            ("tiles", "Tile sizes (dynamic, device's own kernel, double, "
                                      "target frame)"),
                            ("threads", "Thread counts (device's own kernel, double, target "
-                                       "frame)")):
+                                       "frame)"),
+                           ("queue", "OpenCL at --queue-depth 4 (dynamic, target frame)")):
         rows = [r for r in report["rows"] if r["section"] == section]
         if not rows:
             continue
         lines.append(f"## {title}\n")
-        lines.append("| device | workload | kernel | prec | mode | tile | threads | Giter/s median "
-                     "(min-max) | elapsed ms | vs scalar | vs sequential | of ceiling | "
-                     "imbalance |")
-        lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-        for r in rows:
-            lines.append(
-                f"| {r['device']} | {r['workload']} | {r['kernel_name']} | {r['precision']} | "
-                f"{r['mode']} | {r['tile_w']} | {r['threads_used']} | {r['gips_median']:.3f} "
-                f"({r['gips_min']:.3f}-{r['gips_max']:.3f}) | {r['elapsed_ms_median']:.1f} | "
-                f"{fmt(r['vs_scalar'], 1, 'x')} | {fmt(r['vs_sequential'], 2, 'x')} | "
-                f"{fmt(r['of_ceiling'] and 100 * r['of_ceiling'], 0, '%')} | "
-                f"{r['imbalance_median']:.2f} |")
-        lines.append("")
+        table(lines, ["device", "workload", "kernel", "prec", "mode", "tile", "threads",
+                      "Giter/s median (min-max)", "elapsed ms", "process wall ms", "vs scalar",
+                      "vs sequential", "of ceiling", "imbalance", "flags"],
+              [f"| {r['device']} | {r['workload']} | {r['kernel_name']} | {r['precision']} | "
+               f"{r['mode']} | {r['tile_w']} | {r['threads_used']} | {r['gips_median']:.3f} "
+               f"({r['gips_min']:.3f}-{r['gips_max']:.3f}) | {r['elapsed_ms_median']:.1f} | "
+               f"{r['wall_ms_median']:.1f} | "
+               f"{fmt(r['vs_scalar'], 1, 'x')} | {fmt(r['vs_sequential'], 2, 'x')} | "
+               f"{fmt(r['of_ceiling'] and 100 * r['of_ceiling'], 0, '%')} | "
+               f"{r['imbalance_median']:.2f} | {flag_cell(r['flags'])} |" for r in rows],
+              [r["flags"] for r in rows])
+    if report["process"]:
+        lines.append("## Whole process beside the render (dynamic, 64x64 tiles, double)\n")
+        lines.append("Wall: the process from fork to exit, timed by the bench; elapsed: the "
+                     "run's own elapsed_us. The bare renderer (`tilerace-bare`: the CPU path's "
+                     "kernel, pinned threads, a huge-page frame, the FNV-1a hash, nothing else) "
+                     "runs interleaved with tilerace; its checksum equals tilerace's (and the "
+                     "golden frame's, where there is one).\n")
+        table(lines, ["device", "workload", "wall ms median (min-max)", "elapsed ms",
+                      "wall / elapsed", "Giter/s of wall time", "bare wall ms",
+                      "bare wall / tilerace wall", "checksum", "flags"],
+              [f"| {p['device']} | {p['workload']} | {p['wall_ms']:.1f} ({p['wall_min']:.1f}-"
+               f"{p['wall_max']:.1f}) | {p['elapsed_ms']:.1f} | {p['wall_over_elapsed']:.2f} | "
+               f"{p['process_gips']:.2f} | {fmt(p.get('bare_wall_ms'), 1)} | "
+               f"{fmt(p.get('vs_bare'))} | `{p['checksum']}`"
+               f"{' (golden)' if p.get('golden') else ''} | "
+               f"{flag_cell(sorted(set(p['flags'] + p.get('bare_flags', []))))} |"
+               for p in report["process"]],
+              [p["flags"] + p.get("bare_flags", []) for p in report["process"]])
+    if report["stream"]:
+        lines.append("## What --stream costs (elapsed_us with and without, runs interleaved)\n")
+        table(lines, ["device", "workload", "mode", "threads", "without, ms median (min-max)",
+                      "--stream, ms median (min-max)", "ratio", "flags"],
+              [f"| {s['device']} | {s['workload']} | {s['mode']} | {s['threads']} | "
+               f"{s['plain_ms']:.1f} ({s['plain_min']:.1f}-{s['plain_max']:.1f}) | "
+               f"{s['stream_ms']:.1f} ({s['stream_min']:.1f}-{s['stream_max']:.1f}) | "
+               f"{s['ratio']:.2f} | {flag_cell(s['flags'])} |" for s in report["stream"]],
+              [s["flags"] for s in report["stream"]])
     kernel_rows = [r for r in report["rows"] if r["section"] == "matrix" and
                    r.get("kernel_gips_median") and r["workload"] == TARGET_WORKLOAD]
     if kernel_rows:
@@ -449,35 +906,66 @@ def markdown(report):
         lines.append("Total iterations over the tiles' summed kernel time (profiling events): "
                      "what one lane's kernel does while it runs, without the time between "
                      "kernels.\n")
-        lines.append("| device | kernel | prec | mode | threads | Giter/s of kernel time | "
-                     "Giter/s of elapsed time |")
-        lines.append("|---|---|---|---|---|---|---|")
-        for r in kernel_rows:
-            lines.append(f"| {r['device']} | {r['kernel_name']} | {r['precision']} | "
-                         f"{r['mode']} | {r['threads_used']} | {r['kernel_gips_median']:.2f} | "
-                         f"{r['gips_median']:.2f} |")
-        lines.append("")
+        table(lines, ["device", "kernel", "prec", "mode", "threads", "Giter/s of kernel time",
+                      "Giter/s of elapsed time", "flags"],
+              [f"| {r['device']} | {r['kernel_name']} | {r['precision']} | {r['mode']} | "
+               f"{r['threads_used']} | {r['kernel_gips_median']:.2f} | {r['gips_median']:.2f} | "
+               f"{flag_cell(r['flags'])} |" for r in kernel_rows],
+              [r["flags"] for r in kernel_rows])
     if report["opencl_overhead"]:
         lines.append("## OpenCL per-tile overhead (512x512, 8x8 tiles, max_iter 1, one lane)\n")
-        lines.append("| device | queue depth | tiles | us per tile | "
-                     "beyond kernel time, us median (min-max) |")
-        lines.append("|---|---|---|---|---|")
-        for o in report["opencl_overhead"]:
-            lines.append(f"| {o['device']} | {o['queue_depth']} | {o['tiles']} | "
-                         f"{o['us_per_tile_median']:.1f} | "
-                         f"{o['overhead_us_median']:.1f} ({o['overhead_us_min']:.1f}-"
-                         f"{o['overhead_us_max']:.1f}) |")
-        lines.append("")
-    if report["opencl_build"]:
-        lines.append("## OpenCL build and time to first tile (800x600/256)\n")
-        lines.append("| device | cache | build ms | warm-up ms | first tile ms |")
-        lines.append("|---|---|---|---|---|")
-        for b in report["opencl_build"]:
-            lines.append(f"| {b['device']} | cold | {b['cold_build_ms']:.1f} | "
-                         f"{b['cold_warmup_ms']:.1f} | {b['cold_first_tile_ms']:.1f} |")
-            lines.append(f"| {b['device']} | warm | {b['warm_build_ms']:.1f} | "
-                         f"{b['warm_warmup_ms']:.1f} | {b['warm_first_tile_ms']:.1f} |")
-        lines.append("")
+        table(lines, ["device", "queue depth", "tiles", "elapsed / tiles, us median (min-max)",
+                      "beyond kernel time, us median (min-max)", "flags"],
+              [f"| {o['device']} | {o['queue_depth']} | {o['tiles']} | "
+               f"{o['us_per_tile_median']:.1f} ({o['us_per_tile_min']:.1f}-"
+               f"{o['us_per_tile_max']:.1f}) | {o['overhead_us_median']:.1f} "
+               f"({o['overhead_us_min']:.1f}-{o['overhead_us_max']:.1f}) | "
+               f"{flag_cell(o['flags'])} |" for o in report["opencl_overhead"]],
+              [o["flags"] for o in report["opencl_overhead"]])
+    if report["first_tile"]:
+        lines.append("## Build and time to first tile per device (800x600/256)\n")
+        lines.append("From the run's start, device set-up included "
+                     "(summary.device.time_to_first_tile_us).\n")
+        body = []
+        for b in report["first_tile"]:
+            if "cold_build_ms" in b:
+                body.append(f"| {b['device']} | cold | {b['cold_build_ms']:.1f} | "
+                            f"{b['cold_warmup_ms']:.1f} | {b['cold_first_tile_ms']:.1f} | |")
+            body.append(f"| {b['device']} | {'warm' if 'cold_build_ms' in b else '-'} | "
+                        f"{b['warm_build_ms']:.1f} | {b['warm_warmup_ms']:.1f} | "
+                        f"{b['warm_first_tile_ms']:.1f} ({b['warm_first_tile_min']:.1f}-"
+                        f"{b['warm_first_tile_max']:.1f}) | {flag_cell(b['flags'])} |")
+        table(lines, ["device", "cache", "build ms", "warm-up ms", "first tile ms", "flags"],
+              body, [b["flags"] for b in report["first_tile"]])
+    if report["time_limit"]:
+        lines.append("## The time-limit rule (800x600, max_iter 20000, limit 100 ms, dynamic, "
+                     "default queue depth)\n")
+        table(lines, ["device", "threads", "queue depth", "runs", "tiles started at or after "
+                      "the limit (total, most in one run)", "latest start ms", "elapsed ms",
+                      "tiles"],
+              [f"| {t['device']} | {t['threads']} | {t['queue_depth']} | {t['runs']} | "
+               f"{t['late_total']}, {t['late_max']} | {t['latest_start_ms']:.1f} | "
+               f"{t['elapsed_ms']:.1f} | {t['tiles_median']:.0f} |" for t in report["time_limit"]],
+              [])
+    if report["server"]:
+        lines.append("## Server request latency (`tilerace serve`, 800x600/256, dynamic)\n")
+        lines.append("Each request on a fresh loopback connection, timed from sending to the "
+                     "last byte, against its own elapsed_us; the first request (device set-up) "
+                     "apart. SSE: the same request as an event stream, its elapsed_us against "
+                     "the plain request's.\n")
+        table(lines, ["device", "first request ms (render ms)", "first beyond render ms",
+                      "requests after", "request ms median", "beyond render ms median (min-max)",
+                      "SSE elapsed / plain", "flags"],
+              [f"| {s['device']} | {s['first_wall_ms']:.1f} ({s['first_elapsed_ms']:.1f}) | "
+               f"{s['first_beyond_ms']:.1f} | {s['requests']} | {s['wall_ms']:.1f} | "
+               f"{s['beyond_ms']:.2f} ({s['beyond_min']:.2f}-{s['beyond_max']:.2f}) | "
+               f"{s['sse_ratio']:.2f} | {flag_cell(sorted(set(s['flags'] + s['sse_flags'])))} |"
+               for s in report["server"]],
+              [s["flags"] + s["sse_flags"] for s in report["server"]])
+    skipped = report.get("threads_plot_skipped")
+    if skipped:
+        lines.append("Threads plot: no 1-thread run, so no speed-up drawn for: " +
+                     ", ".join(f"{d} {m}" for d, m in skipped) + ".\n")
     lines.append("Load imbalance: the busiest thread's busy time (sum of its tiles' durations) "
                  "over the mean of the threads that ran; 1.00 is perfect balance.")
     return "\n".join(lines) + "\n"
@@ -488,6 +976,14 @@ def own_kernel(device):
     return "scalar" if device == "gpu" else "vector"
 
 
+def threads_rows(report):
+    return [r for r in report["rows"] if r["section"] in ("threads", "matrix")
+            and r["workload"] == TARGET_WORKLOAD and r["precision"] == "double"
+            and r["kernel"] in ("auto", own_kernel(r["device"]))
+            and r["mode"] in ("concurrent", "dynamic")
+            and r["tile_w"] == 64]
+
+
 def plots(args, report):
     gnuplot = shutil.which("gnuplot")
     if not gnuplot:
@@ -495,31 +991,35 @@ def plots(args, report):
               file=sys.stderr)
         return
     base = os.path.join(args.out, args.name)
+    if not report["rows"]:
+        return
     rows = [r for r in report["rows"] if r["section"] == "matrix"
             and r["workload"] == TARGET_WORKLOAD and r["precision"] == "double"
             and r["kernel"] == own_kernel(r["device"])]
     with open(base + "-devices.dat", "w") as f:
         f.write("# device mode giga_iterations_per_s min max\n")
         for r in rows:
-            f.write(f"\"{r['device']} {r['mode']}\" {r['gips_median']:.4f} {r['gips_min']:.4f} "
-                    f"{r['gips_max']:.4f}\n")
-    threads_rows = [r for r in report["rows"] if r["section"] in ("threads", "matrix")
-                    and r["workload"] == TARGET_WORKLOAD and r["precision"] == "double"
-                    and r["kernel"] in ("auto", own_kernel(r["device"]))
-                    and r["mode"] in ("concurrent", "dynamic")
-                    and r["tile_w"] == 64]
-    series = sorted({(r["device"], r["mode"]) for r in threads_rows})
+            f.write(f"\"{r['device']} {r['mode']}{' (flagged)' if r['flags'] else ''}\" "
+                    f"{r['gips_median']:.4f} {r['gips_min']:.4f} {r['gips_max']:.4f}\n")
+    series, _ = thread_points(threads_rows(report))
     with open(base + "-threads.dat", "w") as f:
-        for dev, mode in series:
-            pts = sorted((r["threads_used"], r["gips_median"]) for r in threads_rows
-                         if (r["device"], r["mode"]) == (dev, mode))
-            if not pts:
-                continue
-            one = next((g for t, g in pts if t == 1), None)
+        for (dev, mode), pts in series.items():
             f.write(f"\"{dev} {mode}\"\n")
             for t, g in pts:
-                f.write(f"{t} {g / one if one else 0:.4f}\n")
+                f.write(f"{t} {g:.4f}\n")
             f.write("\n\n")
+    threads_plot = f"""
+set output "{base}-threads.png"
+set title "Speed-up vs threads, {TARGET_WORKLOAD}, each device's own kernel, double"
+set style data linespoints
+set xlabel "threads / lanes"
+set ylabel "speed-up over 1 thread"
+set key left top
+set logscale x 2
+set xtics norotate
+plot for [i=0:{len(series) - 1}] "{base}-threads.dat" index i using 1:2 \\
+     title columnheader(1) lw 2, x title "linear" dt 2 lc rgb "gray"
+""" if series else ""
     script = f"""
 set terminal pngcairo size 900,500 font "sans,10"
 set output "{base}-devices.png"
@@ -533,42 +1033,44 @@ set xtics rotate by -30
 set grid ytics
 set key off
 plot "{base}-devices.dat" using 2:3:4:xtic(1) lc rgb "#3b7dd8"
-set output "{base}-threads.png"
-set title "Speed-up vs threads, {TARGET_WORKLOAD}, each device's own kernel, double"
-set style data linespoints
-set xlabel "threads / lanes"
-set ylabel "speed-up over 1 thread"
-set key left top
-set logscale x 2
-set xtics norotate
-plot for [i=0:{max(len(series) - 1, 0)}] "{base}-threads.dat" index i using 1:2 \\
-     title columnheader(1) lw 2, x title "linear" dt 2 lc rgb "gray"
-"""
+{threads_plot}"""
     p = subprocess.run([gnuplot], input=script.encode(), capture_output=True)
     if p.returncode != 0:
         print(f"gnuplot failed: {p.stderr.decode()}", file=sys.stderr)
 
 
+CSV_FIELDS = ["section", "device", "workload", "width", "height", "max_iter", "tile_w", "tile_h",
+              "mode", "kernel", "precision", "num_threads", "queue_depth", "threads_used",
+              "device_name", "kernel_name", "tiles", "total_iterations", "checksum", "runs",
+              "gips_median", "gips_min", "gips_max", "gips_spread", "elapsed_ms_median",
+              "elapsed_ms_min", "elapsed_ms_max", "wall_ms_median", "vs_scalar", "vs_sequential",
+              "of_ceiling", "imbalance_median", "kernel_gips_median", "build_ms", "first_tile_ms",
+              "flags"]
+
+
 def write_outputs(args, report):
+    """Every file the bench writes, all under args.out: NAME.{md,json,csv}, the plots, and a
+    copy of the Markdown in runs/ named by the run's date."""
     base = os.path.join(args.out, args.name)
+    _, report["threads_plot_skipped"] = thread_points(threads_rows(report))
     md = markdown(report)
     with open(base + ".md", "w") as f:
         f.write(md)
+    runs = os.path.join(args.out, "runs")
+    os.makedirs(runs, exist_ok=True)
+    with open(os.path.join(runs, time.strftime("%Y-%m-%dT%H%M", time.gmtime()) + ".md"),
+              "w") as f:
+        f.write(md)
     with open(base + ".json", "w") as f:
-        json.dump(report, f, indent=1)
-    fields = ["section", "device", "workload", "width", "height", "max_iter", "tile_w", "tile_h",
-              "mode", "kernel", "precision", "num_threads", "threads_used", "device_name",
-              "kernel_name", "tiles", "total_iterations", "checksum", "runs", "gips_median",
-              "gips_min", "gips_max", "elapsed_ms_median", "elapsed_ms_min", "elapsed_ms_max",
-              "vs_scalar", "vs_sequential", "of_ceiling", "imbalance_median",
-              "kernel_gips_median", "build_ms", "first_tile_ms"]
+        json.dump(report, f, indent=1, default=list)
     with open(base + ".csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
+        w = csv.DictWriter(f, fieldnames=CSV_FIELDS, extrasaction="ignore")
         w.writeheader()
         for r in report["rows"]:
-            w.writerow(r)
+            w.writerow(dict(r, flags=" ".join(r["flags"])))
     plots(args, report)
     sys.stdout.write(md)
+    print(f"results in {args.out}", file=sys.stderr)
 
 
 if __name__ == "__main__":

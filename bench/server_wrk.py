@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Throughput of `tilerace serve` under wrk on loopback; writes bench/results/server-wrk.md.
+"""Throughput of `tilerace serve` under wrk on loopback; writes build/bench/server-wrk.md, or
+--out FILE (bench/results/server-wrk.md replaces the committed result).
 
     python3 bench/server_wrk.py [--binary build/tilerace] [--seconds 10] [--out FILE]
 
@@ -47,8 +48,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default=os.path.join(HERE, "..", "build", "tilerace"))
     ap.add_argument("--seconds", type=int, default=10)
-    ap.add_argument("--out", default=os.path.join(HERE, "results", "server-wrk.md"))
+    ap.add_argument("--out", default=os.path.join(HERE, "..", "build", "bench", "server-wrk.md"))
     a = ap.parse_args()
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     os.environ["TILERACE_BIN"] = os.path.abspath(a.binary)
     import server_test as st
 
@@ -70,7 +72,8 @@ def main():
 
     with open(a.out, "w") as f:
         f.write("# `tilerace serve` under wrk (loopback)\n\n")
-        f.write(f"Written by `python3 bench/server_wrk.py --seconds {a.seconds}` on "
+        f.write(f"Written by `python3 bench/server_wrk.py --seconds {a.seconds} --out "
+                f"{os.path.relpath(a.out, os.path.join(HERE, '..'))}` on "
                 f"{time.strftime('%Y-%m-%d')}: {cpu_model()}, {os.cpu_count()} CPUs (shared "
                 "with wrk and with other work on the machine), plain build "
                 "(RelWithDebInfo), server flags `--max-renders 2 --max-queued 64`.\n\n")
