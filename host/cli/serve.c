@@ -13,6 +13,7 @@
 #include "cli/usage.h"
 #include "core/clock.h"
 #include "cli/exit_codes.h"
+#include "core/device_spec.h"
 #include "core/params.h"
 #include "core/text_escape.h"
 #include "server/listen.h"
@@ -66,6 +67,41 @@ static void set_number(struct tr_serve_options *o, enum tr_option_id id, uint64_
     }
 }
 
+/* --warm's value: selectors separated by commas, each checked now (preparing them waits
+ * for tr_server_start). */
+static int add_warm(struct tr_server_config *c, const char *value, char *err, size_t errlen)
+{
+    char why[400], q[TR_QUOTE_SIZE(TR_ECHO_CHARS)];
+    struct tr_device_spec spec;
+    const char *p = value;
+    do {
+        size_t len = strcspn(p, ",");
+        char one[TR_DEVICE_MAXLEN];
+        if (len >= sizeof(one)) {
+            tr_text_quote(q, sizeof(q), p, TR_ECHO_CHARS);
+            snprintf(err, errlen,
+                     "--warm: %s is not a device (accepted: opencl, gpu, pocl, "
+                     "opencl:P.D)",
+                     q);
+            return TR_EXIT_USAGE;
+        }
+        memcpy(one, p, len);
+        one[len] = '\0';
+        if (tr_device_spec_parse(one, &spec, why, sizeof(why)) != 0) {
+            snprintf(err, errlen, "--warm: %s", why);
+            return TR_EXIT_USAGE;
+        }
+        if (c->n_warm == TR_MAX_WARM) {
+            snprintf(err, errlen, "--warm: '%s' is one too many (at most %d devices)", one,
+                     TR_MAX_WARM);
+            return TR_EXIT_USAGE;
+        }
+        snprintf(c->warm[c->n_warm++], sizeof(c->warm[0]), "%s", one);
+        p += len;
+    } while (*p++ == ',');
+    return 0;
+}
+
 int tr_serve_parse(int argc, char **argv, struct tr_serve_options *o, char *err, size_t errlen)
 {
     struct tr_cli_parser ps;
@@ -110,6 +146,9 @@ int tr_serve_parse(int argc, char **argv, struct tr_serve_options *o, char *err,
             break;
         case TR_OPTION_LOG_REQUESTS:
             o->cfg.log_requests = 1;
+            break;
+        case TR_OPTION_WARM:
+            rc = add_warm(&o->cfg, optarg, err, errlen);
             break;
         case TR_OPTION_HELP:
             return TR_SERVE_HELP;

@@ -14,15 +14,19 @@ struct tr_device_info {
     char type[16];         /* "CPU", "GPU", "ACCELERATOR" */
     char kernel[48];       /* which kernel rendered the tiles */
     int64_t build_ns;      /* OpenCL program build; 0 on the pthread path */
+    char build_source[12]; /* "source", "binary" (saved), "prepared" (earlier), "none" */
     int64_t warmup_ns;     /* first launch of each tile shape, before the clock starts */
     int64_t readback_ns;   /* final frame read-back; 0 on the pthread path */
     int64_t first_tile_ns; /* from the job's start (device set-up included) to the first tile */
 };
 
+struct tr_device_cache; /* devices/device_cache.h */
+
 struct tr_job_options {
     const char *kernel_dir;   /* load kernels from here instead of the embedded copy */
     const char *device_label; /* names the device in messages: "--device" (default), "device" */
     struct tr_run_hooks hooks;
+    struct tr_device_cache *devices; /* prepared OpenCL devices to run on; NULL: prepare one */
 };
 
 struct tr_job {

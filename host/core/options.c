@@ -122,14 +122,15 @@ const struct tr_option tr_options[TR_OPTION_COUNT] = {
                           .choices = devices,
                           .def = 0,
                           .help = "where tiles run"},
-    [TR_OPTION_PRECISION] = {.name = "precision",
-                             .query = "precision",
-                             .commands = RUN,
-                             .type = TR_VALUE_CHOICE,
-                             .metavar = "P",
-                             .choices = precisions,
-                             .def = 0,
-                             .help = "floating-point type (double is the Hardware Havoc API's exact function)"},
+    [TR_OPTION_PRECISION] =
+        {.name = "precision",
+         .query = "precision",
+         .commands = RUN,
+         .type = TR_VALUE_CHOICE,
+         .metavar = "P",
+         .choices = precisions,
+         .def = 0,
+         .help = "floating-point type (double is the Hardware Havoc API's exact function)"},
     [TR_OPTION_KERNEL] = {.name = "kernel",
                           .query = "kernel",
                           .commands = RUN,
@@ -312,6 +313,19 @@ const struct tr_option tr_options[TR_OPTION_COUNT] = {
                                 .commands = SERVE,
                                 .type = TR_VALUE_NONE,
                                 .help = "one line per request on stderr"},
+    [TR_OPTION_WARM] =
+        {.name = "warm",
+         .commands = SERVE,
+         .type = TR_VALUE_TEXT,
+         .metavar = "DEVICE",
+         .accepted = "opencl, gpu, pocl or opencl:P.D, repeatable or comma-separated",
+         .max = TR_MAX_WARM,
+         .default_text = "none: each on its first request",
+         .help = "an OpenCL device prepared (context, built program) before listening",
+         .details = "Requests on an OpenCL device share one context and built program per "
+                    "precision, made here or by the first request that needs them. A selector "
+                    "that is not one exits 2; a device that is missing or fails to build "
+                    "exits 3. cpu needs nothing."},
 
     [TR_OPTION_HELP] = {.name = "help",
                         .short_name = 'h',

@@ -21,6 +21,7 @@
 #define TR_MAX_TILES         4194304ULL   /* tile grid cells; bounds record memory and JSON size */
 #define TR_MAX_ALLOW_ORIGINS 32           /* serve --allow-origin */
 #define TR_MAX_ALLOW_HOSTS   32           /* serve --allow-host */
+#define TR_MAX_WARM          16           /* serve --warm */
 
 /* The commands that take options; bit c of tr_option.commands is command c. */
 enum tr_command_id {
@@ -78,6 +79,7 @@ enum tr_option_id {
     TR_OPTION_REQUEST_TIMEOUT_MS,
     TR_OPTION_SHUTDOWN_TIMEOUT_MS,
     TR_OPTION_LOG_REQUESTS,
+    TR_OPTION_WARM,
     /* every command */
     TR_OPTION_HELP,
     TR_OPTION_VERSION,

@@ -1,5 +1,6 @@
 #include "opencl/backend.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@ struct tr_cl_backend {
     char kernel[48];
     int vector; /* the strip kernel rather than one pixel per work-item */
     int64_t readback_ns;
+    struct tr_cl_prepared *prepared; /* the device's context and program, shared */
 };
 
 struct cl_lane {
@@ -255,20 +257,27 @@ static const struct tr_backend_ops cl_ops = {
     .finish = cl_finish,
 };
 
-enum tr_status tr_cl_backend_open(const struct tr_params *p, const struct tr_cl_device *dev,
-                                  const char *kernel_dir, uint16_t *frame,
-                                  struct tr_cl_backend **out, struct tr_device_info *info,
-                                  char *err, size_t errlen)
+/* A device made ready for runs: shared, read-only once made (see backend.h). */
+struct tr_cl_prepared {
+    atomic_int refs;
+    struct tr_cl_device dev; /* a copy: it outlives the list it came from */
+    enum tr_precision precision;
+    cl_context ctx;
+    cl_program program;
+    int64_t build_ns;
+    int from_saved; /* built from a saved binary */
+};
+
+enum tr_status tr_cl_prepare(const struct tr_cl_device *dev, enum tr_precision precision,
+                             const char *kernel_dir, cl_context share, struct tr_cl_prepared **out,
+                             char *err, size_t errlen)
 {
-    struct tr_cl_backend *b = NULL;
+    struct tr_cl_prepared *prep = NULL;
     char *src = NULL;
     char options[160];
     cl_int cle = CL_SUCCESS;
     int rc = 0;
-    const int dbl = p->precision == TR_PRECISION_DOUBLE;
-    const int vector = tr_cl_use_vector_kernel(p, dev);
-    size_t bytes = (size_t)p->width * p->height * sizeof(uint16_t);
-    const uint16_t zero = 0;
+    const int dbl = precision == TR_PRECISION_DOUBLE;
 
     *out = NULL;
     if (!dbl && !dev->fp32_correct_div) {
@@ -277,6 +286,89 @@ enum tr_status tr_cl_backend_open(const struct tr_params *p, const struct tr_cl_
                  "differ from the CPU path (use precision double)",
                  dev->name);
         return TR_ERR_DEVICE;
+    }
+    if (!(prep = calloc(1, sizeof(*prep)))) {
+        snprintf(err, errlen, "out of memory");
+        return TR_ERR_INTERNAL;
+    }
+    atomic_init(&prep->refs, 1);
+    prep->dev = *dev;
+    prep->precision = precision;
+    if (share) {
+        CL_CHECK(clRetainContext(share), "clRetainContext", dev, err, errlen);
+        prep->ctx = share;
+    } else {
+        prep->ctx = clCreateContext(NULL, 1, &dev->device, NULL, NULL, &cle);
+        CL_CHECK(cle, "clCreateContext", dev, err, errlen);
+    }
+    if ((rc = tr_cl_load_source(kernel_dir, &src, err, errlen)) != 0)
+        goto fail;
+    snprintf(options, sizeof(options), "-DTR_UNROLL=%d -DTR_STRIP_ROWS=%d%s", VECTOR_UNROLL,
+             VECTOR_STRIP_ROWS, dbl ? "" : " -cl-fp32-correctly-rounded-divide-sqrt");
+    /* a --kernel-dir source is one being worked on: built each time, never saved */
+    if ((rc = tr_cl_build_cached(prep->ctx, dev, src, options, kernel_dir == NULL, &prep->program,
+                                 &prep->build_ns, &prep->from_saved, err, errlen)) != 0)
+        goto fail;
+    free(src);
+    *out = prep;
+    return 0;
+fail:
+    free(src);
+    tr_cl_prepared_release(prep);
+    return rc;
+}
+
+void tr_cl_prepared_retain(struct tr_cl_prepared *prep)
+{
+    atomic_fetch_add(&prep->refs, 1);
+}
+
+void tr_cl_prepared_release(struct tr_cl_prepared *prep)
+{
+    if (!prep || atomic_fetch_sub(&prep->refs, 1) != 1)
+        return;
+    if (prep->program)
+        clReleaseProgram(prep->program);
+    if (prep->ctx)
+        clReleaseContext(prep->ctx);
+    free(prep);
+}
+
+const struct tr_cl_device *tr_cl_prepared_device(const struct tr_cl_prepared *prep)
+{
+    return &prep->dev;
+}
+
+cl_context tr_cl_prepared_context(const struct tr_cl_prepared *prep)
+{
+    return prep->ctx;
+}
+
+void tr_cl_prepared_build(const struct tr_cl_prepared *prep, int64_t *build_ns,
+                          const char **build_source)
+{
+    *build_ns = prep->build_ns;
+    *build_source = prep->from_saved ? "binary" : "source";
+}
+
+enum tr_status tr_cl_backend_open_prepared(const struct tr_params *p, struct tr_cl_prepared *prep,
+                                           uint16_t *frame, struct tr_cl_backend **out,
+                                           struct tr_device_info *info, char *err, size_t errlen)
+{
+    const struct tr_cl_device *dev = &prep->dev;
+    struct tr_cl_backend *b = NULL;
+    cl_int cle = CL_SUCCESS;
+    int rc = 0;
+    const int dbl = p->precision == TR_PRECISION_DOUBLE;
+    const int vector = tr_cl_use_vector_kernel(p, dev);
+    size_t bytes = (size_t)p->width * p->height * sizeof(uint16_t);
+    const uint16_t zero = 0;
+
+    *out = NULL;
+    if (p->precision != prep->precision) {
+        snprintf(err, errlen, "internal error: a %s run on a device prepared for %s",
+                 tr_precision_name(p->precision), tr_precision_name(prep->precision));
+        return TR_ERR_INTERNAL;
     }
     if (bytes > dev->max_alloc) {
         snprintf(err, errlen,
@@ -298,23 +390,18 @@ enum tr_status tr_cl_backend_open(const struct tr_params *p, const struct tr_cl_
     b->vector = vector;
     snprintf(b->kernel, sizeof(b->kernel), "mandelbrot_%s_%s", vector ? "vector" : "scalar",
              dbl ? "double" : "float");
+    /* the run holds its own references: the device stays prepared while it runs */
+    tr_cl_prepared_retain(prep);
+    b->prepared = prep;
+    CL_CHECK(clRetainContext(prep->ctx), "clRetainContext", dev, err, errlen);
+    b->ctx = prep->ctx;
+    CL_CHECK(clRetainProgram(prep->program), "clRetainProgram", dev, err, errlen);
+    b->program = prep->program;
 
-    b->ctx = clCreateContext(NULL, 1, &dev->device, NULL, NULL, &cle);
-    CL_CHECK(cle, "clCreateContext", dev, err, errlen);
     b->queue = clCreateCommandQueue(b->ctx, dev->device, 0, &cle);
     CL_CHECK(cle, "clCreateCommandQueue", dev, err, errlen);
     b->counts = clCreateBuffer(b->ctx, CL_MEM_READ_WRITE, bytes, NULL, &cle);
     CL_CHECK(cle, "clCreateBuffer", dev, err, errlen);
-
-    if ((rc = tr_cl_load_source(kernel_dir, &src, err, errlen)) != 0)
-        goto fail;
-    snprintf(options, sizeof(options), "-DTR_UNROLL=%d -DTR_STRIP_ROWS=%d%s", VECTOR_UNROLL,
-             VECTOR_STRIP_ROWS, dbl ? "" : " -cl-fp32-correctly-rounded-divide-sqrt");
-    if ((rc = tr_cl_build(b->ctx, dev, src, options, &b->program, &info->build_ns, err, errlen)) !=
-        0)
-        goto fail;
-    free(src);
-    src = NULL;
 
     int64_t t0 = tr_now_ns();
     if ((rc = warm_up(b, err, errlen)) != 0)
@@ -333,8 +420,25 @@ enum tr_status tr_cl_backend_open(const struct tr_params *p, const struct tr_cl_
     *out = b;
     return 0;
 fail:
-    free(src);
     tr_cl_backend_close(b);
+    return rc;
+}
+
+enum tr_status tr_cl_backend_open(const struct tr_params *p, const struct tr_cl_device *dev,
+                                  const char *kernel_dir, uint16_t *frame,
+                                  struct tr_cl_backend **out, struct tr_device_info *info,
+                                  char *err, size_t errlen)
+{
+    struct tr_cl_prepared *prep = NULL;
+    const char *source;
+    *out = NULL;
+    int rc = tr_cl_prepare(dev, p->precision, kernel_dir, NULL, &prep, err, errlen);
+    if (rc)
+        return rc;
+    tr_cl_prepared_build(prep, &info->build_ns, &source);
+    snprintf(info->build_source, sizeof(info->build_source), "%s", source);
+    rc = tr_cl_backend_open_prepared(p, prep, frame, out, info, err, errlen);
+    tr_cl_prepared_release(prep); /* the run keeps its own reference */
     return rc;
 }
 
@@ -360,5 +464,6 @@ void tr_cl_backend_close(struct tr_cl_backend *b)
         clReleaseCommandQueue(b->queue);
     if (b->ctx)
         clReleaseContext(b->ctx);
+    tr_cl_prepared_release(b->prepared);
     free(b);
 }

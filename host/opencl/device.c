@@ -8,6 +8,8 @@
 #include "core/status.h"
 #include "opencl/cache_dir.h"
 
+#define POCL_PLATFORM "Portable Computing Language"
+
 const char *tr_cl_type_name(cl_device_type type)
 {
     if (type & CL_DEVICE_TYPE_GPU)
@@ -51,11 +53,41 @@ static void describe(struct tr_cl_device *d)
     info_string(d->device, CL_DEVICE_EXTENSIONS, ext, sizeof(ext));
     d->fp64 = strstr(ext, "cl_khr_fp64") != NULL;
     d->fp32_correct_div = (fp32 & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT) != 0;
-    d->is_pocl = strstr(d->platform_name, "Portable Computing Language") != NULL;
+    d->is_pocl = strstr(d->platform_name, POCL_PLATFORM) != NULL;
 }
 
-/* Fills list with every device of every platform; -1 when out of memory. */
-static int list_locked(struct tr_cl_device_list *list)
+/* Whether a selector could name a device of platform p: only those platforms get their
+ * devices listed (a driver initialises its devices when they are first listed). spec NULL:
+ * every platform. */
+static int platform_wanted(const struct tr_device_spec *spec, cl_platform_id platform, cl_uint p)
+{
+    char name[256];
+    if (!spec)
+        return 1;
+    if (spec->kind == TR_DEVICE_INDEX)
+        return p == spec->platform;
+    if (spec->kind != TR_DEVICE_POCL)
+        return 1;
+    if (clGetPlatformInfo(platform, CL_PLATFORM_NAME, sizeof(name), name, NULL) != CL_SUCCESS)
+        return 1; /* nameless: listed, as describe() would call it "?" */
+    name[sizeof(name) - 1] = '\0';
+    return strstr(name, POCL_PLATFORM) != NULL;
+}
+
+/* Whether the devices listed so far settle spec's choice: gpu and opencl take the first
+ * GPU in platform order. */
+static int settled(const struct tr_device_spec *spec, const struct tr_cl_device_list *list)
+{
+    if (!spec || (spec->kind != TR_DEVICE_GPU && spec->kind != TR_DEVICE_OPENCL))
+        return 0;
+    for (size_t i = 0; i < list->count; i++)
+        if (list->devices[i].type & CL_DEVICE_TYPE_GPU)
+            return 1;
+    return 0;
+}
+
+/* Fills list with every device of the platforms spec may name; -1 when out of memory. */
+static int list_locked(struct tr_cl_device_list *list, const struct tr_device_spec *spec)
 {
     cl_platform_id *platforms = NULL;
     cl_uint np = 0;
@@ -65,9 +97,11 @@ static int list_locked(struct tr_cl_device_list *list)
     platforms = calloc(np, sizeof(*platforms));
     if (!platforms || clGetPlatformIDs(np, platforms, NULL) != CL_SUCCESS)
         goto fail;
-    for (cl_uint p = 0; p < np; p++) {
+    for (cl_uint p = 0; p < np && !settled(spec, list); p++) {
         cl_uint nd = 0;
         cl_device_id *ids = NULL;
+        if (!platform_wanted(spec, platforms[p], p))
+            continue;
         if (clGetDeviceIDs(platforms[p], CL_DEVICE_TYPE_ALL, 0, NULL, &nd) != CL_SUCCESS || !nd)
             continue;
         ids = calloc(nd, sizeof(*ids));
@@ -98,7 +132,8 @@ fail:
     return -1;
 }
 
-enum tr_status tr_cl_list_devices(struct tr_cl_device_list *list, char *err, size_t errlen)
+static enum tr_status list_devices(struct tr_cl_device_list *list,
+                                   const struct tr_device_spec *spec, char *err, size_t errlen)
 {
     /* The ICD loader loads its drivers on its first call without a lock of its own: two
      * threads listing at once (the server warms its list while a request lists) could see
@@ -114,7 +149,7 @@ enum tr_status tr_cl_list_devices(struct tr_cl_device_list *list, char *err, siz
     }
     list->cache_problem = tr_cl_cache_problem();
     pthread_mutex_lock(&listing);
-    int rc = list_locked(list);
+    int rc = list_locked(list, spec);
     pthread_mutex_unlock(&listing);
     if (rc) {
         tr_cl_device_list_free(list);
@@ -122,6 +157,17 @@ enum tr_status tr_cl_list_devices(struct tr_cl_device_list *list, char *err, siz
         return TR_ERR_INTERNAL;
     }
     return TR_OK;
+}
+
+enum tr_status tr_cl_list_devices(struct tr_cl_device_list *list, char *err, size_t errlen)
+{
+    return list_devices(list, NULL, err, errlen);
+}
+
+enum tr_status tr_cl_list_devices_for(struct tr_cl_device_list *list,
+                                      const struct tr_device_spec *spec, char *err, size_t errlen)
+{
+    return list_devices(list, spec, err, errlen);
 }
 
 void tr_cl_device_list_free(struct tr_cl_device_list *list)

@@ -32,6 +32,15 @@ struct tr_cl_device_list {
 /* Lists every device of every platform. No platform is not an error: count is 0. Fails
  * (internal error) unless tr_cl_prepare_environment() ran first. */
 enum tr_status tr_cl_list_devices(struct tr_cl_device_list *list, char *err, size_t errlen);
+/*
+ * Lists only the devices of the platforms that spec may name, in the same order and with the
+ * same indices as the full list: opencl:P.D lists platform P, pocl the pocl platforms, gpu
+ * and opencl the platforms up to the first with a GPU. What tr_cl_select then chooses is what
+ * it chooses from the full list, but other drivers leave their devices uninitialised. (Its
+ * "available" list in a failure's message is partial: list everything for that.)
+ */
+enum tr_status tr_cl_list_devices_for(struct tr_cl_device_list *list,
+                                      const struct tr_device_spec *spec, char *err, size_t errlen);
 void tr_cl_device_list_free(struct tr_cl_device_list *list);
 
 /*

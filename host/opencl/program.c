@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/status.h"
+#include "opencl/binary_cache.h"
 #include "output/read_file.h"
 
 extern const char tr_kernel_mandelbrot_cl[];
@@ -113,4 +114,73 @@ enum tr_status tr_cl_build(cl_context ctx, const struct tr_cl_device *dev, const
         return TR_ERR_DEVICE;
     }
     return 0;
+}
+
+/* The program from key's saved binary, built; NULL when there is none or the driver refuses
+ * it (then the file is removed, to be written again from a source build). */
+static cl_program from_binary(cl_context ctx, const struct tr_cl_device *dev, const char *dir,
+                              const struct tr_cl_binary_key *key, const char *options)
+{
+    unsigned char *bin = NULL;
+    size_t len = 0;
+    cl_int cle = CL_SUCCESS, status = CL_SUCCESS;
+    cl_program program = NULL;
+    if (tr_cl_binary_load(dir, key, &bin, &len) != 0)
+        return NULL;
+    const unsigned char *bins[] = {bin};
+    program = clCreateProgramWithBinary(ctx, 1, &dev->device, &len, bins, &status, &cle);
+    if (cle == CL_SUCCESS && status == CL_SUCCESS)
+        cle = clBuildProgram(program, 1, &dev->device, options, NULL, NULL);
+    free(bin);
+    if (cle != CL_SUCCESS || status != CL_SUCCESS) {
+        if (program)
+            clReleaseProgram(program);
+        tr_cl_binary_forget(dir, key);
+        return NULL;
+    }
+    return program;
+}
+
+/* Saves program's binary for dev under key; a failure only means the next run builds too. */
+static void save_binary(cl_program program, const char *dir, const struct tr_cl_binary_key *key)
+{
+    size_t len = 0;
+    unsigned char *bin = NULL;
+    /* one device per program: one size and one binary */
+    if (clGetProgramInfo(program, CL_PROGRAM_BINARY_SIZES, sizeof(len), &len, NULL) != CL_SUCCESS ||
+        len == 0 || len > TR_CL_BINARY_MAX_BYTES || !(bin = malloc(len)))
+        return;
+    unsigned char *bins[] = {bin};
+    if (clGetProgramInfo(program, CL_PROGRAM_BINARIES, sizeof(bins), bins, NULL) == CL_SUCCESS)
+        tr_cl_binary_save(dir, key, bin, len);
+    free(bin);
+}
+
+enum tr_status tr_cl_build_cached(cl_context ctx, const struct tr_cl_device *dev, const char *src,
+                                  const char *options, int use_binaries, cl_program *program,
+                                  int64_t *build_ns, int *from_saved, char *err, size_t errlen)
+{
+    char dir[4096], platform_version[256];
+    struct tr_cl_binary_key key;
+    int64_t t0 = tr_now_ns();
+    int saved = use_binaries && tr_cl_binary_dir(dir, sizeof(dir)) == 0;
+    *from_saved = 0;
+    if (saved) {
+        if (clGetPlatformInfo(dev->platform, CL_PLATFORM_VERSION, sizeof(platform_version),
+                              platform_version, NULL) != CL_SUCCESS)
+            snprintf(platform_version, sizeof(platform_version), "?");
+        platform_version[sizeof(platform_version) - 1] = '\0';
+        tr_cl_binary_key_make(&key, dev, platform_version, src, options);
+        if ((*program = from_binary(ctx, dev, dir, &key, options)) != NULL) {
+            *from_saved = 1;
+            *build_ns = tr_now_ns() - t0;
+            return TR_OK;
+        }
+    }
+    int64_t ignored;
+    enum tr_status rc = tr_cl_build(ctx, dev, src, options, program, &ignored, err, errlen);
+    if (rc == TR_OK && saved)
+        save_binary(*program, dir, &key);
+    *build_ns = tr_now_ns() - t0;
+    return rc;
 }

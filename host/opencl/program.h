@@ -27,6 +27,17 @@ enum tr_status tr_cl_build(cl_context ctx, const struct tr_cl_device *dev, const
                            size_t errlen);
 
 /*
+ * tr_cl_build, through the saved binaries of opencl/binary_cache.h when use_binaries is set:
+ * a saved binary for this device, source and options is built instead when it is intact and
+ * the driver takes it (*from_saved = 1); otherwise the source is built and its binary saved
+ * for the next time. build_ns is the wall time of all of it (reading or saving the binary
+ * included).
+ */
+enum tr_status tr_cl_build_cached(cl_context ctx, const struct tr_cl_device *dev, const char *src,
+                                  const char *options, int use_binaries, cl_program *program,
+                                  int64_t *build_ns, int *from_saved, char *err, size_t errlen);
+
+/*
  * The error line for a build that returned status: prints the device's build log to stderr
  * first unless it is blank, and says which (log NULL: it could not be read, log_status says
  * why).

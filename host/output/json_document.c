@@ -29,15 +29,17 @@ static cJSON *device_json(const struct tr_device_info *d)
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;
-    int ok = cJSON_AddStringToObject(o, "selector", d->selector) &&
-             cJSON_AddStringToObject(o, "name", d->name) &&
-             cJSON_AddStringToObject(o, "platform", d->platform) &&
-             cJSON_AddStringToObject(o, "type", d->type) &&
-             cJSON_AddStringToObject(o, "kernel", d->kernel) &&
-             cJSON_AddNumberToObject(o, "build_time_us", (double)(d->build_ns / 1000)) &&
-             cJSON_AddNumberToObject(o, "warmup_time_us", (double)(d->warmup_ns / 1000)) &&
-             cJSON_AddNumberToObject(o, "readback_time_us", (double)(d->readback_ns / 1000)) &&
-             cJSON_AddNumberToObject(o, "time_to_first_tile_us", (double)(d->first_tile_ns / 1000));
+    int ok =
+        cJSON_AddStringToObject(o, "selector", d->selector) &&
+        cJSON_AddStringToObject(o, "name", d->name) &&
+        cJSON_AddStringToObject(o, "platform", d->platform) &&
+        cJSON_AddStringToObject(o, "type", d->type) &&
+        cJSON_AddStringToObject(o, "kernel", d->kernel) &&
+        cJSON_AddNumberToObject(o, "build_time_us", (double)(d->build_ns / 1000)) &&
+        cJSON_AddStringToObject(o, "build_source", d->build_source[0] ? d->build_source : "none") &&
+        cJSON_AddNumberToObject(o, "warmup_time_us", (double)(d->warmup_ns / 1000)) &&
+        cJSON_AddNumberToObject(o, "readback_time_us", (double)(d->readback_ns / 1000)) &&
+        cJSON_AddNumberToObject(o, "time_to_first_tile_us", (double)(d->first_tile_ns / 1000));
     if (!ok) {
         cJSON_Delete(o);
         return NULL;

@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "core/status.h"
+#include "devices/device_cache.h"
 #include "server/devices.h"
 #include "server/json_answer.h"
 #include "server/listen.h"
@@ -406,6 +407,14 @@ enum tr_status tr_server_start(const struct tr_server_config *cfg, struct tr_ser
         goto fail;
     }
     s->cfg = *cfg;
+    if (!(s->devices = tr_device_cache_new())) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    for (unsigned i = 0; i < cfg->n_warm; i++)
+        if ((rc = tr_device_cache_warm(s->devices, cfg->warm[i], "--warm", err, errlen)) != 0)
+            goto fail;
+    rc = TR_ERR_INTERNAL;
     fit_open_file_limit(&s->cfg);
     s->quiesced_fd = MHD_INVALID_SOCKET;
     atomic_init(&s->stopping, 0);
@@ -461,6 +470,8 @@ fail:
         pthread_cond_destroy(&s->changed);
     if (have_lock)
         pthread_mutex_destroy(&s->lock);
+    if (s)
+        tr_device_cache_free(s->devices);
     free(s);
     return rc;
 }
@@ -517,6 +528,9 @@ void tr_server_free(struct tr_server *s)
         pthread_join(s->lister, NULL);
     tr_srv_deadlines_stop(s);
     tr_render_gate_destroy(&s->gate);
+    /* every render has ended: JSON renders before their connection was resumed, streams
+     * before they were released */
+    tr_device_cache_free(s->devices);
     pthread_cond_destroy(&s->changed);
     pthread_mutex_destroy(&s->lock);
     free(s);

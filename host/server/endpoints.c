@@ -78,7 +78,7 @@ enum MHD_Result tr_srv_health(struct tr_server *s, struct MHD_Connection *c, str
 {
     struct tr_gate_stats st;
     tr_render_gate_stats(&s->gate, &st);
-    char *body = tr_http_health_body(&st, atomic_load(&s->stopping));
+    char *body = tr_http_health_body(&st, atomic_load(&s->stopping), s->devices);
     return tr_srv_queue(s, c, rq, 200, tr_srv_json_response(body), origin);
 }
 
@@ -140,6 +140,7 @@ static void *json_render_main(void *arg)
         jo.hooks.user = &w->watch;
         jo.hooks.cancel = &w->watch.cancel;
         jo.device_label = "device";
+        jo.devices = w->s->devices;
         w->status = tr_job_run(&w->p, &jo, &job, w->err, sizeof(w->err));
         if (w->status == 0 && !atomic_load(&w->watch.peer_gone)) {
             int failed =
@@ -165,7 +166,8 @@ static void *stream_render_main(void *arg)
     struct render_work *w = arg;
     struct tr_sse_result res;
     if (wait_turn(w)) {
-        if (tr_sse_start(&w->p, w->watch.fd, &w->s->stop_all, &w->sse, w->err, sizeof(w->err))) {
+        if (tr_sse_start_on(&w->p, w->s->devices, w->watch.fd, &w->s->stop_all, &w->sse, w->err,
+                            sizeof(w->err))) {
             w->status = TR_ERR_INTERNAL;
             tr_render_gate_leave(&w->s->gate, TR_GATE_FAILED);
         } else if ((w->status = tr_sse_wait_first(w->sse, w->err, sizeof(w->err))) != 0) {

@@ -3,6 +3,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/status.h"
+#include "devices/device_cache.h"
 #include "server/devices.h"
 #include "version.h"
 
@@ -39,10 +40,23 @@ struct tr_http_failure tr_http_failure_for_status(enum tr_status status)
     }
 }
 
-char *tr_http_health_body(const struct tr_gate_stats *st, int stopping)
+static int add_warm(void *user, const char *device, const char *name, const char *precision)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON *devices = NULL, *r = NULL;
+    if (!o || !cJSON_AddStringToObject(o, "device", device) ||
+        !cJSON_AddStringToObject(o, "name", name) ||
+        !cJSON_AddStringToObject(o, "precision", precision) || !cJSON_AddItemToArray(user, o)) {
+        cJSON_Delete(o);
+        return -1;
+    }
+    return 0;
+}
+
+char *tr_http_health_body(const struct tr_gate_stats *st, int stopping,
+                          struct tr_device_cache *warm)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *devices = NULL, *r = NULL, *w = NULL;
     int ok = o && cJSON_AddStringToObject(o, "status", stopping ? "stopping" : "ok") &&
              (devices = cJSON_AddArrayToObject(o, "devices")) != NULL &&
              tr_server_devices_json(devices) == 0 &&
@@ -55,7 +69,9 @@ char *tr_http_health_body(const struct tr_gate_stats *st, int stopping)
              cJSON_AddNumberToObject(r, "completed", (double)st->completed) &&
              cJSON_AddNumberToObject(r, "cancelled", (double)st->cancelled) &&
              cJSON_AddNumberToObject(r, "rejected", (double)st->rejected) &&
-             cJSON_AddNumberToObject(r, "failed", (double)st->failed);
+             cJSON_AddNumberToObject(r, "failed", (double)st->failed) &&
+             (w = cJSON_AddArrayToObject(o, "devices_warm")) != NULL &&
+             (!warm || tr_device_cache_each(warm, add_warm, w) == 0);
     if (!ok) {
         cJSON_Delete(o);
         return NULL;

@@ -35,7 +35,12 @@ struct tr_http_failure {
 };
 struct tr_http_failure tr_http_failure_for_status(enum tr_status status);
 
-/* {"status","devices","version","renders":{...}}, malloc'd; NULL when out of memory. */
-char *tr_http_health_body(const struct tr_gate_stats *st, int stopping);
+/* {"status","devices","version","renders":{...},"devices_warm":[...]}, malloc'd; NULL when
+ * out of memory. */
+struct tr_device_cache;
+/* ... and "devices_warm": [{"device": "opencl:P.D", "name", "precision"}], what devices (NULL:
+ * none) keeps prepared. */
+char *tr_http_health_body(const struct tr_gate_stats *st, int stopping,
+                          struct tr_device_cache *devices);
 
 #endif

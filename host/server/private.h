@@ -56,6 +56,7 @@ struct tr_server {
     MHD_socket quiesced_fd; /* the listening socket, ours to close after MHD stops */
     pthread_t lister;       /* lists the devices once, at start */
     int lister_started;
+    struct tr_device_cache *devices; /* OpenCL devices prepared for every render */
 
     /* request deadlines (server_deadline.c) */
     pthread_mutex_t dl_lock;

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/options.h"
+#include "core/params.h"
 #include "core/status.h"
 #include "server/cors.h"
 #include "server/host_check.h"
@@ -23,13 +25,17 @@ struct tr_server_config {
     struct tr_cors cors;
     struct tr_host_check hosts; /* --allow-host */
     int log_requests;           /* one stderr line per request */
+    /* --warm: devices prepared before listening (validated selectors) */
+    char warm[TR_MAX_WARM][TR_DEVICE_MAXLEN];
+    unsigned n_warm;
 };
 
 void tr_server_config_defaults(struct tr_server_config *cfg);
 
 struct tr_server;
 
-/* Listens and serves on libmicrohttpd's threads. Returns 0, or a status with a message.
+/* Prepares the --warm devices (TR_ERR_DEVICE when one is missing or fails), then listens and
+ * serves on libmicrohttpd's threads. Returns 0, or a status with a message.
  * Raises the open-file limit as far as max_connections needs (and lowers max_connections,
  * with a log line, when the hard limit is below that). */
 enum tr_status tr_server_start(const struct tr_server_config *cfg, struct tr_server **out,

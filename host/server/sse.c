@@ -13,6 +13,7 @@
 
 struct tr_sse_stream {
     struct tr_params params;
+    struct tr_device_cache *devices; /* prepared OpenCL devices, or NULL */
     struct tr_job job;
     struct tr_peer_watch watch;
     pthread_t thread;
@@ -87,6 +88,7 @@ static void *render_main(void *arg)
     jo.hooks.want_counts = 1;
     jo.hooks.cancel = &s->watch.cancel;
     jo.device_label = "device";
+    jo.devices = s->devices;
     enum tr_status status = tr_job_run(&s->params, &jo, &s->job, err, sizeof(err));
     pthread_mutex_lock(&s->lock);
     s->status = status;
@@ -107,12 +109,20 @@ static void *render_main(void *arg)
 int tr_sse_start(const struct tr_params *p, int fd, const atomic_int *stop_all,
                  struct tr_sse_stream **out, char *err, size_t errlen)
 {
+    return tr_sse_start_on(p, NULL, fd, stop_all, out, err, errlen);
+}
+
+int tr_sse_start_on(const struct tr_params *p, struct tr_device_cache *devices, int fd,
+                    const atomic_int *stop_all, struct tr_sse_stream **out, char *err,
+                    size_t errlen)
+{
     int have_cond = 0, have_lock = 0;
     struct tr_sse_stream *s = calloc(1, sizeof(*s));
     *out = NULL;
     if (!s)
         goto fail;
     s->params = *p;
+    s->devices = devices;
     tr_peer_watch_init(&s->watch, fd, stop_all);
     have_cond = tr_cond_init_monotonic(&s->changed) == 0;
     have_lock = pthread_mutex_init(&s->lock, NULL) == 0;

@@ -23,6 +23,7 @@
 #define TR_SSE_ERROR ((ssize_t)-2)
 
 struct tr_sse_stream;
+struct tr_device_cache;
 
 /*
  * How a reader on an event loop waits without blocking it. park(ctx) is called by tr_sse_read,
@@ -51,6 +52,10 @@ struct tr_sse_result {
  */
 int tr_sse_start(const struct tr_params *p, int fd, const atomic_int *stop_all,
                  struct tr_sse_stream **out, char *err, size_t errlen);
+/* tr_sse_start, rendering on the OpenCL devices that devices keeps prepared (NULL: none). */
+int tr_sse_start_on(const struct tr_params *p, struct tr_device_cache *devices, int fd,
+                    const atomic_int *stop_all, struct tr_sse_stream **out, char *err,
+                    size_t errlen);
 
 /* Waits for the first tile or the end of the render; returns 0 when events are coming, or
  * the render's status with its message when it failed before any tile. */

@@ -72,6 +72,8 @@ class Endpoints(unittest.TestCase):
         self.assertEqual("tilerace " + doc["version"], p.stdout.decode().strip())
         self.assertEqual(doc["renders"]["max_running"], 4)
         self.assertEqual(doc["renders"]["max_queued"], 16)
+        # OpenCL devices kept prepared: none before a request or --warm needs one
+        self.assertEqual(doc["devices_warm"], [])
 
     def test_page_form_takes_ranges_from_the_option_table(self):
         # the form's number fields carry the option table's range and default, as the
