@@ -37,6 +37,12 @@ struct shared {
     /* Finished tiles on their way to the output thread. */
     struct tr_tile_queue queue;
     int consumer; /* hooks->on_tile is set: tiles go through the queue */
+    /* Tiles' counts on their way to the host frame (read_tile_start), by task_id, and the
+     * flags the output thread sets once they are there; NULL unless reads are started. */
+    void **pending;
+    unsigned char *counts_in;
+    int output_rc;
+    char output_err[256];
     struct tr_frame_digest digest;
     int digest_live;       /* the tiles' counts are in the frame as they finish */
     int digest_during_run; /* and a CPU has no lane: the output thread hashes meanwhile */
@@ -173,7 +179,10 @@ static void lane_loop(struct lane *l, void *ctx)
         struct started_tile *st = &q[head];
         int rc = ops->submit_tile ? ops->wait_tile(ctx, &st->device_ns, l->err, sizeof(l->err)) : 0;
         int64_t t1 = tr_now_ns() - s->origin_ns;
-        if (rc == 0 && s->hooks && s->hooks->want_counts && ops->read_tile)
+        if (rc == 0 && s->pending)
+            rc = ops->read_tile_start(ctx, &st->tile, &s->pending[st->tile.task_id], l->err,
+                                      sizeof(l->err));
+        else if (rc == 0 && s->hooks && s->hooks->want_counts && ops->read_tile)
             rc = ops->read_tile(ctx, &st->tile, l->err, sizeof(l->err));
         if (rc) {
             fail_lane(l, rc);
@@ -215,6 +224,24 @@ static void touch_frame_share(struct shared *s, uint32_t index, uint32_t lanes)
         __atomic_fetch_add(base + page * PAGE_BYTES, 0, __ATOMIC_RELAXED);
 }
 
+/* One finished tile, in the output thread (or the caller's, after the lanes). */
+static void deliver(struct shared *s, uint32_t id)
+{
+    if (s->pending) {
+        int rc = s->backend->ops->read_wait(s->backend->self, s->pending[id], s->output_err,
+                                            sizeof(s->output_err));
+        s->pending[id] = NULL;
+        if (rc) {
+            if (!s->output_rc)
+                s->output_rc = rc;
+            atomic_store(&s->stop, 1);
+            return;
+        }
+        __atomic_store_n(&s->counts_in[id], 1, __ATOMIC_RELEASE);
+    }
+    s->hooks->on_tile(s->hooks->user, &s->slots[id], s->frame);
+}
+
 /* The run's output thread: the one consumer of the queue. */
 static void *output_main(void *arg)
 {
@@ -225,10 +252,10 @@ static void *output_main(void *arg)
     while (!ended && !atomic_load(&s->lanes_ended)) {
         size_t n = tr_tile_queue_pop(&s->queue, ids, OUTPUT_BATCH, OUTPUT_PERIOD_NS, &ended);
         for (size_t i = 0; i < n; i++)
-            h->on_tile(h->user, &s->slots[ids[i]], s->frame);
+            deliver(s, ids[i]);
         /* also once a lane has run out of tiles and left its CPU to the others' last ones */
         if (s->digest_during_run || (s->digest_live && atomic_load(&s->lanes_rendering) < s->cpus))
-            tr_frame_digest_advance(&s->digest, s->done);
+            tr_frame_digest_advance(&s->digest, s->counts_in);
         if (h && h->poll)
             h->poll(h->user);
     }
@@ -238,13 +265,12 @@ static void *output_main(void *arg)
 /* After the lanes: what the output thread left, in the caller's thread. */
 static void finish_output(struct shared *s)
 {
-    const struct tr_run_hooks *h = s->hooks;
     uint32_t ids[OUTPUT_BATCH];
     int ended = 0;
     while (!ended) {
         size_t n = tr_tile_queue_pop(&s->queue, ids, OUTPUT_BATCH, 0, &ended);
         for (size_t i = 0; i < n; i++)
-            h->on_tile(h->user, &s->slots[ids[i]], s->frame);
+            deliver(s, ids[i]);
     }
 }
 
@@ -324,9 +350,21 @@ enum tr_status tr_run_tiles(const struct tr_params *p, uint16_t *frame,
     }
     /* With counts read tile by tile, or rendered straight into the host frame, the frame is
      * whole as tiles finish; a backend with finish() fills it only at the end. */
-    int tiles_read = hooks && hooks->want_counts && backend->ops->read_tile;
-    s.digest_live = tiles_read || !backend->ops->finish;
     s.consumer = hooks && hooks->on_tile;
+    int reads_started = s.consumer && hooks->want_counts && backend->ops->read_tile_start;
+    int tiles_read = reads_started || (hooks && hooks->want_counts && backend->ops->read_tile);
+    s.digest_live = tiles_read || !backend->ops->finish;
+    s.counts_in = s.done;
+    if (reads_started) {
+        s.pending = calloc(s.grid.tiles, sizeof(*s.pending));
+        s.counts_in = calloc(s.grid.tiles, 1);
+        if (!s.pending || !s.counts_in) {
+            snprintf(err, errlen, "out of memory for %llu tile records",
+                     (unsigned long long)s.grid.tiles);
+            rc = TR_ERR_INTERNAL;
+            goto cleanup;
+        }
+    }
     atomic_init(&s.lanes_ended, 0);
     tr_frame_digest_init(&s.digest, &s.grid, frame);
     cpu_set_t allowed;
@@ -392,6 +430,10 @@ enum tr_status tr_run_tiles(const struct tr_params *p, uint16_t *frame,
             snprintf(err, errlen, "%s", lanes[i].err);
         }
     }
+    if (rc == 0 && s.output_rc) {
+        rc = s.output_rc;
+        snprintf(err, errlen, "%s", s.output_err);
+    }
     /* With counts read tile by tile the host frame is whole already; a second copy would
      * also race with a reader of those tiles (the server's event stream). */
     if (rc == 0 && backend->ops->finish && !tiles_read)
@@ -410,7 +452,7 @@ enum tr_status tr_run_tiles(const struct tr_params *p, uint16_t *frame,
     out->time_limited = !out->complete && !out->cancelled;
     size_t pixels = (size_t)p->width * p->height;
     if (s.digest_live) {
-        tr_frame_digest_advance(&s.digest, s.done);
+        tr_frame_digest_advance(&s.digest, s.counts_in);
         int whole = tr_frame_digest_finish(&s.digest);
         out->total_iterations = s.digest.total_iterations;
         if (out->complete)
@@ -429,6 +471,9 @@ cleanup:
     }
     if (queue_ready)
         tr_tile_queue_destroy(&s.queue);
+    if (s.counts_in != s.done)
+        free(s.counts_in);
+    free(s.pending);
     free(threads);
     free(lanes);
     free(s.done);

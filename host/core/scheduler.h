@@ -28,6 +28,12 @@ struct tr_backend_ops {
     int (*wait_tile)(void *lane_ctx, int64_t *device_time_ns, char *err, size_t errlen);
     /* Optional: makes a finished tile's counts visible in the host frame (streaming). */
     int (*read_tile)(void *lane_ctx, const struct tr_tile *tile, char *err, size_t errlen);
+    /* Optional, instead of read_tile: starts that copy and returns at once with what
+     * read_wait, called from the run's output thread (not the lane), waits on and releases
+     * before anyone reads the tile's counts. */
+    int (*read_tile_start)(void *lane_ctx, const struct tr_tile *tile, void **pending, char *err,
+                           size_t errlen);
+    int (*read_wait)(void *self, void *pending, char *err, size_t errlen);
     void (*lane_close)(void *lane_ctx);
     /* Optional: after all lanes have stopped, makes the whole frame visible on the host. */
     int (*finish)(void *self, char *err, size_t errlen);

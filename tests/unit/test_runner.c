@@ -446,6 +446,108 @@ static void test_output_thread(void **state)
     free(d);
 }
 
+/* A backend whose tile counts reach the frame only in read_wait, which must run outside the
+ * lanes and before anyone reads the counts. */
+struct pending_read {
+    struct tr_tile tile;
+    pthread_t lane;
+};
+
+struct late_device {
+    uint16_t *frame;
+    uint32_t width;
+    int fail_read_of; /* task_id whose read fails, or -1 */
+    atomic_int waits_in_lane, waits;
+    atomic_int counts_missing;
+};
+
+static int late_render(void *ctx, const struct tr_tile *t, int64_t *device_ns, char *err,
+                       size_t errlen)
+{
+    (void)ctx, (void)t, (void)device_ns, (void)err, (void)errlen;
+    return 0; /* the counts stay "on the device" until read */
+}
+
+static int late_read_start(void *ctx, const struct tr_tile *t, void **pending, char *err,
+                           size_t errlen)
+{
+    (void)ctx, (void)err, (void)errlen;
+    struct pending_read *r = malloc(sizeof(*r));
+    assert_non_null(r);
+    r->tile = *t;
+    r->lane = pthread_self();
+    *pending = r;
+    return 0;
+}
+
+static int late_read_wait(void *self, void *pending, char *err, size_t errlen)
+{
+    struct late_device *d = self;
+    struct pending_read *r = pending;
+    struct tr_tile t = r->tile;
+    atomic_fetch_add(&d->waits, 1);
+    if (pthread_equal(r->lane, pthread_self()))
+        atomic_store(&d->waits_in_lane, 1);
+    free(r);
+    if ((int)t.task_id == d->fail_read_of) {
+        snprintf(err, errlen, "read of tile %u failed", t.task_id);
+        return TR_ERR_DEVICE;
+    }
+    for (uint32_t y = t.y; y < t.y + t.h; y++)
+        for (uint32_t x = t.x; x < t.x + t.w; x++)
+            d->frame[(size_t)y * d->width + x] = (uint16_t)(t.task_id + y);
+    return 0;
+}
+
+static void late_on_tile(void *user, const struct tr_record *rec, const uint16_t *frame)
+{
+    struct late_device *d = user;
+    if (frame[(size_t)rec->tile_y * d->width + rec->tile_x] !=
+        (uint16_t)(rec->task_id + rec->tile_y))
+        atomic_store(&d->counts_missing, 1);
+}
+
+static const struct tr_backend_ops late_ops = {
+    .lane_open = noting_open,
+    .render_tile = late_render,
+    .read_tile_start = late_read_start,
+    .read_wait = late_read_wait,
+};
+
+static void test_reads_waited_outside_lanes(void **state)
+{
+    (void)state;
+    for (int fail = 0; fail < 2; fail++) {
+        struct tr_params p = params(200, 90, 16, 8, 1, TR_MODE_DYNAMIC, 2);
+        struct late_device d = {.width = p.width, .fail_read_of = fail ? 37 : -1};
+        size_t pixels = (size_t)p.width * p.height;
+        d.frame = calloc(pixels, sizeof(uint16_t));
+        assert_non_null(d.frame);
+        atomic_init(&d.waits, 0);
+        atomic_init(&d.waits_in_lane, 0);
+        atomic_init(&d.counts_missing, 0);
+        struct tr_backend b = {&late_ops, &d};
+        struct tr_run_hooks hooks = {.on_tile = late_on_tile, .user = &d, .want_counts = 1};
+        struct tr_run run;
+        char err[256];
+        int rc = tr_run_tiles(&p, d.frame, &b, &hooks, &run, err, sizeof(err));
+        assert_int_equal(atomic_load(&d.waits_in_lane), 0);
+        assert_int_equal(atomic_load(&d.counts_missing), 0);
+        if (fail) {
+            assert_int_equal(rc, TR_ERR_DEVICE);
+            assert_string_equal(err, "read of tile 37 failed");
+        } else {
+            assert_int_equal(rc, 0);
+            assert_true(run.complete);
+            assert_int_equal(atomic_load(&d.waits), (int)run.tiles_total);
+            assert_int_equal(run.checksum, tr_fnv1a64_counts(d.frame, pixels));
+            assert_int_equal(run.total_iterations, tr_sum_counts(d.frame, pixels));
+            tr_run_free(&run);
+        }
+        free(d.frame);
+    }
+}
+
 /* The record's text written directly is cJSON's, byte for byte. */
 static void test_record_text_is_cjson(void **state)
 {
@@ -492,6 +594,7 @@ int main(void)
         cmocka_unit_test(test_queued_backend_time_limit),
         cmocka_unit_test(test_queued_backend_failure),
         cmocka_unit_test(test_output_thread),
+        cmocka_unit_test(test_reads_waited_outside_lanes),
         cmocka_unit_test(test_record_text_is_cjson),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
