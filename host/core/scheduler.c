@@ -253,7 +253,8 @@ static void *output_main(void *arg)
         size_t n = tr_tile_queue_pop(&s->queue, ids, OUTPUT_BATCH, OUTPUT_PERIOD_NS, &ended);
         for (size_t i = 0; i < n; i++)
             deliver(s, ids[i]);
-        /* also once a lane has run out of tiles and left its CPU to the others' last ones */
+        /* Hashing takes no lane's CPU where one was free from the start, or once a lane
+         * has run out of tiles while the others finish their last ones. */
         if (s->digest_during_run || (s->digest_live && atomic_load(&s->lanes_rendering) < s->cpus))
             tr_frame_digest_advance(&s->digest, s->counts_in);
         if (h && h->poll)

@@ -45,10 +45,11 @@ struct tr_backend {
 };
 
 struct tr_run_hooks {
-    /* Called for each finished tile from the run's output thread (never from a lane), one
-     * tile at a time, in the order the tiles finished. frame holds the tile's counts when
-     * want_counts is set. A slow on_tile makes the lanes wait once the hand-over queue is
-     * full; the run reports that wait as output_wait_ns. */
+    /* Called for each finished tile, never from a lane: from the run's output thread, and
+     * for the tiles it had not reached when the lanes ended, from tr_run_tiles' caller's
+     * thread; one tile at a time, in the order the tiles finished. frame holds the tile's
+     * counts when want_counts is set. A slow on_tile makes the lanes wait once the hand-over
+     * queue is full; the run reports that wait as output_wait_ns. */
     void (*on_tile)(void *user, const struct tr_record *rec, const uint16_t *frame);
     /* Optional: called from the output thread every few milliseconds while the run lasts,
      * to watch for a reason to cancel (a client gone) without touching the lanes. */
