@@ -12,7 +12,11 @@ uint64_t tr_fnv1a64_bytes(uint64_t h, const void *data, size_t len)
 
 uint64_t tr_fnv1a64_counts(const uint16_t *counts, size_t n)
 {
-    uint64_t h = TR_FNV1A64_OFFSET;
+    return tr_fnv1a64_counts_from(TR_FNV1A64_OFFSET, counts, n);
+}
+
+uint64_t tr_fnv1a64_counts_from(uint64_t h, const uint16_t *counts, size_t n)
+{
     for (size_t i = 0; i < n; i++) {
         /* Byte order fixed by the format, not by the host. */
         h ^= (uint64_t)(counts[i] & 0xff);

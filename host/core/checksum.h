@@ -10,6 +10,8 @@
 
 uint64_t tr_fnv1a64_bytes(uint64_t h, const void *data, size_t len);
 uint64_t tr_fnv1a64_counts(const uint16_t *counts, size_t n);
+/* The same hash continued from h (a previous part's result) over the next n counts. */
+uint64_t tr_fnv1a64_counts_from(uint64_t h, const uint16_t *counts, size_t n);
 uint64_t tr_sum_counts(const uint16_t *counts, size_t n);
 
 #endif

@@ -32,10 +32,17 @@ struct tr_job_options {
 struct tr_job {
     struct tr_params params;
     uint16_t *frame; /* width * height counts; unrendered tiles stay 0 */
+    size_t frame_mapped; /* bytes mapped for a large frame (tr_job_frame_alloc), else 0 */
     struct tr_run run;
     struct tr_device_info device;
 };
 
+/*
+ * Allocates job->frame, zeroed. A large frame gets its own mapping on a 2 MiB boundary,
+ * advised for huge pages: a few page faults instead of thousands, each of which costs
+ * microseconds on a VM. Returns 0, or -1 when out of memory.
+ */
+int tr_job_frame_alloc(struct tr_job *job, size_t pixels);
 void tr_job_free(struct tr_job *job);
 
 #endif

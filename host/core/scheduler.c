@@ -8,7 +8,17 @@
 
 #include "core/checksum.h"
 #include "core/clock.h"
+#include "core/frame_digest.h"
 #include "core/status.h"
+#include "core/tile_queue.h"
+
+/* Room for this many finished tiles between the lanes and the output thread (by default). */
+#define OUTPUT_QUEUE_TILES 65536
+/* How often the output thread looks at the queue (and polls) when nobody wakes it. */
+#define OUTPUT_PERIOD_NS 2000000
+#define OUTPUT_BATCH     64
+/* The granule of the frame's first touch: a base page. */
+#define PAGE_BYTES 4096
 
 struct shared {
     const struct tr_params *p;
@@ -24,6 +34,22 @@ struct shared {
     atomic_uint next_tile; /* dynamic mode */
     int64_t origin_ns;
 
+    /* Finished tiles on their way to the output thread. */
+    struct tr_tile_queue queue;
+    int consumer; /* hooks->on_tile is set: tiles go through the queue */
+    /* Tiles' counts on their way to the host frame (read_tile_start), by task_id, and the
+     * flags the output thread sets once they are there; NULL unless reads are started. */
+    void **pending;
+    unsigned char *counts_in;
+    int output_rc;
+    char output_err[256];
+    struct tr_frame_digest digest;
+    int digest_live;       /* the tiles' counts are in the frame as they finish */
+    int digest_during_run; /* and a CPU has no lane: the output thread hashes meanwhile */
+    uint32_t cpus;         /* this process may use; 0: unknown */
+    atomic_uint lanes_rendering;
+    atomic_int lanes_ended; /* the output thread leaves the rest to the caller's thread */
+
     /* Start gate: lanes open their backend state, then wait for the origin. */
     pthread_mutex_t lock;
     pthread_cond_t cond;
@@ -33,9 +59,10 @@ struct shared {
 
 struct lane {
     struct shared *s;
-    uint32_t index;
+    uint32_t index, n_lanes;
     int cpu;             /* to pin to, or -1 */
     uint32_t first, end; /* static chunk */
+    int64_t output_wait_ns;
     int rc;
     char err[256];
 };
@@ -152,7 +179,10 @@ static void lane_loop(struct lane *l, void *ctx)
         struct started_tile *st = &q[head];
         int rc = ops->submit_tile ? ops->wait_tile(ctx, &st->device_ns, l->err, sizeof(l->err)) : 0;
         int64_t t1 = tr_now_ns() - s->origin_ns;
-        if (rc == 0 && s->hooks && s->hooks->want_counts && ops->read_tile)
+        if (rc == 0 && s->pending)
+            rc = ops->read_tile_start(ctx, &st->tile, &s->pending[st->tile.task_id], l->err,
+                                      sizeof(l->err));
+        else if (rc == 0 && s->hooks && s->hooks->want_counts && ops->read_tile)
             rc = ops->read_tile(ctx, &st->tile, l->err, sizeof(l->err));
         if (rc) {
             fail_lane(l, rc);
@@ -171,11 +201,77 @@ static void lane_loop(struct lane *l, void *ctx)
         r->duration_ns = t1 - r->start_ns;
         r->device_time_ns = st->device_ns;
         prev_end = t1;
-        s->done[tile->task_id] = 1;
-        if (s->hooks && s->hooks->on_tile)
-            s->hooks->on_tile(s->hooks->user, r, s->frame);
+        /* release: whoever sees the flag sees the record and the tile's counts */
+        __atomic_store_n(&s->done[tile->task_id], 1, __ATOMIC_RELEASE);
+        if (s->consumer)
+            l->output_wait_ns += tr_tile_queue_push(&s->queue, tile->task_id);
         head = (head + 1) % depth;
         count--;
+    }
+}
+
+/*
+ * Touches lane index's share of the frame's pages (an atomic add of 0 keeps what is there),
+ * so that the page faults, slow on a VM, happen before the clock, in parallel.
+ */
+static void touch_frame_share(struct shared *s, uint32_t index, uint32_t lanes)
+{
+    size_t bytes = (size_t)s->p->width * s->p->height * sizeof(uint16_t);
+    size_t pages = (bytes + PAGE_BYTES - 1) / PAGE_BYTES;
+    size_t first = pages * index / lanes, end = pages * (index + 1) / lanes;
+    unsigned char *base = (unsigned char *)s->frame;
+    for (size_t page = first; page < end; page++)
+        __atomic_fetch_add(base + page * PAGE_BYTES, 0, __ATOMIC_RELAXED);
+}
+
+/* One finished tile, in the output thread (or the caller's, after the lanes). */
+static void deliver(struct shared *s, uint32_t id)
+{
+    if (s->pending) {
+        int rc = s->backend->ops->read_wait(s->backend->self, s->pending[id], s->output_err,
+                                            sizeof(s->output_err));
+        s->pending[id] = NULL;
+        if (rc) {
+            if (!s->output_rc)
+                s->output_rc = rc;
+            atomic_store(&s->stop, 1);
+            return;
+        }
+        __atomic_store_n(&s->counts_in[id], 1, __ATOMIC_RELEASE);
+    }
+    s->hooks->on_tile(s->hooks->user, &s->slots[id], s->frame);
+}
+
+/* The run's output thread: the one consumer of the queue. */
+static void *output_main(void *arg)
+{
+    struct shared *s = arg;
+    const struct tr_run_hooks *h = s->hooks;
+    uint32_t ids[OUTPUT_BATCH];
+    int ended = 0;
+    while (!ended && !atomic_load(&s->lanes_ended)) {
+        size_t n = tr_tile_queue_pop(&s->queue, ids, OUTPUT_BATCH, OUTPUT_PERIOD_NS, &ended);
+        for (size_t i = 0; i < n; i++)
+            deliver(s, ids[i]);
+        /* Hashing takes no lane's CPU where one was free from the start, or once a lane
+         * has run out of tiles while the others finish their last ones. */
+        if (s->digest_during_run || (s->digest_live && atomic_load(&s->lanes_rendering) < s->cpus))
+            tr_frame_digest_advance(&s->digest, s->counts_in);
+        if (h && h->poll)
+            h->poll(h->user);
+    }
+    return NULL;
+}
+
+/* After the lanes: what the output thread left, in the caller's thread. */
+static void finish_output(struct shared *s)
+{
+    uint32_t ids[OUTPUT_BATCH];
+    int ended = 0;
+    while (!ended) {
+        size_t n = tr_tile_queue_pop(&s->queue, ids, OUTPUT_BATCH, 0, &ended);
+        for (size_t i = 0; i < n; i++)
+            deliver(s, ids[i]);
     }
 }
 
@@ -190,6 +286,7 @@ static void *lane_main(void *arg)
         CPU_SET(l->cpu, &one);
         pthread_setaffinity_np(pthread_self(), sizeof(one), &one); /* best effort */
     }
+    touch_frame_share(s, l->index, l->n_lanes);
     l->rc = s->backend->ops->lane_open(s->backend->self, l->index, &ctx, l->err, sizeof(l->err));
     if (l->rc)
         atomic_store(&s->stop, 1);
@@ -203,6 +300,7 @@ static void *lane_main(void *arg)
 
     if (l->rc == 0)
         lane_loop(l, ctx);
+    atomic_fetch_sub(&s->lanes_rendering, 1);
     if (ctx && s->backend->ops->lane_close)
         s->backend->ops->lane_close(ctx);
     return NULL;
@@ -215,8 +313,9 @@ enum tr_status tr_run_tiles(const struct tr_params *p, uint16_t *frame,
     int rc = 0;
     struct shared s;
     struct lane *lanes = NULL;
-    pthread_t *threads = NULL;
+    pthread_t *threads = NULL, output_thread;
     uint32_t started = 0;
+    int queue_ready = 0, output_started = 0;
 
     memset(out, 0, sizeof(*out));
     memset(&s, 0, sizeof(s));
@@ -239,20 +338,56 @@ enum tr_status tr_run_tiles(const struct tr_params *p, uint16_t *frame,
     s.done = calloc(s.grid.tiles, 1);
     lanes = calloc(n, sizeof(*lanes));
     threads = calloc(n, sizeof(*threads));
-    if (!s.slots || !s.done || !lanes || !threads) {
+    size_t queue_tiles =
+        hooks && hooks->output_queue_tiles ? hooks->output_queue_tiles : OUTPUT_QUEUE_TILES;
+    if (queue_tiles > s.grid.tiles)
+        queue_tiles = s.grid.tiles;
+    if (!s.slots || !s.done || !lanes || !threads ||
+        !(queue_ready = tr_tile_queue_init(&s.queue, queue_tiles) == 0)) {
         snprintf(err, errlen, "out of memory for %llu tile records",
                  (unsigned long long)s.grid.tiles);
         rc = TR_ERR_INTERNAL;
         goto cleanup;
     }
-
+    /* With counts read tile by tile, or rendered straight into the host frame, the frame is
+     * whole as tiles finish; a backend with finish() fills it only at the end. */
+    s.consumer = hooks && hooks->on_tile;
+    int reads_started = s.consumer && hooks->want_counts && backend->ops->read_tile_start;
+    int tiles_read = reads_started || (hooks && hooks->want_counts && backend->ops->read_tile);
+    s.digest_live = tiles_read || !backend->ops->finish;
+    s.counts_in = s.done;
+    if (reads_started) {
+        s.pending = calloc(s.grid.tiles, sizeof(*s.pending));
+        s.counts_in = calloc(s.grid.tiles, 1);
+        if (!s.pending || !s.counts_in) {
+            snprintf(err, errlen, "out of memory for %llu tile records",
+                     (unsigned long long)s.grid.tiles);
+            rc = TR_ERR_INTERNAL;
+            goto cleanup;
+        }
+    }
+    atomic_init(&s.lanes_ended, 0);
+    tr_frame_digest_init(&s.digest, &s.grid, frame);
     cpu_set_t allowed;
-    int n_cpus = 0;
-    if (hooks && hooks->pin_lanes && sched_getaffinity(0, sizeof(allowed), &allowed) == 0)
+    int n_cpus = 0, cpus_known = sched_getaffinity(0, sizeof(allowed), &allowed) == 0;
+    if (cpus_known && hooks && hooks->pin_lanes)
         n_cpus = CPU_COUNT(&allowed);
+    /* Where every CPU has a lane, hashing meanwhile would take time from one of them: the
+     * frame is hashed after the lanes instead. */
+    s.cpus = cpus_known ? (uint32_t)CPU_COUNT(&allowed) : 0;
+    s.digest_during_run = s.digest_live && n < s.cpus;
+    atomic_init(&s.lanes_rendering, n);
+    if (pthread_create(&output_thread, NULL, output_main, &s) != 0) {
+        snprintf(err, errlen, "could not start the output thread");
+        rc = TR_ERR_INTERNAL;
+        goto cleanup;
+    }
+    output_started = 1;
+
     for (uint32_t i = 0; i < n; i++) {
         lanes[i].s = &s;
         lanes[i].index = i;
+        lanes[i].n_lanes = n;
         lanes[i].cpu = n_cpus ? nth_cpu(&allowed, (int)(i % (uint32_t)n_cpus)) : -1;
         if (p->mode == TR_MODE_CONCURRENT)
             tr_chunk_range(s.grid.tiles, p->num_threads, i, &lanes[i].first, &lanes[i].end);
@@ -280,6 +415,15 @@ enum tr_status tr_run_tiles(const struct tr_params *p, uint16_t *frame,
         pthread_join(threads[i], NULL);
     out->origin_ns = s.origin_ns;
     out->elapsed_ns = tr_now_ns() - s.origin_ns;
+    atomic_store(&s.lanes_ended, 1);
+    tr_tile_queue_close(&s.queue);
+    pthread_join(output_thread, NULL);
+    output_started = 0;
+    if (s.consumer)
+        finish_output(&s);
+    for (uint32_t i = 0; i < started; i++)
+        out->output_wait_ns += lanes[i].output_wait_ns;
+    out->had_consumer = hooks && hooks->on_tile;
 
     for (uint32_t i = 0; i < started && rc == 0; i++) {
         if (lanes[i].rc) {
@@ -287,9 +431,12 @@ enum tr_status tr_run_tiles(const struct tr_params *p, uint16_t *frame,
             snprintf(err, errlen, "%s", lanes[i].err);
         }
     }
+    if (rc == 0 && s.output_rc) {
+        rc = s.output_rc;
+        snprintf(err, errlen, "%s", s.output_err);
+    }
     /* With counts read tile by tile the host frame is whole already; a second copy would
      * also race with a reader of those tiles (the server's event stream). */
-    int tiles_read = hooks && hooks->want_counts && backend->ops->read_tile;
     if (rc == 0 && backend->ops->finish && !tiles_read)
         rc = backend->ops->finish(backend->self, err, errlen);
     if (rc)
@@ -305,11 +452,29 @@ enum tr_status tr_run_tiles(const struct tr_params *p, uint16_t *frame,
     out->complete = out->n_records == s.grid.tiles;
     out->time_limited = !out->complete && !out->cancelled;
     size_t pixels = (size_t)p->width * p->height;
-    out->total_iterations = tr_sum_counts(frame, pixels);
-    if (out->complete)
-        out->checksum = tr_fnv1a64_counts(frame, pixels);
+    if (s.digest_live) {
+        tr_frame_digest_advance(&s.digest, s.counts_in);
+        int whole = tr_frame_digest_finish(&s.digest);
+        out->total_iterations = s.digest.total_iterations;
+        if (out->complete)
+            out->checksum = whole ? s.digest.checksum : tr_fnv1a64_counts(frame, pixels);
+    } else {
+        out->total_iterations = tr_sum_counts(frame, pixels);
+        if (out->complete)
+            out->checksum = tr_fnv1a64_counts(frame, pixels);
+    }
 
 cleanup:
+    if (output_started) {
+        atomic_store(&s.lanes_ended, 1);
+        tr_tile_queue_close(&s.queue);
+        pthread_join(output_thread, NULL);
+    }
+    if (queue_ready)
+        tr_tile_queue_destroy(&s.queue);
+    if (s.counts_in != s.done)
+        free(s.counts_in);
+    free(s.pending);
     free(threads);
     free(lanes);
     free(s.done);

@@ -28,6 +28,12 @@ struct tr_backend_ops {
     int (*wait_tile)(void *lane_ctx, int64_t *device_time_ns, char *err, size_t errlen);
     /* Optional: makes a finished tile's counts visible in the host frame (streaming). */
     int (*read_tile)(void *lane_ctx, const struct tr_tile *tile, char *err, size_t errlen);
+    /* Optional, instead of read_tile: starts that copy and returns at once with what
+     * read_wait, called from the run's output thread (not the lane), waits on and releases
+     * before anyone reads the tile's counts. */
+    int (*read_tile_start)(void *lane_ctx, const struct tr_tile *tile, void **pending, char *err,
+                           size_t errlen);
+    int (*read_wait)(void *self, void *pending, char *err, size_t errlen);
     void (*lane_close)(void *lane_ctx);
     /* Optional: after all lanes have stopped, makes the whole frame visible on the host. */
     int (*finish)(void *self, char *err, size_t errlen);
@@ -39,11 +45,19 @@ struct tr_backend {
 };
 
 struct tr_run_hooks {
-    /* Called from the lane's thread after each finished tile, so it must be thread-safe.
-     * frame holds the tile's counts when want_counts is set. */
+    /* Called for each finished tile, never from a lane: from the run's output thread, and
+     * for the tiles it had not reached when the lanes ended, from tr_run_tiles' caller's
+     * thread; one tile at a time, in the order the tiles finished. frame holds the tile's
+     * counts when want_counts is set. A slow on_tile makes the lanes wait once the hand-over
+     * queue is full; the run reports that wait as output_wait_ns. */
     void (*on_tile)(void *user, const struct tr_record *rec, const uint16_t *frame);
+    /* Optional: called from the output thread every few milliseconds while the run lasts,
+     * to watch for a reason to cancel (a client gone) without touching the lanes. */
+    void (*poll)(void *user);
     void *user;
     int want_counts;
+    /* Finished tiles the hand-over queue holds before a lane waits; 0: the default. */
+    size_t output_queue_tiles;
     /* Set by another thread to stop the run before its next tile (client gone, signal). */
     atomic_int *cancel;
     /* Pin lane i to the i-th CPU this process may use (round-robin). Linux may start a new
@@ -65,6 +79,8 @@ struct tr_run {
     uint64_t total_iterations; /* sum of the frame's counts (unrendered pixels are 0) */
     int complete;              /* every tile finished */
     uint64_t checksum;         /* fnv1a64 of the frame; meaningful only when complete */
+    int had_consumer;          /* hooks.on_tile was set */
+    int64_t output_wait_ns;    /* lanes' total wait for room in the output queue */
 };
 
 /* Number of lanes a mode uses for this many tiles and threads. */
@@ -72,7 +88,11 @@ uint32_t tr_lane_count(enum tr_mode mode, uint64_t tiles, uint32_t threads);
 
 /*
  * Runs every tile of p's grid on backend, into frame (width*height counts, zeroed by the
- * caller). Returns 0, or a status with a message in err.
+ * caller; each lane touches its share of the frame's pages before the clock starts). Lanes
+ * hand each finished tile to an output thread, which calls hooks->on_tile and, where the
+ * tiles' counts are in the frame as they finish and some CPU has no lane, sums and hashes
+ * the frame's finished rows meanwhile.
+ * Returns 0, or a status with a message in err.
  */
 enum tr_status tr_run_tiles(const struct tr_params *p, uint16_t *frame,
                             const struct tr_backend *backend, const struct tr_run_hooks *hooks,

@@ -47,26 +47,123 @@ struct cJSON *tr_record_to_json(const struct tr_record *r)
     return o;
 }
 
+/* cJSON prints an integral number below 1e15 as its digits; larger ones in other forms. */
+#define PLAIN_DIGITS_BELOW 1000000000000000LL
+
+/* Writes v's decimal digits at p; returns the end. */
+static char *put_int(char *p, int64_t v)
+{
+    char digits[24];
+    int n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    if (v < 0)
+        *p++ = '-';
+    do {
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    while (n)
+        *p++ = digits[--n];
+    return p;
+}
+
+static int plain(int64_t v)
+{
+    return v > -PLAIN_DIGITS_BELOW && v < PLAIN_DIGITS_BELOW;
+}
+
+static char *put_field(char *p, const char *key, size_t key_len, int64_t v)
+{
+    memcpy(p, key, key_len);
+    return put_int(p + key_len, v);
+}
+
+#define PUT(p, key, v) put_field(p, key, sizeof(key) - 1, v)
+
+int tr_record_format(const struct tr_record *r, char *buf, size_t len)
+{
+    int64_t start_us = r->start_ns / 1000, duration_us = r->duration_ns / 1000;
+    int64_t device_us = r->device_time_ns >= 0 ? r->device_time_ns / 1000 : 0;
+    if (len < TR_RECORD_TEXT_MAX || r->pixels_computed >= (uint64_t)PLAIN_DIGITS_BELOW ||
+        !plain(start_us) || !plain(duration_us) || !plain(device_us))
+        return -1;
+    char *p = buf;
+    p = PUT(p, "{\"task_id\":", r->task_id);
+    p = PUT(p, ",\"thread_id\":", r->thread_id);
+    p = PUT(p, ",\"tile_x\":", r->tile_x);
+    p = PUT(p, ",\"tile_y\":", r->tile_y);
+    p = PUT(p, ",\"tile_w\":", r->tile_w);
+    p = PUT(p, ",\"tile_h\":", r->tile_h);
+    p = PUT(p, ",\"start_time_ms\":", start_us / 1000);
+    p = PUT(p, ",\"duration_ms\":", duration_us / 1000);
+    p = PUT(p, ",\"pixels_computed\":", (int64_t)r->pixels_computed);
+    p = PUT(p, ",\"start_time_us\":", start_us);
+    p = PUT(p, ",\"duration_us\":", duration_us);
+    if (r->device_time_ns >= 0)
+        p = PUT(p, ",\"device_time_us\":", device_us);
+    *p++ = '}';
+    *p = '\0';
+    return (int)(p - buf);
+}
+
+int tr_record_write(FILE *f, const struct tr_record *r)
+{
+    char text[TR_RECORD_TEXT_MAX];
+    int len = tr_record_format(r, text, sizeof(text));
+    if (len >= 0)
+        return fwrite(text, 1, (size_t)len, f) == (size_t)len ? 0 : -1;
+    cJSON *o = tr_record_to_json(r);
+    char *printed = o ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    if (!printed)
+        return -1;
+    int rc = fputs(printed, f) < 0 ? -1 : 0;
+    cJSON_free(printed);
+    return rc;
+}
+
+/* Counts go out through this buffer: a number is at most 6 bytes with its comma. */
+#define COUNTS_CHUNK 16384
+
 int tr_record_write_with_counts(FILE *f, const struct tr_record *r, const uint16_t *frame,
                                 uint32_t frame_width)
 {
-    cJSON *o = tr_record_to_json(r);
-    char *text = o ? cJSON_PrintUnformatted(o) : NULL;
-    cJSON_Delete(o);
-    if (!text)
-        return -1;
-    size_t len = strlen(text); /* ends in '}': the counts go in before it */
-    int rc = fwrite(text, 1, len - 1, f) == len - 1 && fputs(",\"data\":[", f) >= 0 ? 0 : -1;
-    cJSON_free(text);
+    char text[TR_RECORD_TEXT_MAX], *printed = NULL;
+    const char *head = text;
+    int len = tr_record_format(r, text, sizeof(text));
+    if (len < 0) {
+        cJSON *o = tr_record_to_json(r);
+        printed = o ? cJSON_PrintUnformatted(o) : NULL;
+        cJSON_Delete(o);
+        if (!printed)
+            return -1;
+        head = printed;
+        len = (int)strlen(printed);
+    }
+    /* the record ends in '}': the counts go in before it */
+    int rc = fwrite(head, 1, (size_t)len - 1, f) == (size_t)len - 1 && fputs(",\"data\":[", f) >= 0
+                 ? 0
+                 : -1;
+    cJSON_free(printed);
+    char chunk[COUNTS_CHUNK];
+    size_t used = 0;
     for (uint32_t y = 0; rc == 0 && y < r->tile_h; y++) {
         const uint16_t *row = frame + (size_t)(r->tile_y + y) * frame_width + r->tile_x;
         for (uint32_t x = 0; x < r->tile_w; x++) {
-            if (fprintf(f, (x | y) ? ",%u" : "%u", (unsigned)row[x]) < 0) {
-                rc = -1;
-                break;
+            if (used > sizeof(chunk) - 8) {
+                if (fwrite(chunk, 1, used, f) != used) {
+                    rc = -1;
+                    break;
+                }
+                used = 0;
             }
+            if (x | y)
+                chunk[used++] = ',';
+            used = (size_t)(put_int(chunk + used, row[x]) - chunk);
         }
     }
+    if (rc == 0 && used && fwrite(chunk, 1, used, f) != used)
+        rc = -1;
     if (rc == 0 && fputs("]}", f) < 0)
         rc = -1;
     return rc;

@@ -22,6 +22,15 @@ void tr_records_sort(struct tr_record *records, size_t n);
 /* The record as JSON: the Hardware Havoc API's nine fields, then the microsecond fields. */
 struct cJSON *tr_record_to_json(const struct tr_record *r);
 
+/* Room for any record tr_record_format writes, with its terminating NUL. */
+#define TR_RECORD_TEXT_MAX 512
+/*
+ * The same JSON text as cJSON prints for tr_record_to_json, written straight into buf (at
+ * least TR_RECORD_TEXT_MAX bytes) without allocating. Returns its length, or -1 for a value
+ * cJSON would print in another form (1e15 or more), which tr_record_write hands to cJSON.
+ */
+int tr_record_format(const struct tr_record *r, char *buf, size_t len);
+
 /*
  * Writes the record with its tile's iteration counts as "data" (row-major, tile_w*tile_h
  * numbers, taken from frame whose rows are frame_width long): the Hardware Havoc API's
@@ -32,5 +41,7 @@ struct cJSON *tr_record_to_json(const struct tr_record *r);
 #include <stdio.h>
 int tr_record_write_with_counts(FILE *f, const struct tr_record *r, const uint16_t *frame,
                                 uint32_t frame_width);
+/* The record alone, as tr_record_to_json prints it. Returns 0 or -1. */
+int tr_record_write(FILE *f, const struct tr_record *r);
 
 #endif

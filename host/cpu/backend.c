@@ -39,10 +39,6 @@ enum tr_status tr_cpu_backend_init(struct tr_cpu_backend *b, const struct tr_par
     b->frame.width = p->width;
     b->frame.height = p->height;
     b->frame.max_iter = p->max_iter;
-    /* Fault the (zeroed, still unmapped) frame's pages in now, before the clock starts: on
-     * this VM a first touch costs ~14 us a page, 14 ms for 1920x1080, which the tiles that
-     * happen to write first would otherwise be charged. */
-    memset(frame, 0, (size_t)p->width * p->height * sizeof(uint16_t));
     int rc = tr_cpu_isa_choose(p->kernel, &isa, err, errlen);
     if (rc)
         return rc;

@@ -120,8 +120,7 @@ enum tr_status tr_job_run(const struct tr_params *p, const struct tr_job_options
         return TR_ERR_USAGE;
 
     size_t pixels = (size_t)p->width * p->height;
-    job->frame = calloc(pixels, sizeof(uint16_t));
-    if (!job->frame) {
+    if (tr_job_frame_alloc(job, pixels) != 0) {
         snprintf(err, errlen, "out of memory: a %ux%u frame needs %zu MiB", p->width, p->height,
                  pixels * sizeof(uint16_t) >> 20);
         return TR_ERR_INTERNAL;

@@ -183,17 +183,37 @@ fail:
 /* Runs after cl_wait_tile, so the tile is complete; the lane's own queue may hold the next
  * tiles, and a read queued behind them would wait for them too. The read shares the frame
  * buffer with kernels writing other tiles, as lanes always have: regions never overlap. */
-static int cl_read_tile(void *lane_ctx, const struct tr_tile *t, char *err, size_t errlen)
+/* Starts copying a finished tile's counts to the host frame; the run's output thread waits
+ * for the copy (cl_read_wait), so the lane goes on to its next tile at once. */
+static int cl_read_tile_start(void *lane_ctx, const struct tr_tile *t, void **pending, char *err,
+                              size_t errlen)
 {
     struct cl_lane *l = lane_ctx;
     size_t pitch = (size_t)l->b->p->width * sizeof(uint16_t);
     const size_t origin[3] = {t->x * sizeof(uint16_t), t->y, 0};
     const size_t region[3] = {t->w * sizeof(uint16_t), t->h, 1};
+    cl_event read = NULL;
     int rc = 0;
-    CL_CHECK(clEnqueueReadBufferRect(l->read_queue, l->b->counts, CL_TRUE, origin, origin, region,
-                                     pitch, 0, pitch, 0, l->b->frame, 0, NULL, NULL),
+    CL_CHECK(clEnqueueReadBufferRect(l->read_queue, l->b->counts, CL_FALSE, origin, origin, region,
+                                     pitch, 0, pitch, 0, l->b->frame, 0, NULL, &read),
              "clEnqueueReadBufferRect", l->b->dev, err, errlen);
+    CL_CHECK(clFlush(l->read_queue), "clFlush", l->b->dev, err, errlen);
+    *pending = read;
+    return 0;
 fail:
+    if (read)
+        clReleaseEvent(read);
+    return rc;
+}
+
+static int cl_read_wait(void *self, void *pending, char *err, size_t errlen)
+{
+    struct tr_cl_backend *b = self;
+    cl_event read = pending;
+    int rc = 0;
+    CL_CHECK(clWaitForEvents(1, &read), "clWaitForEvents (tile read)", b->dev, err, errlen);
+fail:
+    clReleaseEvent(read);
     return rc;
 }
 
@@ -252,7 +272,8 @@ static const struct tr_backend_ops cl_ops = {
     .lane_open = cl_lane_open,
     .submit_tile = cl_submit_tile,
     .wait_tile = cl_wait_tile,
-    .read_tile = cl_read_tile,
+    .read_tile_start = cl_read_tile_start,
+    .read_wait = cl_read_wait,
     .lane_close = cl_lane_close,
     .finish = cl_finish,
 };

@@ -71,6 +71,11 @@ struct cJSON *tr_json_summary(const struct tr_job *job)
                           : cJSON_AddNullToObject(o, "checksum")) &&
              cJSON_AddNumberToObject(o, "giga_iterations_per_s", gips) &&
              cJSON_AddNumberToObject(o, "threads_used", r->lanes);
+    /* Only a run that fed a consumer (--stream, the progress bar, an event stream) can have
+     * waited on one; other documents keep their fields. */
+    if (ok && r->had_consumer)
+        ok = cJSON_AddNumberToObject(o, "output_wait_us", (double)(r->output_wait_ns / 1000)) !=
+             NULL;
     if (!ok || !cJSON_AddItemToObject(o, "device", dev)) {
         cJSON_Delete(dev);
         cJSON_Delete(o);
@@ -125,7 +130,7 @@ int tr_json_write_document_flags(FILE *f, const struct tr_job *job, unsigned fla
         if (flags & TR_JSON_RECORD_COUNTS) {
             if (tr_record_write_with_counts(f, r, job->frame, job->params.width) != 0)
                 return -1;
-        } else if (write_item(f, tr_record_to_json(r))) {
+        } else if (tr_record_write(f, r) != 0) {
             return -1;
         }
     }

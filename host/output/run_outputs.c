@@ -99,6 +99,7 @@ static void out_failed(const struct tr_run_outputs *x, int errnum, char *err, si
                  quote(x->out_path, TR_ECHO_PATH_CHARS), why ? ": " : "", why ? why : "");
 }
 
+/* In the run's output thread: the lanes only queue the tile. */
 static void on_tile(void *user, const struct tr_record *rec, const uint16_t *frame)
 {
     struct tr_run_outputs *x = user;

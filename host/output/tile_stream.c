@@ -7,31 +7,25 @@ void tr_tile_stream_init(struct tr_tile_stream *s, FILE *f, uint32_t frame_width
     s->frame_width = frame_width;
     s->cancel = cancel;
     s->failed = 0;
-    pthread_mutex_init(&s->lock, NULL);
 }
 
 void tr_tile_stream_write(struct tr_tile_stream *s, const struct tr_record *r,
                           const uint16_t *frame)
 {
-    pthread_mutex_lock(&s->lock);
     if (!s->failed && (tr_record_write_with_counts(s->f, r, frame, s->frame_width) != 0 ||
                        fputc('\n', s->f) == EOF || fflush(s->f) != 0)) {
         s->failed = 1;
         if (s->cancel)
             atomic_store(s->cancel, 1);
     }
-    pthread_mutex_unlock(&s->lock);
 }
 
 int tr_tile_stream_failed(struct tr_tile_stream *s)
 {
-    pthread_mutex_lock(&s->lock);
-    int failed = s->failed;
-    pthread_mutex_unlock(&s->lock);
-    return failed;
+    return s->failed;
 }
 
 void tr_tile_stream_destroy(struct tr_tile_stream *s)
 {
-    pthread_mutex_destroy(&s->lock);
+    (void)s;
 }

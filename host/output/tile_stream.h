@@ -1,12 +1,11 @@
 /*
  * --stream: one line of JSON per finished tile (its record plus "data", the tile's counts),
- * written from the lanes' threads as tiles finish. A mutex keeps lines whole; each line is
- * flushed so a reader can draw the frame while it renders.
+ * written by the run's output thread as tiles finish, never by a lane. Each line is flushed
+ * so a reader can draw the frame while it renders.
  */
 #ifndef TILERACE_TILE_STREAM_H
 #define TILERACE_TILE_STREAM_H
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,13 +16,12 @@ struct tr_tile_stream {
     FILE *f;
     uint32_t frame_width;
     atomic_int *cancel; /* set when a write fails, so the run stops early */
-    pthread_mutex_t lock;
     int failed;
 };
 
 void tr_tile_stream_init(struct tr_tile_stream *s, FILE *f, uint32_t frame_width,
                          atomic_int *cancel);
-/* Thread-safe; frame must hold the tile's counts. */
+/* From one thread at a time (the run's output thread); frame must hold the tile's counts. */
 void tr_tile_stream_write(struct tr_tile_stream *s, const struct tr_record *r,
                           const uint16_t *frame);
 /* Nonzero when a line could not be written. Call after the run. */

@@ -89,7 +89,7 @@ struct render_work {
     struct MHD_Connection *c;
     int stream;
     struct tr_params p;
-    struct tr_peer_watch watch; /* while queued; and the JSON render's lanes */
+    struct tr_peer_watch watch; /* while queued; and the JSON render's output thread */
     struct tr_gate_waiter place;
     /* the outcome */
     int admitted;
@@ -113,10 +113,9 @@ static int abandon_wait(void *ctx)
     return tr_peer_watch_check(ctx);
 }
 
-static void watch_tile(void *user, const struct tr_record *rec, const uint16_t *frame)
+/* In the run's output thread, not in its lanes: they only read the cancel flag. */
+static void watch_peer(void *user)
 {
-    (void)rec;
-    (void)frame;
     tr_peer_watch_check(user);
 }
 
@@ -136,7 +135,7 @@ static void *json_render_main(void *arg)
     FILE *f = NULL;
     if (wait_turn(w)) {
         memset(&jo, 0, sizeof(jo));
-        jo.hooks.on_tile = watch_tile;
+        jo.hooks.poll = watch_peer;
         jo.hooks.user = &w->watch;
         jo.hooks.cancel = &w->watch.cancel;
         jo.device_label = "device";

@@ -1,6 +1,7 @@
 /*
- * Watches one request's render from its lanes: the run is cancelled (at its next tile) when
- * the client has closed its connection or the server stops every render (shutdown deadline).
+ * Watches one request's render from its output thread: the run is cancelled (its lanes start
+ * no further tile) when the client has closed its connection or the server stops every render
+ * (shutdown deadline).
  */
 #ifndef TILERACE_HTTP_PEER_H
 #define TILERACE_HTTP_PEER_H

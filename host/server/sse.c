@@ -58,7 +58,8 @@ static void wake_reader(struct tr_sse_stream *s)
 static void collect(struct tr_sse_stream *s, struct tr_sse_result *result);
 static void release_now(struct tr_sse_stream *s);
 
-/* In a lane, after each finished tile. */
+/* In the run's output thread, after each finished tile: the lanes wait on it only when the
+ * output queue fills behind a slow client. */
 static void on_tile(void *user, const struct tr_record *rec, const uint16_t *frame)
 {
     struct tr_sse_stream *s = user;
@@ -77,6 +78,13 @@ static void on_tile(void *user, const struct tr_record *rec, const uint16_t *fra
     pthread_mutex_unlock(&s->lock);
 }
 
+/* In the run's output thread every few milliseconds: the lanes only read the cancel flag. */
+static void poll_peer(void *user)
+{
+    struct tr_sse_stream *s = user;
+    tr_peer_watch_check(&s->watch);
+}
+
 static void *render_main(void *arg)
 {
     struct tr_sse_stream *s = arg;
@@ -84,6 +92,7 @@ static void *render_main(void *arg)
     char err[512];
     memset(&jo, 0, sizeof(jo));
     jo.hooks.on_tile = on_tile;
+    jo.hooks.poll = poll_peer;
     jo.hooks.user = s;
     jo.hooks.want_counts = 1;
     jo.hooks.cancel = &s->watch.cancel;

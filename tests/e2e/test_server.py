@@ -22,7 +22,8 @@ import tilerace_test as tt  # noqa: E402
 
 RECORD_TIMINGS = {"start_time_ms", "duration_ms", "start_time_us", "duration_us",
                   "device_time_us"}
-SUMMARY_TIMINGS = {"elapsed_us", "giga_iterations_per_s"}
+# output_wait_us: only a render that fed a consumer (the event stream) has it
+SUMMARY_TIMINGS = {"elapsed_us", "giga_iterations_per_s", "output_wait_us"}
 DEVICE_TIMINGS = {"build_time_us", "warmup_time_us", "readback_time_us",
                   "time_to_first_tile_us"}
 QUERY_PARAMS = {"width", "height", "tile_w", "tile_h", "max_iter", "time_limit_ms",

@@ -107,6 +107,42 @@ class Stream(unittest.TestCase):
         self.assertTrue(running, "the first tile line came only after the run ended")
         self.assertIn(b'"summary"', rest.splitlines()[-1])
 
+    def test_same_as_without_stream(self):
+        """--stream hands tiles to an output thread: its lines keep the record's fields in the
+        schema's order, the document matches a run without --stream but for timings and the
+        summary's output_wait_us, which only a run with a consumer carries."""
+        with open(tt.SCHEMA) as f:
+            schema = json.load(f)["definitions"]
+        record_order = list(schema["record"]["properties"])
+        summary_order = list(schema["summary"]["properties"])
+        for mode in ("concurrent", "dynamic"):
+            with self.subTest(mode=mode):
+                args = (*FRAME, "--mode", mode, "--num-threads", 3)
+                docs, lines = stream(*args)
+                tiles, env, _ = self.check_stream(docs)
+                _, plain = tt.run("--device", DEVICE, "--quiet", *args)
+                self.assertEqual(len(lines), plain["summary"]["tiles_total"] + 1)
+                for t in tiles:
+                    self.assertEqual(list(t), [k for k in record_order if k in t])
+                    self.assertEqual(list(t)[-1], "data")
+                    self.assertTrue(set(schema["record"]["required"]) <= set(t))
+                self.assertEqual(list(env), list(plain))
+                self.assertEqual(list(env["summary"]),
+                                 [k for k in summary_order if k in env["summary"]])
+                self.assertIn("output_wait_us", env["summary"])
+                self.assertGreaterEqual(env["summary"]["output_wait_us"], 0)
+                self.assertNotIn("output_wait_us", plain["summary"])
+                self.assertEqual([k for k in env["summary"] if k != "output_wait_us"],
+                                 list(plain["summary"]))
+                for key in ("checksum", "total_iterations", "tiles_total", "tiles_completed"):
+                    self.assertEqual(env["summary"][key], plain["summary"][key])
+                self.assertEqual(env["params"], plain["params"])
+                self.assertEqual(env["message"], plain["message"])
+                # the same tiles (which thread took one may differ in dynamic mode)
+                same = ("task_id", "tile_x", "tile_y", "tile_w", "tile_h", "pixels_computed")
+                self.assertEqual(sorted(tuple(r[k] for k in same) for r in env["data"]),
+                                 sorted(tuple(r[k] for k in same) for r in plain["data"]))
+
     def test_full_stdout_is_an_io_error(self):
         with open("/dev/full", "wb") as full:
             p = subprocess.run([tt.BINARY, "--device", DEVICE, "--stream", "--width", "64",

@@ -5,9 +5,15 @@
 #include <time.h>
 
 #include "cmocka_all.h"
+#include <cjson/cJSON.h>
+#include <pthread.h>
+#include <stdio.h>
+
+#include "core/checksum.h"
 #include "core/clock.h"
 #include "core/scheduler.h"
 #include "core/status.h"
+#include "core/task_record.h"
 #include "core/tile_grid.h"
 #include "devices/job.h"
 #include "golden.h"
@@ -348,6 +354,236 @@ static void test_queued_backend_failure(void **state)
     free(frame);
 }
 
+/* A synchronous backend that notes which threads rendered. */
+#define OUTPUT_TILES 3000
+struct noting_device {
+    uint16_t *frame;
+    uint32_t width;
+    pthread_t renderer[OUTPUT_TILES];
+    atomic_int on_tile_calls;
+    atomic_int on_tile_in_lane, counts_missing;
+    unsigned char called[OUTPUT_TILES];
+};
+
+static int noting_open(void *self, uint32_t lane, void **ctx, char *err, size_t errlen)
+{
+    (void)lane, (void)err, (void)errlen;
+    *ctx = self;
+    return 0;
+}
+
+static int noting_render(void *ctx, const struct tr_tile *t, int64_t *device_ns, char *err,
+                         size_t errlen)
+{
+    (void)device_ns, (void)err, (void)errlen;
+    struct noting_device *d = ctx;
+    d->renderer[t->task_id] = pthread_self();
+    for (uint32_t y = t->y; y < t->y + t->h; y++)
+        for (uint32_t x = t->x; x < t->x + t->w; x++)
+            d->frame[(size_t)y * d->width + x] = (uint16_t)(t->task_id * 7 + x);
+    return 0;
+}
+
+static const struct tr_backend_ops noting_ops = {
+    .lane_open = noting_open,
+    .render_tile = noting_render,
+};
+
+/* A slow consumer: each tile takes it a while, so the lanes outrun it and fill the queue. */
+static void slow_on_tile(void *user, const struct tr_record *rec, const uint16_t *frame)
+{
+    struct noting_device *d = user;
+    if (pthread_equal(d->renderer[rec->task_id], pthread_self()))
+        atomic_store(&d->on_tile_in_lane, 1);
+    if (frame[(size_t)rec->tile_y * d->width + rec->tile_x] !=
+        (uint16_t)(rec->task_id * 7 + rec->tile_x))
+        atomic_store(&d->counts_missing, 1);
+    d->called[rec->task_id]++;
+    atomic_fetch_add(&d->on_tile_calls, 1);
+    struct timespec ts = {0, 100 * 1000};
+    nanosleep(&ts, NULL);
+}
+
+static void test_output_thread(void **state)
+{
+    (void)state;
+    struct tr_params p = params(OUTPUT_TILES, 2, 1, 2, 1, TR_MODE_DYNAMIC, 2);
+    struct noting_device *d = calloc(1, sizeof(*d));
+    assert_non_null(d);
+    d->width = p.width;
+    d->frame = calloc((size_t)p.width * p.height, sizeof(uint16_t));
+    assert_non_null(d->frame);
+    atomic_init(&d->on_tile_calls, 0);
+    atomic_init(&d->on_tile_in_lane, 0);
+    atomic_init(&d->counts_missing, 0);
+    struct tr_backend b = {&noting_ops, d};
+    struct tr_run_hooks hooks = {
+        .on_tile = slow_on_tile, .user = d, .want_counts = 1, .output_queue_tiles = 64};
+    struct tr_run run;
+    char err[256];
+    assert_int_equal(tr_run_tiles(&p, d->frame, &b, &hooks, &run, err, sizeof(err)), 0);
+    assert_true(run.complete);
+    assert_int_equal(atomic_load(&d->on_tile_calls), OUTPUT_TILES);
+    for (uint32_t i = 0; i < OUTPUT_TILES; i++)
+        assert_int_equal(d->called[i], 1);
+    assert_int_equal(atomic_load(&d->on_tile_in_lane), 0); /* never in a lane */
+    assert_int_equal(atomic_load(&d->counts_missing), 0);
+    assert_true(run.had_consumer);
+    assert_true(run.output_wait_ns > 0); /* 3000 slow tiles overfill a queue of 64 */
+    size_t pixels = (size_t)p.width * p.height;
+    assert_int_equal(run.checksum, tr_fnv1a64_counts(d->frame, pixels));
+    assert_int_equal(run.total_iterations, tr_sum_counts(d->frame, pixels));
+    tr_run_free(&run);
+
+    /* Without a consumer nothing waits, and the digest is the same. */
+    memset(d->frame, 0, pixels * sizeof(uint16_t));
+    assert_int_equal(tr_run_tiles(&p, d->frame, &b, NULL, &run, err, sizeof(err)), 0);
+    assert_false(run.had_consumer);
+    assert_int_equal(run.output_wait_ns, 0);
+    assert_int_equal(run.checksum, tr_fnv1a64_counts(d->frame, pixels));
+    tr_run_free(&run);
+    free(d->frame);
+    free(d);
+}
+
+/* A backend whose tile counts reach the frame only in read_wait, which must run outside the
+ * lanes and before anyone reads the counts. */
+struct pending_read {
+    struct tr_tile tile;
+    pthread_t lane;
+};
+
+struct late_device {
+    uint16_t *frame;
+    uint32_t width;
+    int fail_read_of; /* task_id whose read fails, or -1 */
+    atomic_int waits_in_lane, waits;
+    atomic_int counts_missing;
+};
+
+static int late_render(void *ctx, const struct tr_tile *t, int64_t *device_ns, char *err,
+                       size_t errlen)
+{
+    (void)ctx, (void)t, (void)device_ns, (void)err, (void)errlen;
+    return 0; /* the counts stay "on the device" until read */
+}
+
+static int late_read_start(void *ctx, const struct tr_tile *t, void **pending, char *err,
+                           size_t errlen)
+{
+    (void)ctx, (void)err, (void)errlen;
+    struct pending_read *r = malloc(sizeof(*r));
+    assert_non_null(r);
+    r->tile = *t;
+    r->lane = pthread_self();
+    *pending = r;
+    return 0;
+}
+
+static int late_read_wait(void *self, void *pending, char *err, size_t errlen)
+{
+    struct late_device *d = self;
+    struct pending_read *r = pending;
+    struct tr_tile t = r->tile;
+    atomic_fetch_add(&d->waits, 1);
+    if (pthread_equal(r->lane, pthread_self()))
+        atomic_store(&d->waits_in_lane, 1);
+    free(r);
+    if ((int)t.task_id == d->fail_read_of) {
+        snprintf(err, errlen, "read of tile %u failed", t.task_id);
+        return TR_ERR_DEVICE;
+    }
+    for (uint32_t y = t.y; y < t.y + t.h; y++)
+        for (uint32_t x = t.x; x < t.x + t.w; x++)
+            d->frame[(size_t)y * d->width + x] = (uint16_t)(t.task_id + y);
+    return 0;
+}
+
+static void late_on_tile(void *user, const struct tr_record *rec, const uint16_t *frame)
+{
+    struct late_device *d = user;
+    if (frame[(size_t)rec->tile_y * d->width + rec->tile_x] !=
+        (uint16_t)(rec->task_id + rec->tile_y))
+        atomic_store(&d->counts_missing, 1);
+}
+
+static const struct tr_backend_ops late_ops = {
+    .lane_open = noting_open,
+    .render_tile = late_render,
+    .read_tile_start = late_read_start,
+    .read_wait = late_read_wait,
+};
+
+static void test_reads_waited_outside_lanes(void **state)
+{
+    (void)state;
+    for (int fail = 0; fail < 2; fail++) {
+        struct tr_params p = params(200, 90, 16, 8, 1, TR_MODE_DYNAMIC, 2);
+        struct late_device d = {.width = p.width, .fail_read_of = fail ? 37 : -1};
+        size_t pixels = (size_t)p.width * p.height;
+        d.frame = calloc(pixels, sizeof(uint16_t));
+        assert_non_null(d.frame);
+        atomic_init(&d.waits, 0);
+        atomic_init(&d.waits_in_lane, 0);
+        atomic_init(&d.counts_missing, 0);
+        struct tr_backend b = {&late_ops, &d};
+        struct tr_run_hooks hooks = {.on_tile = late_on_tile, .user = &d, .want_counts = 1};
+        struct tr_run run;
+        char err[256];
+        int rc = tr_run_tiles(&p, d.frame, &b, &hooks, &run, err, sizeof(err));
+        assert_int_equal(atomic_load(&d.waits_in_lane), 0);
+        assert_int_equal(atomic_load(&d.counts_missing), 0);
+        if (fail) {
+            assert_int_equal(rc, TR_ERR_DEVICE);
+            assert_string_equal(err, "read of tile 37 failed");
+        } else {
+            assert_int_equal(rc, 0);
+            assert_true(run.complete);
+            assert_int_equal(atomic_load(&d.waits), (int)run.tiles_total);
+            assert_int_equal(run.checksum, tr_fnv1a64_counts(d.frame, pixels));
+            assert_int_equal(run.total_iterations, tr_sum_counts(d.frame, pixels));
+            tr_run_free(&run);
+        }
+        free(d.frame);
+    }
+}
+
+/* The record's text written directly is cJSON's, byte for byte. */
+static void test_record_text_is_cjson(void **state)
+{
+    (void)state;
+    const int64_t times[] = {
+        0, 999, 1000, 123456789, 999999999999999LL, 1000000000000000LL, 4611686018427387904LL};
+    for (size_t a = 0; a < 7; a++) {
+        for (size_t b = 0; b < 7; b++) {
+            for (int dev = -1; dev < 7; dev++) {
+                struct tr_record r = {.task_id = (uint32_t)(a * 31 + b),
+                                      .thread_id = (uint32_t)b,
+                                      .tile_x = 4294967295u,
+                                      .tile_y = 64,
+                                      .tile_w = 1,
+                                      .tile_h = 65535,
+                                      .pixels_computed = (uint64_t)times[b] / 1000 + 1,
+                                      .start_ns = times[a],
+                                      .duration_ns = times[b],
+                                      .device_time_ns = dev < 0 ? -1 : times[dev]};
+                cJSON *o = tr_record_to_json(&r);
+                char *expected = cJSON_PrintUnformatted(o);
+                char *written = NULL;
+                size_t len = 0;
+                FILE *f = open_memstream(&written, &len);
+                assert_non_null(f);
+                assert_int_equal(tr_record_write(f, &r), 0);
+                assert_int_equal(fclose(f), 0);
+                assert_string_equal(written, expected);
+                free(written);
+                cJSON_free(expected);
+                cJSON_Delete(o);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +593,9 @@ int main(void)
         cmocka_unit_test(test_queued_backend),
         cmocka_unit_test(test_queued_backend_time_limit),
         cmocka_unit_test(test_queued_backend_failure),
+        cmocka_unit_test(test_output_thread),
+        cmocka_unit_test(test_reads_waited_outside_lanes),
+        cmocka_unit_test(test_record_text_is_cjson),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
