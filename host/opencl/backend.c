@@ -36,8 +36,10 @@ struct tr_cl_backend {
 struct queued_kernel {
     struct cl_lane *lane;
     struct tr_gate_slot *slot;
-    cl_event gate;   /* user event the kernel waits on: opened or cancelled by the tile gate */
-    cl_event kernel; /* the tile's kernel */
+    cl_event gate;   /* user event the kernel waits on, opened or cancelled by the tile gate;
+                        NULL for a tile the lane let start as it queued it */
+    cl_event kernel; /* the tile's kernel; NULL if refused before it was queued */
+    int callback;    /* its completion callback is set: that handles its completion */
 };
 
 struct cl_lane {
@@ -84,9 +86,12 @@ static struct queued_kernel *queued_at(struct cl_lane *l, uint64_t seq)
  * runs outside it. A negative status cancels the gated kernel: it never starts. */
 static void apply_gates(struct cl_lane *l, const struct tr_gate_batch *b, uint64_t done_seq)
 {
-    for (uint32_t i = 0; i < b->n; i++)
-        clSetUserEventStatus(queued_at(l, b->first + i)->gate,
-                             b->action == TR_GATE_OPEN ? CL_COMPLETE : CL_INVALID_OPERATION);
+    for (uint32_t i = 0; i < b->n; i++) {
+        cl_event gate = queued_at(l, b->first + i)->gate;
+        if (gate)
+            clSetUserEventStatus(gate,
+                                 b->action == TR_GATE_OPEN ? CL_COMPLETE : CL_INVALID_OPERATION);
+    }
     tr_gate_applied(&l->gate, b, done_seq);
 }
 
@@ -123,14 +128,16 @@ static void apply_pending_cancels(struct cl_lane *l)
 static int retire_tile(struct cl_lane *l, int ran, int64_t *start_ns, int64_t *end_ns)
 {
     struct queued_kernel *qk = queued_at(l, l->head);
-    if (ran && !l->b->gate_from_callback) {
+    if (ran && !qk->callback) {
         uint64_t seq;
         struct tr_gate_batch b = tr_gate_completed(&l->gate, qk->slot, &seq);
         apply_gates(l, &b, seq);
     }
     int started = tr_gate_retire(&l->gate, ran, start_ns, end_ns);
-    clReleaseEvent(qk->kernel);
-    clReleaseEvent(qk->gate);
+    if (qk->kernel)
+        clReleaseEvent(qk->kernel);
+    if (qk->gate)
+        clReleaseEvent(qk->gate);
     l->head++;
     l->count--;
     return started;
@@ -148,9 +155,11 @@ static void lane_free(struct cl_lane *l)
     while (l->count) {
         int64_t start, end;
         cl_int status = CL_QUEUED;
-        clWaitForEvents(1, &queued_at(l, l->head)->kernel);
-        clGetEventInfo(queued_at(l, l->head)->kernel, CL_EVENT_COMMAND_EXECUTION_STATUS,
-                       sizeof(status), &status, NULL);
+        cl_event ev = queued_at(l, l->head)->kernel;
+        if (ev) {
+            clWaitForEvents(1, &ev);
+            clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof(status), &status, NULL);
+        }
         retire_tile(l, status == CL_COMPLETE, &start, &end);
     }
     if (l->gate_ready)
@@ -234,9 +243,11 @@ static void global_size(const struct tr_cl_backend *b, const struct tr_tile *t, 
 }
 
 /*
- * Queues one tile behind its gate, a user event, and hands it to the device (clFlush); the
- * tile gate decides who opens it (see opencl/tile_gate.h). The completion callback is set
- * before the gate can open, so it cannot be missed.
+ * Queues one tile and hands it to the device (clFlush). With nothing queued before it, the
+ * lane decides at once (the check, then the kernel or nothing); else the kernel waits behind
+ * its gate, a user event, and the tile gate decides who opens it (see opencl/tile_gate.h).
+ * The completion callback is set before the gate can open, so it cannot be missed; with a
+ * queue depth of 1 no tile ever waits for another's completion, and none is set.
  */
 static int cl_submit_tile(void *lane_ctx, const struct tr_tile *t,
                           const struct tr_start_check *check, char *err, size_t errlen)
@@ -244,37 +255,49 @@ static int cl_submit_tile(void *lane_ctx, const struct tr_tile *t,
     struct cl_lane *l = lane_ctx;
     struct tr_cl_backend *b = l->b;
     const size_t offset[2] = {t->x, t->y};
+    const int direct = l->count == 0;
     size_t global[2];
-    cl_event gate = NULL, ev = NULL;
     cl_int cle = CL_SUCCESS;
     int rc = 0;
     global_size(b, t, global);
-    gate = clCreateUserEvent(b->ctx, &cle);
-    CL_CHECK(cle, "clCreateUserEvent", b->dev, err, errlen);
-    CL_CHECK(clEnqueueNDRangeKernel(l->queue, l->kernel, 2, offset, global, NULL, 1, &gate, &ev),
-             "clEnqueueNDRangeKernel", b->dev, err, errlen);
     struct queued_kernel *qk = queued_at(l, l->head + l->count);
-    qk->lane = l;
-    qk->slot = tr_gate_next_slot(&l->gate);
-    qk->gate = gate;
-    qk->kernel = ev;
-    l->count++;
-    if (b->gate_from_callback)
-        CL_CHECK(clSetEventCallback(ev, CL_COMPLETE, kernel_completed, qk), "clSetEventCallback",
-                 b->dev, err, errlen);
+    *qk = (struct queued_kernel){.lane = l, .slot = tr_gate_next_slot(&l->gate)};
+    if (direct) {
+        l->count++;
+        struct tr_gate_batch decided = tr_gate_add(&l->gate, check);
+        tr_gate_applied(&l->gate, &decided, UINT64_MAX);
+        if (decided.action != TR_GATE_OPEN)
+            return 0; /* refused: wait_tile reports it not started */
+    } else {
+        qk->gate = clCreateUserEvent(b->ctx, &cle);
+        CL_CHECK(cle, "clCreateUserEvent", b->dev, err, errlen);
+    }
+    CL_CHECK(clEnqueueNDRangeKernel(l->queue, l->kernel, 2, offset, global, NULL, direct ? 0 : 1,
+                                    direct ? NULL : &qk->gate, &qk->kernel),
+             "clEnqueueNDRangeKernel", b->dev, err, errlen);
+    if (!direct)
+        l->count++;
+    if (b->gate_from_callback && b->p->queue_depth > 1) {
+        CL_CHECK(clSetEventCallback(qk->kernel, CL_COMPLETE, kernel_completed, qk),
+                 "clSetEventCallback", b->dev, err, errlen);
+        qk->callback = 1;
+    }
     CL_CHECK(clFlush(l->queue), "clFlush", b->dev, err, errlen);
-    struct tr_gate_batch decided = tr_gate_add(&l->gate, check);
-    apply_gates(l, &decided, UINT64_MAX);
+    if (!direct) {
+        struct tr_gate_batch decided = tr_gate_add(&l->gate, check);
+        apply_gates(l, &decided, UINT64_MAX);
+    }
     return 0;
 fail:
-    if (ev) { /* queued: cancel it with the rest, for lane_free to retire */
+    if (!direct && qk->kernel) { /* queued: cancel it with the rest, for lane_free to retire */
         struct tr_gate_batch rest = tr_gate_cancel_rest(&l->gate);
         apply_gates(l, &rest, UINT64_MAX);
         struct tr_gate_batch self = tr_gate_add(&l->gate, check);
         apply_gates(l, &self, UINT64_MAX);
-    } else if (gate) { /* not queued: the gate is the lane's alone */
-        clSetUserEventStatus(gate, CL_INVALID_OPERATION);
-        clReleaseEvent(gate);
+    } else if (!direct && qk->gate) { /* not queued: the gate is the lane's alone */
+        clSetUserEventStatus(qk->gate, CL_INVALID_OPERATION);
+        clReleaseEvent(qk->gate);
+        qk->gate = NULL;
     }
     return rc;
 }
@@ -290,7 +313,7 @@ static int cl_wait_tile(void *lane_ctx, struct tr_tile_times *times, char *err, 
     cl_event ev = queued_at(l, l->head)->kernel;
     cl_ulong start = 0, end = 0;
     apply_pending_cancels(l);
-    cl_int waited = clWaitForEvents(1, &ev);
+    cl_int waited = ev ? clWaitForEvents(1, &ev) : CL_INVALID_EVENT;
     cl_int prof = CL_SUCCESS;
     if (waited == CL_SUCCESS) {
         prof = clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_START, sizeof(start), &start, NULL);
