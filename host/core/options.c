@@ -104,9 +104,9 @@ const struct tr_option tr_options[TR_OPTION_COUNT] = {
          NUMBER(1, TR_MAX_QUEUE_DEPTH, 4),
          .help = "tiles an OpenCL lane keeps queued on its device (the CPU path does not use it)",
          .details = "With 2 or more the device starts a lane's next tile as soon as it ends the "
-                    "last. The time limit is checked as a tile is queued, so up to N-1 queued "
-                    "tiles per lane may begin after it; 1 keeps the limit strict. The CPU path "
-                    "renders each tile in the thread that takes it."},
+                    "last. A queued tile starts only once the time-limit check allows it, so "
+                    "the limit is exact at every depth. The CPU path renders each tile in the "
+                    "thread that takes it."},
     [TR_OPTION_MODE] = {.name = "mode",
                         .commands = RUN,
                         .type = TR_VALUE_CHOICE,
@@ -251,8 +251,8 @@ const struct tr_option tr_options[TR_OPTION_COUNT] = {
          NUMBER(1, TR_MAX_PIXELS, 1048576), /* 1024 x 1024 */
          .help = "largest tile (clipped tile_w x tile_h) per request",
          .details = "A render is cancelled, or meets its time limit, only between tiles, so this "
-                    "bounds how long one tile can hold a render slot (on OpenCL, up to "
-                    "queue_depth queued tiles)."},
+                    "bounds how long one tile can hold a render slot (on OpenCL too: queued "
+                    "tiles that have not started are cancelled)."},
     [TR_OPTION_CAP_MAX_ITER] = {.name = "cap-max-iter",
                                 .commands = SERVE,
                                 NUMBER(1, TR_MAX_ITER, TR_MAX_ITER),

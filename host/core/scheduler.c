@@ -59,6 +59,7 @@ struct shared {
 
 struct lane {
     struct shared *s;
+    struct tr_start_check check; /* may_start for a backend that starts queued tiles itself */
     uint32_t index, n_lanes;
     int cpu;             /* to pin to, or -1 */
     uint32_t first, end; /* static chunk */
@@ -129,6 +130,21 @@ static int may_start(struct lane *l, int64_t *now)
     return 1;
 }
 
+static int64_t check_now(void *arg)
+{
+    struct lane *l = arg;
+    return tr_now_ns() - l->s->origin_ns;
+}
+
+static int check_may_start(void *arg, int64_t *now)
+{
+    struct lane *l = arg;
+    if (may_start(l, now))
+        return 1;
+    *now = check_now(l);
+    return 0;
+}
+
 static void fail_lane(struct lane *l, int rc)
 {
     l->rc = rc;
@@ -139,8 +155,13 @@ static void fail_lane(struct lane *l, int rc)
  * A backend with a command queue (submit_tile) gets up to queue_depth tiles queued, so the
  * device takes the next tile the moment it finishes one instead of idling while the lane
  * hears of it and queues another; others render each tile in render_tile. Each tile is taken
- * only after the checks of may_start. A queued tile's record starts when the device could
- * begin it: when it was queued, or when the lane's previous tile ended, whichever is later.
+ * only after the checks of may_start, and a queued tile starts on the device only once the
+ * same checks, made when the device could begin it, allow it (the backend asks them through
+ * the lane's tr_start_check); one they refuse never starts and has no record. So on every
+ * backend a record starts while elapsed < limit, and a started tile always finishes.
+ * A queued tile's record starts at the reading of the check that let it start, and ends when
+ * the host first saw it complete; the next tile's check is made at that moment at the
+ * earliest, so a lane's records never overlap.
  */
 static void lane_loop(struct lane *l, void *ctx)
 {
@@ -151,7 +172,6 @@ static void lane_loop(struct lane *l, void *ctx)
         depth = depth < 1 ? 1 : TR_MAX_QUEUE_DEPTH;
     struct started_tile q[TR_MAX_QUEUE_DEPTH];
     uint32_t head = 0, count = 0, cursor = l->first;
-    int64_t prev_end = 0;
     int more = 1;
     for (;;) {
         while (more && count < depth) {
@@ -166,7 +186,7 @@ static void lane_loop(struct lane *l, void *ctx)
             st->queued_ns = t0;
             st->device_ns = -1;
             int rc = ops->submit_tile
-                         ? ops->submit_tile(ctx, &st->tile, l->err, sizeof(l->err))
+                         ? ops->submit_tile(ctx, &st->tile, &l->check, l->err, sizeof(l->err))
                          : ops->render_tile(ctx, &st->tile, &st->device_ns, l->err, sizeof(l->err));
             if (rc) {
                 fail_lane(l, rc);
@@ -177,17 +197,23 @@ static void lane_loop(struct lane *l, void *ctx)
         if (count == 0)
             return;
         struct started_tile *st = &q[head];
-        int rc = ops->submit_tile ? ops->wait_tile(ctx, &st->device_ns, l->err, sizeof(l->err)) : 0;
-        int64_t t1 = tr_now_ns() - s->origin_ns;
-        if (rc == 0 && s->pending)
+        struct tr_tile_times times = {1, st->queued_ns, 0, st->device_ns};
+        int rc = ops->submit_tile ? ops->wait_tile(ctx, &times, l->err, sizeof(l->err)) : 0;
+        if (!ops->submit_tile)
+            times.end_ns = tr_now_ns() - s->origin_ns;
+        if (rc == 0 && times.started && s->pending)
             rc = ops->read_tile_start(ctx, &st->tile, &s->pending[st->tile.task_id], l->err,
                                       sizeof(l->err));
-        else if (rc == 0 && s->hooks && s->hooks->want_counts && ops->read_tile)
+        else if (rc == 0 && times.started && s->hooks && s->hooks->want_counts && ops->read_tile)
             rc = ops->read_tile(ctx, &st->tile, l->err, sizeof(l->err));
         if (rc) {
             fail_lane(l, rc);
             return;
         }
+        head = (head + 1) % depth;
+        count--;
+        if (!times.started)
+            continue; /* cut by the limit (or a stop) before the device began it */
         const struct tr_tile *tile = &st->tile;
         struct tr_record *r = &s->slots[tile->task_id];
         r->task_id = tile->task_id;
@@ -197,16 +223,13 @@ static void lane_loop(struct lane *l, void *ctx)
         r->tile_w = tile->w;
         r->tile_h = tile->h;
         r->pixels_computed = (uint64_t)tile->w * tile->h;
-        r->start_ns = st->queued_ns > prev_end ? st->queued_ns : prev_end;
-        r->duration_ns = t1 - r->start_ns;
-        r->device_time_ns = st->device_ns;
-        prev_end = t1;
+        r->start_ns = times.start_ns;
+        r->duration_ns = times.end_ns - times.start_ns;
+        r->device_time_ns = times.device_ns;
         /* release: whoever sees the flag sees the record and the tile's counts */
         __atomic_store_n(&s->done[tile->task_id], 1, __ATOMIC_RELEASE);
         if (s->consumer)
             l->output_wait_ns += tr_tile_queue_push(&s->queue, tile->task_id);
-        head = (head + 1) % depth;
-        count--;
     }
 }
 
@@ -388,6 +411,7 @@ enum tr_status tr_run_tiles(const struct tr_params *p, uint16_t *frame,
         lanes[i].s = &s;
         lanes[i].index = i;
         lanes[i].n_lanes = n;
+        lanes[i].check = (struct tr_start_check){check_may_start, check_now, &lanes[i]};
         lanes[i].cpu = n_cpus ? nth_cpu(&allowed, (int)(i % (uint32_t)n_cpus)) : -1;
         if (p->mode == TR_MODE_CONCURRENT)
             tr_chunk_range(s.grid.tiles, p->num_threads, i, &lanes[i].first, &lanes[i].end);

@@ -15,6 +15,27 @@
 #include "core/task_record.h"
 #include "core/tile_grid.h"
 
+/*
+ * The scheduler's rule for a tile to start, for a backend that starts its queued tiles itself
+ * (from a device's completion callback, on a thread of the runtime's): may_start returns 1 if a
+ * tile may start now (the shared stop flag is clear and the time limit has not passed; a
+ * refusal sets the flag), and always gives the reading of the run's clock in *now_ns. Both
+ * are thread-safe, take no lock and do no I/O.
+ */
+struct tr_start_check {
+    int (*may_start)(void *arg, int64_t *now_ns);
+    int64_t (*now)(void *arg);
+    void *arg;
+};
+
+/* What became of a queued tile. Times are on the run's clock (ns since its origin). */
+struct tr_tile_times {
+    int started;       /* 0: cancelled before it started; it has no record */
+    int64_t start_ns;  /* when the check let the device start it */
+    int64_t end_ns;    /* when the host first saw it complete */
+    int64_t device_ns; /* the device's own time for it, or -1 */
+};
+
 struct tr_backend_ops {
     /* In the lane's own thread, before the clock starts. */
     int (*lane_open)(void *self, uint32_t lane, void **lane_ctx, char *err, size_t errlen);
@@ -23,9 +44,13 @@ struct tr_backend_ops {
                        char *err, size_t errlen);
     /* Optional, instead of render_tile, for a device with a command queue: submit_tile queues
      * a tile and returns; wait_tile waits for the oldest queued tile. The runner keeps at most
-     * the run's queue_depth tiles queued per lane. */
-    int (*submit_tile)(void *lane_ctx, const struct tr_tile *tile, char *err, size_t errlen);
-    int (*wait_tile)(void *lane_ctx, int64_t *device_time_ns, char *err, size_t errlen);
+     * the run's queue_depth tiles queued per lane, each taken after its own check. A queued
+     * tile must not start on the device before check->may_start allows it, asked when the
+     * device could begin it (after the lane's previous tile), and never once it refuses; a
+     * started tile finishes. wait_tile reports what became of the tile in *times. */
+    int (*submit_tile)(void *lane_ctx, const struct tr_tile *tile,
+                       const struct tr_start_check *check, char *err, size_t errlen);
+    int (*wait_tile)(void *lane_ctx, struct tr_tile_times *times, char *err, size_t errlen);
     /* Optional: makes a finished tile's counts visible in the host frame (streaming). */
     int (*read_tile)(void *lane_ctx, const struct tr_tile *tile, char *err, size_t errlen);
     /* Optional, instead of read_tile: starts that copy and returns at once with what

@@ -11,8 +11,9 @@ struct tr_record {
     uint32_t task_id, thread_id;
     uint32_t tile_x, tile_y, tile_w, tile_h; /* clipped size actually rendered */
     uint64_t pixels_computed;
-    int64_t start_ns;       /* since the run's origin (host monotonic clock) */
-    int64_t duration_ns;    /* host clock, enqueue to completion on OpenCL */
+    int64_t start_ns; /* since the run's origin (host monotonic clock) */
+    int64_t
+        duration_ns; /* host clock; on OpenCL from the start check to the first sight of its end */
     int64_t device_time_ns; /* OpenCL profiling time of the kernel; -1 on the CPU path */
 };
 

@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/status.h"
 #include "opencl/program.h"
+#include "opencl/tile_gate.h"
 
 /* The vector kernels' shape (see kernels/mandelbrot.cl): vectors per work-item, and rows of a
  * tile per work-item. */
@@ -27,6 +28,20 @@ struct tr_cl_backend {
     int vector; /* the strip kernel rather than one pixel per work-item */
     int64_t readback_ns;
     struct tr_cl_prepared *prepared; /* the device's context and program, shared */
+    /* Queued tiles are opened from the previous tile's completion callback, so the device
+     * begins the next tile without waiting for the lane; else the lane opens each after its
+     * wait for the previous one (for a driver whose callbacks must not set user events). */
+    int gate_from_callback;
+};
+
+/* A queued tile's events; which slot of the gate it is. */
+struct queued_kernel {
+    struct cl_lane *lane;
+    struct tr_gate_slot *slot;
+    cl_event gate;   /* user event the kernel waits on, opened or cancelled by the tile gate;
+                        NULL for a tile the lane let start as it queued it */
+    cl_event kernel; /* the tile's kernel; NULL if refused before it was queued */
+    int callback;    /* its completion callback is set: that handles its completion */
 };
 
 struct cl_lane {
@@ -34,8 +49,10 @@ struct cl_lane {
     cl_command_queue queue;
     cl_command_queue read_queue; /* tile reads, which must not wait for the queued tiles */
     cl_kernel kernel;
-    cl_event queued[TR_MAX_QUEUE_DEPTH]; /* the tiles in the queue, oldest at head */
-    uint32_t head, count;
+    struct tr_tile_gate gate;
+    int gate_ready;
+    struct queued_kernel queued[TR_MAX_QUEUE_DEPTH]; /* by sequence number, oldest at head */
+    uint64_t head, count;
 };
 
 /* OK when cle is CL_SUCCESS; else TR_ERR_DEVICE with what failed, on which device, in err. */
@@ -62,14 +79,93 @@ int tr_cl_use_vector_kernel(const struct tr_params *p, const struct tr_cl_device
     return p->kernel == TR_KERNEL_VECTOR;
 }
 
+static struct queued_kernel *queued_at(struct cl_lane *l, uint64_t seq)
+{
+    return &l->queued[seq % TR_MAX_QUEUE_DEPTH];
+}
+
+/* Opens or cancels the batch's gates; the gate logic decided them under its lock, and this
+ * runs outside it. A negative status cancels the gated kernel: it never starts. */
+static void apply_gates(struct cl_lane *l, const struct tr_gate_batch *b, uint64_t done_seq)
+{
+    for (uint32_t i = 0; i < b->n; i++) {
+        cl_event gate = queued_at(l, b->first + i)->gate;
+        if (gate)
+            clSetUserEventStatus(gate,
+                                 b->action == TR_GATE_OPEN ? CL_COMPLETE : CL_INVALID_OPERATION);
+    }
+    tr_gate_applied(&l->gate, b, done_seq);
+}
+
+/*
+ * A tile's kernel has completed: let the next queued tile start if the run's check allows it,
+ * else cancel it and the rest. Runs on the OpenCL runtime's thread; it takes only the gate's
+ * lock and does no I/O. A kernel that was cancelled, or failed, leaves its successors to the
+ * lane (some runtimes call no callback for a cancelled command at all). Cancels are applied
+ * by the lane, before it waits on the first of them: a failed gate fails the kernels queued
+ * behind it too, and pocl 3.1 was seen to abort (a queue's command count going below zero)
+ * when that happened while the lane was queueing another kernel on the same queue.
+ */
+static void CL_CALLBACK kernel_completed(cl_event ev, cl_int status, void *user)
+{
+    (void)ev;
+    if (status != CL_COMPLETE)
+        return;
+    struct queued_kernel *qk = user;
+    uint64_t seq;
+    struct tr_gate_batch b = tr_gate_completed(&qk->lane->gate, qk->slot, &seq);
+    if (b.action == TR_GATE_CANCEL)
+        b.n = 0; /* left to the lane: tr_gate_pending_cancels */
+    apply_gates(qk->lane, &b, seq);
+}
+
+static void apply_pending_cancels(struct cl_lane *l)
+{
+    struct tr_gate_batch b = tr_gate_pending_cancels(&l->gate);
+    if (b.n)
+        apply_gates(l, &b, UINT64_MAX);
+}
+
+/* Retires the oldest queued tile: 1 if it ran, 0 if its gate was cancelled, -1 on failure. */
+static int retire_tile(struct cl_lane *l, int ran, int64_t *start_ns, int64_t *end_ns)
+{
+    struct queued_kernel *qk = queued_at(l, l->head);
+    if (ran && !qk->callback) {
+        uint64_t seq;
+        struct tr_gate_batch b = tr_gate_completed(&l->gate, qk->slot, &seq);
+        apply_gates(l, &b, seq);
+    }
+    int started = tr_gate_retire(&l->gate, ran, start_ns, end_ns);
+    if (qk->kernel)
+        clReleaseEvent(qk->kernel);
+    if (qk->gate)
+        clReleaseEvent(qk->gate);
+    l->head++;
+    l->count--;
+    return started;
+}
+
 static void lane_free(struct cl_lane *l)
 {
     if (!l)
         return;
-    if (l->count)
-        clFinish(l->queue); /* a failed run: let the queued tiles end before the release */
-    for (; l->count; l->count--, l->head = (l->head + 1) % TR_MAX_QUEUE_DEPTH)
-        clReleaseEvent(l->queued[l->head]);
+    if (l->count) { /* a failed run: cancel what has not started, let the rest end */
+        struct tr_gate_batch b = tr_gate_cancel_rest(&l->gate);
+        apply_gates(l, &b, UINT64_MAX);
+    }
+    apply_pending_cancels(l);
+    while (l->count) {
+        int64_t start, end;
+        cl_int status = CL_QUEUED;
+        cl_event ev = queued_at(l, l->head)->kernel;
+        if (ev) {
+            clWaitForEvents(1, &ev);
+            clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof(status), &status, NULL);
+        }
+        retire_tile(l, status == CL_COMPLETE, &start, &end);
+    }
+    if (l->gate_ready)
+        tr_gate_destroy(&l->gate);
     if (l->kernel)
         clReleaseKernel(l->kernel);
     if (l->read_queue)
@@ -122,6 +218,12 @@ static int cl_lane_open(void *self, uint32_t lane, void **lane_ctx, char *err, s
         return TR_ERR_INTERNAL;
     }
     l->b = b;
+    if (tr_gate_init(&l->gate) != 0) {
+        free(l);
+        snprintf(err, errlen, "out of memory");
+        return TR_ERR_INTERNAL;
+    }
+    l->gate_ready = 1;
     l->queue = clCreateCommandQueue(b->ctx, b->dev->device, CL_QUEUE_PROFILING_ENABLE, &cle);
     CL_CHECK(cle, "clCreateCommandQueue", b->dev, err, errlen);
     l->read_queue = clCreateCommandQueue(b->ctx, b->dev->device, 0, &cle);
@@ -142,42 +244,92 @@ static void global_size(const struct tr_cl_backend *b, const struct tr_tile *t, 
     global[1] = b->vector ? (t->h + VECTOR_STRIP_ROWS - 1) / VECTOR_STRIP_ROWS : t->h;
 }
 
-/* Queues one tile; clFlush hands it to the device now rather than at the next wait. */
-static int cl_submit_tile(void *lane_ctx, const struct tr_tile *t, char *err, size_t errlen)
+/*
+ * Queues one tile and hands it to the device (clFlush). With nothing queued before it, the
+ * lane decides at once (the check, then the kernel or nothing); else the kernel waits behind
+ * its gate, a user event, and the tile gate decides who opens it (see opencl/tile_gate.h).
+ * The completion callback is set before the gate can open, so it cannot be missed; with a
+ * queue depth of 1 no tile ever waits for another's completion, and none is set.
+ */
+static int cl_submit_tile(void *lane_ctx, const struct tr_tile *t,
+                          const struct tr_start_check *check, char *err, size_t errlen)
 {
     struct cl_lane *l = lane_ctx;
+    struct tr_cl_backend *b = l->b;
     const size_t offset[2] = {t->x, t->y};
+    const int direct = l->count == 0;
     size_t global[2];
-    cl_event ev = NULL;
+    cl_int cle = CL_SUCCESS;
     int rc = 0;
-    global_size(l->b, t, global);
-    CL_CHECK(clEnqueueNDRangeKernel(l->queue, l->kernel, 2, offset, global, NULL, 0, NULL, &ev),
-             "clEnqueueNDRangeKernel", l->b->dev, err, errlen);
-    l->queued[(l->head + l->count) % TR_MAX_QUEUE_DEPTH] = ev;
-    l->count++;
-    CL_CHECK(clFlush(l->queue), "clFlush", l->b->dev, err, errlen);
+    global_size(b, t, global);
+    struct queued_kernel *qk = queued_at(l, l->head + l->count);
+    *qk = (struct queued_kernel){.lane = l, .slot = tr_gate_next_slot(&l->gate)};
+    if (direct) {
+        l->count++;
+        struct tr_gate_batch decided = tr_gate_add(&l->gate, check);
+        tr_gate_applied(&l->gate, &decided, UINT64_MAX);
+        if (decided.action != TR_GATE_OPEN)
+            return 0; /* refused: wait_tile reports it not started */
+    } else {
+        qk->gate = clCreateUserEvent(b->ctx, &cle);
+        CL_CHECK(cle, "clCreateUserEvent", b->dev, err, errlen);
+    }
+    CL_CHECK(clEnqueueNDRangeKernel(l->queue, l->kernel, 2, offset, global, NULL, direct ? 0 : 1,
+                                    direct ? NULL : &qk->gate, &qk->kernel),
+             "clEnqueueNDRangeKernel", b->dev, err, errlen);
+    if (!direct)
+        l->count++;
+    if (b->gate_from_callback && b->p->queue_depth > 1) {
+        CL_CHECK(clSetEventCallback(qk->kernel, CL_COMPLETE, kernel_completed, qk),
+                 "clSetEventCallback", b->dev, err, errlen);
+        qk->callback = 1;
+    }
+    CL_CHECK(clFlush(l->queue), "clFlush", b->dev, err, errlen);
+    if (!direct) {
+        struct tr_gate_batch decided = tr_gate_add(&l->gate, check);
+        apply_gates(l, &decided, UINT64_MAX);
+    }
+    return 0;
 fail:
+    if (!direct && qk->kernel) { /* queued: cancel it with the rest, for lane_free to retire */
+        struct tr_gate_batch rest = tr_gate_cancel_rest(&l->gate);
+        apply_gates(l, &rest, UINT64_MAX);
+        struct tr_gate_batch self = tr_gate_add(&l->gate, check);
+        apply_gates(l, &self, UINT64_MAX);
+    } else if (!direct && qk->gate) { /* not queued: the gate is the lane's alone */
+        clSetUserEventStatus(qk->gate, CL_INVALID_OPERATION);
+        clReleaseEvent(qk->gate);
+        qk->gate = NULL;
+    }
     return rc;
 }
 
-/* Waits for the oldest queued tile; its kernel time comes from the event's profile. */
-static int cl_wait_tile(void *lane_ctx, int64_t *device_time_ns, char *err, size_t errlen)
+/*
+ * Waits for the oldest queued tile. A tile whose gate was cancelled ends in an error status
+ * without having started: it is reported as not started, which is no failure. The kernel time
+ * of a tile that ran comes from the event's profile.
+ */
+static int cl_wait_tile(void *lane_ctx, struct tr_tile_times *times, char *err, size_t errlen)
 {
     struct cl_lane *l = lane_ctx;
-    cl_event ev = l->queued[l->head];
+    cl_event ev = queued_at(l, l->head)->kernel;
     cl_ulong start = 0, end = 0;
-    int rc = 0;
-    l->head = (l->head + 1) % TR_MAX_QUEUE_DEPTH;
-    l->count--;
-    CL_CHECK(clWaitForEvents(1, &ev), "clWaitForEvents", l->b->dev, err, errlen);
-    CL_CHECK(clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_START, sizeof(start), &start, NULL),
-             "clGetEventProfilingInfo", l->b->dev, err, errlen);
-    CL_CHECK(clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_END, sizeof(end), &end, NULL),
-             "clGetEventProfilingInfo", l->b->dev, err, errlen);
-    *device_time_ns = end >= start ? (int64_t)(end - start) : 0;
-fail:
-    clReleaseEvent(ev);
-    return rc;
+    apply_pending_cancels(l);
+    cl_int waited = ev ? clWaitForEvents(1, &ev) : CL_INVALID_EVENT;
+    cl_int prof = CL_SUCCESS;
+    if (waited == CL_SUCCESS) {
+        prof = clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_START, sizeof(start), &start, NULL);
+        if (prof == CL_SUCCESS)
+            prof = clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_END, sizeof(end), &end, NULL);
+    }
+    int started = retire_tile(l, waited == CL_SUCCESS, &times->start_ns, &times->end_ns);
+    times->started = started == 1;
+    times->device_ns = end >= start ? (int64_t)(end - start) : 0;
+    if (started < 0)
+        return cl_check(waited, "clWaitForEvents", l->b->dev, err, errlen);
+    if (started == 1)
+        return cl_check(prof, "clGetEventProfilingInfo", l->b->dev, err, errlen);
+    return 0;
 }
 
 /* Runs after cl_wait_tile, so the tile is complete; the lane's own queue may hold the next
@@ -266,6 +418,18 @@ fail:
     if (k)
         clReleaseKernel(k);
     return rc;
+}
+
+/*
+ * Opening queued tiles from completion callbacks is verified on pocl (the tests run there);
+ * some GPU drivers are reported to deadlock when a callback sets a user event, so
+ * TILERACE_OPENCL_GATE=host puts a device on the lane-opened path (the rule is the same, the
+ * device idles between tiles while the lane hears of each end).
+ */
+static int gate_from_callback(void)
+{
+    const char *v = getenv("TILERACE_OPENCL_GATE");
+    return !(v && strcmp(v, "host") == 0);
 }
 
 static const struct tr_backend_ops cl_ops = {
@@ -409,6 +573,7 @@ enum tr_status tr_cl_backend_open_prepared(const struct tr_params *p, struct tr_
     b->dev = dev;
     b->frame = frame;
     b->vector = vector;
+    b->gate_from_callback = gate_from_callback();
     snprintf(b->kernel, sizeof(b->kernel), "mandelbrot_%s_%s", vector ? "vector" : "scalar",
              dbl ? "double" : "float");
     /* the run holds its own references: the device stays prepared while it runs */
