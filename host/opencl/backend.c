@@ -332,11 +332,11 @@ static int cl_wait_tile(void *lane_ctx, struct tr_tile_times *times, char *err, 
     return 0;
 }
 
-/* Runs after cl_wait_tile, so the tile is complete; the lane's own queue may hold the next
- * tiles, and a read queued behind them would wait for them too. The read shares the frame
- * buffer with kernels writing other tiles, as lanes always have: regions never overlap. */
 /* Starts copying a finished tile's counts to the host frame; the run's output thread waits
- * for the copy (cl_read_wait), so the lane goes on to its next tile at once. */
+ * for the copy (cl_read_wait), so the lane goes on to its next tile at once. It runs after
+ * cl_wait_tile, so the tile is complete; the copy goes on a second queue, since the lane's own
+ * may hold the next tiles and a read behind them would wait for them too. It shares the frame
+ * buffer with kernels writing other tiles, as lanes always have: regions never overlap. */
 static int cl_read_tile_start(void *lane_ctx, const struct tr_tile *t, void **pending, char *err,
                               size_t errlen)
 {

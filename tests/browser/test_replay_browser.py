@@ -101,7 +101,8 @@ class ReplayInBrowser(unittest.TestCase):
         self.assertEqual(int(panel["data-tiles-hatched"]), s["tiles_total"] - s["tiles_completed"])
         self.assertEqual(int(panel["data-mismatched-tiles"]), 0)
         threads = s["threads_used"]
-        self.assertEqual(len({r["thread_id"] for r in doc["data"]}), threads)
+        # in dynamic mode a lane may find every tile taken before its first
+        self.assertLessEqual({r["thread_id"] for r in doc["data"]}, set(range(threads)))
         self.assertEqual(int(panel["data-timeline-rows"]), threads)
         self.assertEqual(panel["rows"], threads)  # rows counted in the DOM itself
         self.assertEqual(panel["bars"], threads)
