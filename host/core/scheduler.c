@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "core/checksum.h"
 #include "core/clock.h"
@@ -17,6 +19,7 @@
 /* How often the output thread looks at the queue (and polls) when nobody wakes it. */
 #define OUTPUT_PERIOD_NS 2000000
 #define OUTPUT_BATCH     64
+#define OUTPUT_NICE      19
 /* The granule of the frame's first touch: a base page. */
 #define PAGE_BYTES 4096
 
@@ -272,6 +275,11 @@ static void *output_main(void *arg)
     const struct tr_run_hooks *h = s->hooks;
     uint32_t ids[OUTPUT_BATCH];
     int ended = 0;
+    /* The lowest priority there is short of SCHED_IDLE: where every CPU has a lane, formatting
+     * and writing tiles would otherwise take time from them and slow the run being recorded.
+     * The thread still runs now and then (polls stay timely) and fully once a CPU is free;
+     * tiles wait in the queue meanwhile. Best effort: a thread may always lower its own. */
+    setpriority(PRIO_PROCESS, (id_t)gettid(), OUTPUT_NICE);
     while (!ended && !atomic_load(&s->lanes_ended)) {
         size_t n = tr_tile_queue_pop(&s->queue, ids, OUTPUT_BATCH, OUTPUT_PERIOD_NS, &ended);
         for (size_t i = 0; i < n; i++)

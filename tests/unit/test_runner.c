@@ -8,6 +8,8 @@
 #include <cjson/cJSON.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "core/checksum.h"
 #include "core/clock.h"
@@ -366,6 +368,8 @@ struct noting_device {
     atomic_int on_tile_calls;
     atomic_int on_tile_in_lane, counts_missing;
     unsigned char called[OUTPUT_TILES];
+    pthread_t caller; /* the thread that runs tr_run_tiles */
+    int output_nice;  /* of the thread other than the caller's that delivered tiles */
 };
 
 static int noting_open(void *self, uint32_t lane, void **ctx, char *err, size_t errlen)
@@ -403,6 +407,8 @@ static void slow_on_tile(void *user, const struct tr_record *rec, const uint16_t
         atomic_store(&d->counts_missing, 1);
     d->called[rec->task_id]++;
     atomic_fetch_add(&d->on_tile_calls, 1);
+    if (!pthread_equal(d->caller, pthread_self()))
+        d->output_nice = getpriority(PRIO_PROCESS, (id_t)gettid());
     struct timespec ts = {0, 100 * 1000};
     nanosleep(&ts, NULL);
 }
@@ -419,6 +425,7 @@ static void test_output_thread(void **state)
     atomic_init(&d->on_tile_calls, 0);
     atomic_init(&d->on_tile_in_lane, 0);
     atomic_init(&d->counts_missing, 0);
+    d->caller = pthread_self();
     struct tr_backend b = {&noting_ops, d};
     struct tr_run_hooks hooks = {
         .on_tile = slow_on_tile, .user = d, .want_counts = 1, .output_queue_tiles = 64};
@@ -433,6 +440,8 @@ static void test_output_thread(void **state)
     assert_int_equal(atomic_load(&d->counts_missing), 0);
     assert_true(run.had_consumer);
     assert_true(run.output_wait_ns > 0); /* 3000 slow tiles overfill a queue of 64 */
+    /* the output thread yields the CPUs to the lanes (the caller's thread finishes the rest) */
+    assert_int_equal(d->output_nice, 19);
     size_t pixels = (size_t)p.width * p.height;
     assert_int_equal(run.checksum, tr_fnv1a64_counts(d->frame, pixels));
     assert_int_equal(run.total_iterations, tr_sum_counts(d->frame, pixels));
