@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "bench_args.h"
 #include "cli/exit_codes.h"
 #include "core/checksum.h"
 #include "core/clock.h"
@@ -58,20 +59,12 @@ struct lane {
 
 static int usage_error(const char *msg)
 {
-    fprintf(stderr, "tilerace-bare: %s\n", msg);
-    return TR_EXIT_USAGE;
+    return tr_bench_usage_error("tilerace-bare", msg);
 }
 
 static int parse_number(const char *name, const char *text, uint64_t lo, uint64_t hi, uint64_t *out)
 {
-    char msg[160];
-    if (tr_parse_u64(text, out) != 0 || *out < lo || *out > hi) {
-        snprintf(msg, sizeof(msg),
-                 "%s: '%.40s' is not a whole number in the accepted range %llu..%llu", name, text,
-                 (unsigned long long)lo, (unsigned long long)hi);
-        return usage_error(msg);
-    }
-    return 0;
+    return tr_bench_parse_number("tilerace-bare", name, text, lo, hi, out);
 }
 
 static void *lane_main(void *arg)

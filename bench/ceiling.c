@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench_args.h"
 #include "cli/exit_codes.h"
 #include "core/clock.h"
 #include "core/params.h"
@@ -30,20 +31,12 @@ static const char usage_text[] =
 
 static int usage_error(const char *msg)
 {
-    fprintf(stderr, "tilerace-ceiling: %s\n", msg);
-    return TR_EXIT_USAGE;
+    return tr_bench_usage_error("tilerace-ceiling", msg);
 }
 
 static int parse_number(const char *name, const char *text, uint64_t lo, uint64_t hi, uint64_t *out)
 {
-    char msg[160];
-    if (tr_parse_u64(text, out) != 0 || *out < lo || *out > hi) {
-        snprintf(msg, sizeof(msg),
-                 "%s: '%.40s' is not a whole number in the accepted range %llu..%llu", name, text,
-                 (unsigned long long)lo, (unsigned long long)hi);
-        return usage_error(msg);
-    }
-    return 0;
+    return tr_bench_parse_number("tilerace-ceiling", name, text, lo, hi, out);
 }
 
 /* Steps per lane that take about ms milliseconds on one thread. */

@@ -42,13 +42,16 @@ class BareRender(unittest.TestCase):
                                (["--threads", "257"], "1..256"),
                                (["--width", "65536", "--height", "65536"], "268435456"),
                                (["--bogus"], "'--bogus'"),
-                               (["extra"], "'extra'")):
+                               (["extra"], "'extra'"),
+                               # a control character is echoed escaped, so the line stays one
+                               (["--width", "1\x1b[2J\n2"], "'1\\x1b[2J\\n2'")):
             with self.subTest(args=args):
                 p = bare(*args)
                 self.assertEqual(p.returncode, 2)
                 self.assertEqual(p.stdout, "")
                 self.assertEqual(len(p.stderr.splitlines()), 1, p.stderr)
                 self.assertIn(fragment, p.stderr)
+                self.assertNotIn("\x1b", p.stderr)
 
 
 if __name__ == "__main__":
