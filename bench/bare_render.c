@@ -171,13 +171,8 @@ int main(int argc, char **argv)
         case 'h':
             fputs(usage_text, stdout);
             return TR_EXIT_OK;
-        case ':':
-            snprintf(err, sizeof(err), "%.40s: a value is missing", argv[optind - 1]);
-            return usage_error(err);
-        default:
-            snprintf(err, sizeof(err), "unknown option '%.40s' (see tilerace-bare --help)",
-                     argv[optind - 1]);
-            return usage_error(err);
+        default: /* ':' or '?' */
+            return tr_bench_option_error("tilerace-bare", c, argv[optind - 1]);
         }
         if (rc)
             return rc;

@@ -25,3 +25,15 @@ int tr_bench_parse_number(const char *program, const char *name, const char *tex
              (unsigned long long)lo, (unsigned long long)hi);
     return tr_bench_usage_error(program, msg);
 }
+
+int tr_bench_option_error(const char *program, int ret, const char *option)
+{
+    char shown[TR_QUOTE_SIZE(TR_ECHO_CHARS)], msg[400];
+    if (ret == ':')
+        snprintf(msg, sizeof(msg), "%s: a value is missing",
+                 tr_text_escape(shown, sizeof(shown), option, TR_ECHO_CHARS));
+    else
+        snprintf(msg, sizeof(msg), "unknown option %s (see %s --help)",
+                 tr_text_quote(shown, sizeof(shown), option, TR_ECHO_CHARS), program);
+    return tr_bench_usage_error(program, msg);
+}

@@ -14,4 +14,8 @@ int tr_bench_usage_error(const char *program, const char *msg);
 int tr_bench_parse_number(const char *program, const char *name, const char *text, uint64_t lo,
                           uint64_t hi, uint64_t *out);
 
+/* getopt's refusal of the option at argv[optind - 1]: its value is missing (ret ':') or
+ * it is unknown; returns tr_bench_usage_error's return. */
+int tr_bench_option_error(const char *program, int ret, const char *option);
+
 #endif
