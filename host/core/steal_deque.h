@@ -7,10 +7,10 @@
  * Why a range under a per-lane lock rather than a Chase-Lev deque: a lane's tiles are always
  * one contiguous run of task_ids, so a deque is two numbers, and "the back half" is one
  * subtraction. A lock held for a few instructions, on a cache line of its own, costs the
- * owner one uncontended lock and unlock per tile (about what dynamic mode's shared counter
- * costs, without every lane hitting the same line), and makes taking half of a range trivially
- * correct; Chase-Lev's lock-free owner path would save little here, where a tile is thousands
- * of times longer than a lock, and stealing half at once is not part of its design.
+ * owner an uncontended lock and unlock per tile on a line other lanes touch only to steal
+ * (dynamic mode's counter is one line every lane writes), and makes taking half of a range
+ * plainly correct; Chase-Lev's lock-free owner path would save little where a tile is far
+ * longer than a lock, and taking half of a deque at once is not part of its design.
  *
  * Victim: the richest lane (the most tiles left), found by a lock-free scan of every lane's
  * count, then checked again under its lock. With at most a few hundred lanes the scan is
