@@ -313,6 +313,59 @@ def opencl_overhead(run, device, queue_depth):
                 overhead_us_max=extra["max"], flags=flags_for(extra))
 
 
+SCHEDULING_MODES = ("concurrent", "dynamic", "steal")
+
+
+def scheduling_overhead(run, device):
+    """What taking a tile costs per mode: 16384 4x4 tiles at max_iter 1 (a tile is a few
+    nanoseconds of work), all threads; lane time per tile = elapsed x threads / tiles.
+    concurrent takes the next tile of its own chunk (no shared state), dynamic one atomic
+    add on a shared counter, steal a lock of its own range plus the steals at the end."""
+    rows = []
+    for mode in SCHEDULING_MODES:
+        params = dict(device=device, width=512, height=512, tile_w=4, tile_h=4, max_iter=1,
+                      mode=mode, num_threads=run.nthreads, kernel="auto", precision="double")
+        docs = [run.tilerace(params) for _ in range(1 + run.repeats)][1:]
+        per_tile = stats(d["summary"]["elapsed_us"] * d["summary"]["threads_used"] /
+                         d["summary"]["tiles_total"] for d in docs)
+        rows.append(dict(device=device, mode=mode, tiles=docs[0]["summary"]["tiles_total"],
+                         threads=docs[0]["summary"]["threads_used"],
+                         lane_us_per_tile_median=per_tile["median"],
+                         lane_us_per_tile_min=per_tile["min"],
+                         lane_us_per_tile_max=per_tile["max"],
+                         steals_median=statistics.median(d["summary"].get("steals_total", 0)
+                                                         for d in docs),
+                         flags=flags_for(per_tile)))
+        print(f"  schedule   {device:<6} {mode:<10} {per_tile['median']:.3f} lane-us/tile",
+              file=sys.stderr, flush=True)
+    return rows
+
+
+def load_balance(run, device, workload=TARGET_WORKLOAD):
+    """Load imbalance per mode on one device (busiest thread's busy time over the mean),
+    with the rate and, in steal mode, the steals and the tiles rendered off their chunk."""
+    rows = []
+    for mode in SCHEDULING_MODES:
+        params = frame_params(device, workload, mode, run.nthreads)
+        docs = [run.tilerace(params) for _ in range(1 + run.repeats)][1:]
+        imbalance = stats(load_imbalance(d) for d in docs)
+        gips = stats(d["summary"]["giga_iterations_per_s"] for d in docs)
+        rows.append(dict(device=device, workload=workload, mode=mode,
+                         threads=docs[0]["summary"]["threads_used"],
+                         imbalance_median=imbalance["median"], imbalance_min=imbalance["min"],
+                         imbalance_max=imbalance["max"], gips_median=gips["median"],
+                         steals_median=statistics.median(d["summary"].get("steals_total", 0)
+                                                         for d in docs),
+                         stolen_tiles_median=statistics.median(
+                             sum(1 for r in d["data"] if r.get("stolen")) for d in docs),
+                         tiles=docs[0]["summary"]["tiles_total"],
+                         flags=flags_for(gips)))
+        print(f"  balance    {device:<6} {workload:<15} {mode:<10} imbalance "
+              f"{imbalance['median']:.3f}, {gips['median']:.3f} Giter/s",
+              file=sys.stderr, flush=True)
+    return rows
+
+
 def first_tile(run, device):
     """Program build with a cold and a warm kernel cache, and time to the first tile (the
     JSON's summary.device.time_to_first_tile_us: from the job's start, set-up included)."""
@@ -595,6 +648,8 @@ def main():
     depths = sorted({1, 2, 4, default_depth})
     overhead = [opencl_overhead(run, d, q) for d in devices if d != "cpu" for q in depths]
     limits = [time_limit_rule(run, d) for d in devices]
+    scheduling = [r for d in devices for r in scheduling_overhead(run, d)]
+    balance = [r for d in devices for r in load_balance(run, d)]
     servers = []
     if subprocess.run([args.binary, "serve", "--help"], capture_output=True).returncode == 0:
         servers = [server_latency(run, d) for d in devices]
@@ -617,7 +672,8 @@ def main():
                   seconds=round(time.time() - t_start, 1), threads=threads,
                   ceiling=ceil, ceiling_runs=run.ceiling_runs, rows=run.rows,
                   opencl_overhead=overhead, first_tile=firsts, stream=stream, process=process,
-                  time_limit=limits, server=servers, default_queue_depth=default_depth)
+                  time_limit=limits, server=servers, default_queue_depth=default_depth,
+                  scheduling=scheduling, balance=balance)
     report["targets"] = targets(report, nthreads)
     write_outputs(args, report)
     shutil.rmtree(run.tmp, ignore_errors=True)
@@ -947,6 +1003,38 @@ def markdown(report):
                f"{t['late_total']}, {t['late_max']} | {t['latest_start_ms']:.1f} | "
                f"{t['elapsed_ms']:.1f} | {t['tiles_median']:.0f} |" for t in report["time_limit"]],
               [])
+    if report.get("scheduling"):
+        lines.append("## Cost of taking a tile per mode (512x512, 4x4 tiles, max_iter 1)\n")
+        lines.append("Lane time per tile: elapsed x threads / tiles, where a tile is a few "
+                     "nanoseconds of work. concurrent takes the next tile of its own chunk, "
+                     "dynamic adds 1 to one shared counter, steal locks its own range and steals "
+                     "the back half of the richest range once its own is empty.\n")
+        by_mode = {(r["device"], r["mode"]): r for r in report["scheduling"]}
+        body = []
+        for r in report["scheduling"]:
+            dyn = by_mode.get((r["device"], "dynamic"))
+            ratio = (r["lane_us_per_tile_median"] / dyn["lane_us_per_tile_median"]
+                     if dyn and dyn["lane_us_per_tile_median"] > 0 else None)
+            body.append(f"| {r['device']} | {r['mode']} | {r['threads']} | {r['tiles']} | "
+                        f"{r['lane_us_per_tile_median']:.3f} ({r['lane_us_per_tile_min']:.3f}-"
+                        f"{r['lane_us_per_tile_max']:.3f}) | {fmt(ratio)} | "
+                        f"{r['steals_median']:.0f} | {flag_cell(r['flags'])} |")
+        table(lines, ["device", "mode", "threads", "tiles", "lane us per tile median (min-max)",
+                      "over dynamic", "steals", "flags"],
+              body, [r["flags"] for r in report["scheduling"]])
+    if report.get("balance"):
+        lines.append("## Load imbalance per mode (one device, 64x64 tiles)\n")
+        lines.append("The busiest thread's busy time over the mean (1.00: every thread busy "
+                     "as long as the others); steal mode's steals and its tiles rendered by "
+                     "another thread than their chunk's.\n")
+        table(lines, ["device", "frame", "mode", "threads", "imbalance median (min-max)",
+                      "Giter/s", "steals", "stolen tiles / tiles", "flags"],
+              [f"| {r['device']} | {r['workload']} | {r['mode']} | {r['threads']} | "
+               f"{r['imbalance_median']:.3f} ({r['imbalance_min']:.3f}-"
+               f"{r['imbalance_max']:.3f}) | {r['gips_median']:.3f} | "
+               f"{r['steals_median']:.0f} | {r['stolen_tiles_median']:.0f} / {r['tiles']} | "
+               f"{flag_cell(r['flags'])} |" for r in report["balance"]],
+              [r["flags"] for r in report["balance"]])
     if report["server"]:
         lines.append("## Server request latency (`tilerace serve`, 800x600/256, dynamic)\n")
         lines.append("Each request on a fresh loopback connection, timed from sending to the "

@@ -79,11 +79,11 @@ static const char selftest_description[] =
 static const char serve_description[] =
     "Serves the Hardware Havoc HTTP API until SIGTERM or SIGINT:\n"
     "  GET /api/compute/health\n"
-    "  GET /api/compute/{sequential,concurrent,dynamic}?width=..&height=..&tile_w=..&tile_h=..\n"
-    "      &max_iter=..&time_limit_ms=..&num_threads=..&queue_depth=..&device=..&precision=..\n"
-    "      &kernel=..\n"
+    "  GET /api/compute/{sequential,concurrent,dynamic,steal}?width=..&height=..\n"
+    "      &tile_w=..&tile_h=..&max_iter=..&time_limit_ms=..&num_threads=..&queue_depth=..\n"
+    "      &device=..&precision=..&kernel=..\n"
     "      the same JSON document as 'tilerace run' with the same parameters\n"
-    "  GET /api/compute/{sequential,concurrent,dynamic}/stream?...\n"
+    "  GET /api/compute/{sequential,concurrent,dynamic,steal}/stream?...\n"
     "      Server-Sent Events: one 'tile' event per finished tile, then 'complete'\n"
     "Parameters take the run options' ranges and defaults; unknown or repeated ones are\n"
     "errors. Errors are JSON {\"success\": false, \"error\", \"message\"}.\n";

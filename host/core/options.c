@@ -19,6 +19,8 @@ static const struct tr_option_choice modes[] = {
     {"sequential", "one thread, tiles in task_id order"},
     {"concurrent", "contiguous chunks of ceil(tiles/threads) tiles, one thread per chunk"},
     {"dynamic", "each thread takes the next free tile"},
+    {"steal", "each thread starts with its concurrent chunk; an idle thread steals the back "
+              "half of the richest thread's remaining tiles"},
     {NULL, NULL},
 };
 

@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/frame_digest.h"
 #include "core/status.h"
+#include "core/steal_deque.h"
 #include "core/tile_queue.h"
 
 /* Room for this many finished tiles between the lanes and the output thread (by default). */
@@ -34,7 +35,8 @@ struct shared {
     int64_t limit_ns; /* 0: no limit */
     atomic_int stop;  /* "time exceeded": no tile starts; also set on failure */
     atomic_int cancelled;
-    atomic_uint next_tile; /* dynamic mode */
+    atomic_uint next_tile;         /* dynamic mode */
+    struct tr_steal_deques deques; /* steal mode */
     int64_t origin_ns;
 
     /* Finished tiles on their way to the output thread. */
@@ -86,6 +88,7 @@ uint32_t tr_lane_count(enum tr_mode mode, uint64_t tiles, uint32_t threads)
     case TR_MODE_SEQUENTIAL:
         return tiles ? 1 : 0;
     case TR_MODE_CONCURRENT:
+    case TR_MODE_STEAL:
         return tr_chunk_count(tiles, threads);
     case TR_MODE_DYNAMIC:
     default:
@@ -101,7 +104,25 @@ static int64_t next_task(struct lane *l, uint32_t *cursor)
         unsigned id = atomic_fetch_add(&s->next_tile, 1);
         return id < s->grid.tiles ? (int64_t)id : -1;
     }
+    if (s->p->mode == TR_MODE_STEAL)
+        return tr_steal_deques_next(&s->deques, l->index);
     return *cursor < l->end ? (int64_t)(*cursor)++ : -1;
+}
+
+/* Steal mode: each lane's deque starts with its Hardware Havoc chunk. Returns 0 or -1. */
+static int steal_init(struct shared *s, uint32_t lanes)
+{
+    uint32_t *first = calloc(lanes ? lanes : 1, sizeof(*first));
+    uint32_t *end = calloc(lanes ? lanes : 1, sizeof(*end));
+    int rc = -1;
+    if (first && end) {
+        for (uint32_t i = 0; i < lanes; i++)
+            tr_chunk_range(s->grid.tiles, s->p->num_threads, i, &first[i], &end[i]);
+        rc = tr_steal_deques_init(&s->deques, lanes, first, end);
+    }
+    free(first);
+    free(end);
+    return rc;
 }
 
 /* A tile the lane has started: rendered already, or queued on the device. */
@@ -229,6 +250,8 @@ static void lane_loop(struct lane *l, void *ctx)
         r->start_ns = times.start_ns;
         r->duration_ns = times.end_ns - times.start_ns;
         r->device_time_ns = times.device_ns;
+        r->stolen =
+            s->p->mode == TR_MODE_STEAL && (tile->task_id < l->first || tile->task_id >= l->end);
         /* release: whoever sees the flag sees the record and the tile's counts */
         __atomic_store_n(&s->done[tile->task_id], 1, __ATOMIC_RELEASE);
         if (s->consumer)
@@ -380,6 +403,12 @@ enum tr_status tr_run_tiles(const struct tr_params *p, uint16_t *frame,
         rc = TR_ERR_INTERNAL;
         goto cleanup;
     }
+    if (p->mode == TR_MODE_STEAL &&
+        (steal_init(&s, n) != 0 || !(out->steals = calloc(n ? n : 1, sizeof(*out->steals))))) {
+        snprintf(err, errlen, "out of memory for %u tile deques", n);
+        rc = TR_ERR_INTERNAL;
+        goto cleanup;
+    }
     /* With counts read tile by tile, or rendered straight into the host frame, the frame is
      * whole as tiles finish; a backend with finish() fills it only at the end. */
     s.consumer = hooks && hooks->on_tile;
@@ -421,7 +450,7 @@ enum tr_status tr_run_tiles(const struct tr_params *p, uint16_t *frame,
         lanes[i].n_lanes = n;
         lanes[i].check = (struct tr_start_check){check_may_start, check_now, &lanes[i]};
         lanes[i].cpu = n_cpus ? nth_cpu(&allowed, (int)(i % (uint32_t)n_cpus)) : -1;
-        if (p->mode == TR_MODE_CONCURRENT)
+        if (p->mode == TR_MODE_CONCURRENT || p->mode == TR_MODE_STEAL)
             tr_chunk_range(s.grid.tiles, p->num_threads, i, &lanes[i].first, &lanes[i].end);
         else if (p->mode == TR_MODE_SEQUENTIAL)
             lanes[i].end = (uint32_t)s.grid.tiles;
@@ -456,6 +485,10 @@ enum tr_status tr_run_tiles(const struct tr_params *p, uint16_t *frame,
     for (uint32_t i = 0; i < started; i++)
         out->output_wait_ns += lanes[i].output_wait_ns;
     out->had_consumer = hooks && hooks->on_tile;
+    for (uint32_t i = 0; out->steals && i < s.deques.lanes; i++) {
+        out->steals[i] = s.deques.lane[i].steals;
+        out->steals_total += s.deques.lane[i].steals;
+    }
 
     for (uint32_t i = 0; i < started && rc == 0; i++) {
         if (lanes[i].rc) {
@@ -504,6 +537,11 @@ cleanup:
     }
     if (queue_ready)
         tr_tile_queue_destroy(&s.queue);
+    tr_steal_deques_destroy(&s.deques);
+    if (rc) {
+        free(out->steals);
+        out->steals = NULL;
+    }
     if (s.counts_in != s.done)
         free(s.counts_in);
     free(s.pending);
@@ -519,5 +557,6 @@ cleanup:
 void tr_run_free(struct tr_run *run)
 {
     free(run->records);
+    free(run->steals);
     memset(run, 0, sizeof(*run));
 }

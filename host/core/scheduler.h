@@ -106,6 +106,8 @@ struct tr_run {
     uint64_t checksum;         /* fnv1a64 of the frame; meaningful only when complete */
     int had_consumer;          /* hooks.on_tile was set */
     int64_t output_wait_ns;    /* lanes' total wait for room in the output queue */
+    uint64_t *steals;          /* steal mode: each lane's successful steals; else NULL */
+    uint64_t steals_total;
 };
 
 /* Number of lanes a mode uses for this many tiles and threads. */

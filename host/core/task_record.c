@@ -40,6 +40,8 @@ struct cJSON *tr_record_to_json(const struct tr_record *r)
     if (ok && r->device_time_ns >= 0)
         ok = cJSON_AddNumberToObject(o, "device_time_us", (double)(r->device_time_ns / 1000)) !=
              NULL;
+    if (ok && r->stolen)
+        ok = cJSON_AddTrueToObject(o, "stolen") != NULL;
     if (!ok) {
         cJSON_Delete(o);
         return NULL;
@@ -101,6 +103,11 @@ int tr_record_format(const struct tr_record *r, char *buf, size_t len)
     p = PUT(p, ",\"duration_us\":", duration_us);
     if (r->device_time_ns >= 0)
         p = PUT(p, ",\"device_time_us\":", device_us);
+    if (r->stolen) {
+        static const char stolen[] = ",\"stolen\":true";
+        memcpy(p, stolen, sizeof(stolen) - 1);
+        p += sizeof(stolen) - 1;
+    }
     *p++ = '}';
     *p = '\0';
     return (int)(p - buf);

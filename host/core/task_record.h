@@ -15,6 +15,10 @@ struct tr_record {
     int64_t
         duration_ns; /* host clock; on OpenCL from the start check to the first sight of its end */
     int64_t device_time_ns; /* OpenCL profiling time of the kernel; -1 on the CPU path */
+    /* Steal mode: rendered by another lane than the one whose Hardware Havoc chunk held it
+     * (thread_id differs from concurrent mode's). Written as "stolen":true, only when set:
+     * other records, and every record of other modes, have no such field. */
+    int stolen;
 };
 
 /* Sorts by start_time_us, then task_id: the order of the output. */

@@ -76,6 +76,13 @@ struct cJSON *tr_json_summary(const struct tr_job *job)
     if (ok && r->had_consumer)
         ok = cJSON_AddNumberToObject(o, "output_wait_us", (double)(r->output_wait_ns / 1000)) !=
              NULL;
+    /* Steal mode: each lane's successful steals, by thread_id, and their sum. */
+    if (ok && r->steals) {
+        cJSON *steals = cJSON_AddArrayToObject(o, "steals");
+        for (uint32_t i = 0; steals && i < r->lanes && ok; i++)
+            ok = cJSON_AddItemToArray(steals, cJSON_CreateNumber((double)r->steals[i]));
+        ok = ok && steals && cJSON_AddNumberToObject(o, "steals_total", (double)r->steals_total);
+    }
     if (!ok || !cJSON_AddItemToObject(o, "device", dev)) {
         cJSON_Delete(dev);
         cJSON_Delete(o);
@@ -86,9 +93,9 @@ struct cJSON *tr_json_summary(const struct tr_job *job)
 
 void tr_json_message(const struct tr_job *job, char *buf, size_t len)
 {
-    static const char *const done[] = {"Sequential tasks executed successfully",
-                                       "Concurrent tasks executed successfully",
-                                       "Dynamic tasks executed successfully"};
+    static const char *const done[] = {
+        "Sequential tasks executed successfully", "Concurrent tasks executed successfully",
+        "Dynamic tasks executed successfully", "Steal tasks executed successfully"};
     const struct tr_run *r = &job->run;
     if (r->complete)
         snprintf(buf, len, "%s", done[job->params.mode]);

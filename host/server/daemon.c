@@ -34,9 +34,11 @@ static const struct route {
     {"/api/compute/sequential", ROUTE_COMPUTE, TR_MODE_SEQUENTIAL},
     {"/api/compute/concurrent", ROUTE_COMPUTE, TR_MODE_CONCURRENT},
     {"/api/compute/dynamic", ROUTE_COMPUTE, TR_MODE_DYNAMIC},
+    {"/api/compute/steal", ROUTE_COMPUTE, TR_MODE_STEAL},
     {"/api/compute/sequential/stream", ROUTE_STREAM, TR_MODE_SEQUENTIAL},
     {"/api/compute/concurrent/stream", ROUTE_STREAM, TR_MODE_CONCURRENT},
     {"/api/compute/dynamic/stream", ROUTE_STREAM, TR_MODE_DYNAMIC},
+    {"/api/compute/steal/stream", ROUTE_STREAM, TR_MODE_STEAL},
 };
 
 void tr_server_config_defaults(struct tr_server_config *cfg)
@@ -213,7 +215,7 @@ static enum MHD_Result dispatch(struct tr_server *s, struct MHD_Connection *c, s
         tr_srv_printable(q, sizeof(q), t.path);
         snprintf(msg, sizeof(msg),
                  "no such endpoint: '%s' (endpoints: /, /api/compute/health, "
-                 "/api/compute/{sequential,concurrent,dynamic}[/stream])",
+                 "/api/compute/{sequential,concurrent,dynamic,steal}[/stream])",
                  q);
         ret = tr_srv_error(s, c, rq, 404, TR_HTTP_ERR_NOT_FOUND, msg, echo);
     } else if (!get_or_options) {

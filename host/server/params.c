@@ -54,7 +54,7 @@ static int apply_pair(struct tr_params *p, const struct tr_query_pair *pair, cha
         if (!strcmp(k, "mode"))
             snprintf(err, errlen,
                      "mode: is set by the path, not the query (/api/compute/sequential, "
-                     "/api/compute/concurrent, /api/compute/dynamic)");
+                     "/api/compute/concurrent, /api/compute/dynamic, /api/compute/steal)");
         else
             snprintf(err, errlen, "unknown parameter %s (accepted: %s)", q, names);
         return TR_ERR_USAGE;

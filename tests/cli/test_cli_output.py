@@ -18,7 +18,7 @@ DEVICE = os.environ.get("TILERACE_DEVICE", "cpu")
 
 class Output(unittest.TestCase):
     def test_schema_every_mode(self):
-        for mode in ("sequential", "concurrent", "dynamic"):
+        for mode in ("sequential", "concurrent", "dynamic", "steal"):
             _, doc = tt.run("--device", DEVICE, "--mode", mode, "--width", 333, "--height", 217,
                             "--tile-w", 50, "--tile-h", 40, "--max-iter", 77,
                             "--time-limit-ms", 0, "--num-threads", 3)
@@ -45,7 +45,8 @@ class Output(unittest.TestCase):
 
     def test_golden_frames(self):
         configs = [("sequential", 1, 64, 64), ("concurrent", 4, 64, 64),
-                   ("concurrent", 3, 37, 23), ("dynamic", 2, 100, 7)]
+                   ("concurrent", 3, 37, 23), ("dynamic", 2, 100, 7), ("steal", 3, 37, 23),
+                   ("steal", 4, 16, 16)]
         for row in tt.golden_rows():
             for mode, threads, tw, th in configs:
                 with self.subTest(row=row, mode=mode, threads=threads, tile=(tw, th)):

@@ -47,6 +47,26 @@ class Replay(unittest.TestCase):
         with open(out, encoding="utf-8") as f:
             return f.read()
 
+    def test_steal_runs_keep_their_stolen_marks_and_steals(self):
+        # 4 lanes over 12 tiles: on a shared machine some lane usually finishes early and
+        # steals, but the reader must take the document as it is either way
+        self.tilerace("--device", DEVICE, *FRAME, "--mode", "steal", "--num-threads", 4,
+                      "--record-pixels", "-o", self.path("s.json"))
+        self.tilerace("--device", DEVICE, *FRAME, "--mode", "steal", "--num-threads", 4,
+                      "--stream", "-o", self.path("s.ndjson"))
+        runs = runs_in(self.replay(self.path("s.json"), self.path("s.ndjson")))
+        with open(self.path("s.json")) as f:
+            self.assertEqual(runs[0], json.load(f))
+        with open(self.path("s.ndjson")) as f:
+            env = [json.loads(line) for line in f][-1]
+        self.assertEqual(runs[1]["summary"], env["summary"])
+        self.assertEqual([r.get("stolen") for r in runs[1]["data"]],
+                         [r.get("stolen") for r in env["data"]])
+        for run in runs:
+            tt.validate(run)
+            tt.check_records(self, run)
+            self.assertEqual(len(run["summary"]["steals"]), run["summary"]["threads_used"])
+
     def test_both_formats_become_documents_with_counts(self):
         self.tilerace("--device", DEVICE, *FRAME, "--record-pixels", "-o", self.path("a.json"))
         self.tilerace("--device", DEVICE, *FRAME, "--mode", "dynamic", "--stream", "-o",

@@ -34,11 +34,12 @@ BIG = "width=4096&height=4096&max_iter=65535&num_threads=2&time_limit_ms=60000"
 def without_timings(doc):
     """The document with every timing removed and records in task_id order."""
     d = json.loads(json.dumps(doc))
-    dynamic = d["params"]["mode"] == "dynamic"  # which lane took a tile is a race there
+    # which lane took a tile is a race in dynamic and steal modes, and so are the steals
+    racy = d["params"]["mode"] in ("dynamic", "steal")
     d["data"] = sorted(({k: v for k, v in r.items()
-                         if k not in RECORD_TIMINGS and not (dynamic and k == "thread_id")}
+                         if k not in RECORD_TIMINGS and not (racy and k in ("thread_id", "stolen"))}
                         for r in d["data"]), key=lambda r: r["task_id"])
-    for k in SUMMARY_TIMINGS:
+    for k in SUMMARY_TIMINGS | ({"steals", "steals_total"} if racy else set()):
         d["summary"].pop(k, None)
     for k in DEVICE_TIMINGS:
         d["summary"]["device"].pop(k, None)
@@ -99,7 +100,7 @@ class Endpoints(unittest.TestCase):
 
     def test_compute_equals_cli(self):
         q = "width=333&height=217&tile_w=50&tile_h=40&max_iter=77&time_limit_ms=60000&num_threads=3"
-        for mode in ("sequential", "concurrent", "dynamic"):
+        for mode in ("sequential", "concurrent", "dynamic", "steal"):
             with self.subTest(mode=mode):
                 status, hdrs, body = self.srv.request(f"/api/compute/{mode}?{q}")
                 self.assertEqual(status, 200, body[:300])
@@ -159,7 +160,7 @@ class Endpoints(unittest.TestCase):
                 if want_exit == 0:
                     self.assertEqual(status, 200, doc)
                     continue
-                if path.rsplit("/", 1)[1] not in ("sequential", "concurrent", "dynamic"):
+                if path.rsplit("/", 1)[1] not in ("sequential", "concurrent", "dynamic", "steal"):
                     self.assertEqual((status, doc["error"]), (404, "not_found"))
                     continue
                 if want_exit == 3:  # a device that is not there
@@ -428,7 +429,7 @@ class Stream(unittest.TestCase):
 
     def test_every_tile_then_complete(self):
         for mode, tw, th, threads in (("sequential", 64, 64, 1), ("concurrent", 37, 23, 3),
-                                      ("dynamic", 50, 7, 2)):
+                                      ("dynamic", 50, 7, 2), ("steal", 16, 16, 3)):
             with self.subTest(mode=mode):
                 q = (f"width=333&height=217&tile_w={tw}&tile_h={th}&max_iter=77"
                      f"&time_limit_ms=60000&num_threads={threads}")
@@ -611,7 +612,8 @@ class Limits(unittest.TestCase):
             self.assertEqual(doc["params"]["time_limit_ms"], 0)
 
 
-JSON_PATHS = ("/api/compute/concurrent", "/api/compute/sequential", "/api/compute/dynamic")
+JSON_PATHS = ("/api/compute/concurrent", "/api/compute/sequential", "/api/compute/dynamic",
+              "/api/compute/steal")
 STREAM_PATHS = tuple(p + "/stream" for p in JSON_PATHS)
 
 

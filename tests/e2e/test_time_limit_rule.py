@@ -17,7 +17,8 @@ DEVICE = os.environ.get("TILERACE_DEVICE", "cpu")
 LIMIT_MS = 80
 # 475 tiles of up to a few ms each on a 2-core machine: the limit always cuts the run.
 FRAME = ["--width", 800, "--height", 600, "--max-iter", 20000, "--tile-w", 32, "--tile-h", 32]
-SHAPES = [("sequential", 1)] + [(m, n) for m in ("concurrent", "dynamic") for n in (1, 2, 3)]
+SHAPES = [("sequential", 1)] + [(m, n) for m in ("concurrent", "dynamic", "steal")
+                                 for n in (1, 2, 3)]
 
 
 class TimeLimitRule(unittest.TestCase):
@@ -49,7 +50,8 @@ class TimeLimitRule(unittest.TestCase):
     @unittest.skipIf(DEVICE == "cpu", "the lane-opened gates exist only on OpenCL")
     def test_lane_opened_gates_keep_the_rule(self):
         env = dict(os.environ, TILERACE_OPENCL_GATE="host")
-        for depth, mode, lanes in ((4, "dynamic", 2), (16, "concurrent", 3), (2, "sequential", 1)):
+        for depth, mode, lanes in ((4, "dynamic", 2), (16, "concurrent", 3), (2, "sequential", 1),
+                                   (3, "steal", 3)):
             with self.subTest(depth=depth, mode=mode, lanes=lanes):
                 self.check_run(mode, lanes, depth, env=env)
 

@@ -93,18 +93,31 @@ def check_records(tc, doc):
         if prev is not None:
             tc.assertLess(prev, key)
         prev = key
+        tiles = cols * rows
+        chunk = -(-tiles // min(p["num_threads"], tiles))
         if p["mode"] == "sequential":
             tc.assertEqual(r["thread_id"], 0)
         elif p["mode"] == "concurrent":
-            tiles = cols * rows
-            threads = min(p["num_threads"], tiles)
-            chunk = -(-tiles // threads)
             tc.assertEqual(r["thread_id"], r["task_id"] // chunk)
         else:
             tc.assertLess(r["thread_id"], p["num_threads"])
-    # one lane renders one tile at a time: its records do not overlap
+        if p["mode"] == "steal":
+            # stolen exactly when another thread than the concurrent-mode one rendered it
+            tc.assertEqual(r.get("stolen", False), r["thread_id"] != r["task_id"] // chunk, r)
+        else:
+            tc.assertNotIn("stolen", r)
+    s = doc["summary"]
+    if p["mode"] == "steal":
+        tc.assertEqual(len(s["steals"]), s["threads_used"])
+        tc.assertEqual(sum(s["steals"]), s["steals_total"])
+    else:
+        tc.assertNotIn("steals", s)
+        tc.assertNotIn("steals_total", s)
+    # one lane renders one tile at a time: its records do not overlap. Within one microsecond
+    # the document's order (task_id) need not be the lane's (a steal can go back to a lower
+    # task_id), but a tile that ended in the microsecond it started shows 0 us: it goes first.
     lane_end = {}
-    for r in doc["data"]:
+    for r in sorted(doc["data"], key=lambda r: (r["start_time_us"], r["duration_us"])):
         tc.assertGreaterEqual(r["start_time_us"], lane_end.get(r["thread_id"], 0), r)
         lane_end[r["thread_id"]] = r["start_time_us"] + r["duration_us"]
     if doc["summary"]["tiles_completed"] == doc["summary"]["tiles_total"]:

@@ -60,12 +60,19 @@ static void check_records(const struct tr_job *job)
             assert_int_equal(r->thread_id, 0);
         } else if (p->mode == TR_MODE_CONCURRENT) {
             assert_int_equal(r->thread_id, r->task_id / tr_chunk_size(g.tiles, p->num_threads));
+        } else if (p->mode == TR_MODE_STEAL) {
+            /* stolen: rendered by another lane than its concurrent-mode one */
+            uint32_t owner = r->task_id / tr_chunk_size(g.tiles, p->num_threads);
+            assert_true(r->thread_id < job->run.lanes);
+            assert_int_equal(r->stolen, r->thread_id != owner);
         } else {
             assert_true(r->thread_id < p->num_threads);
         }
         assert_true(r->start_ns >= 0);
         assert_true(r->duration_ns >= 0);
         assert_int_equal(r->device_time_ns, -1);
+        if (p->mode != TR_MODE_STEAL)
+            assert_false(r->stolen);
         if (i > 0) {
             const struct tr_record *q = &job->run.records[i - 1];
             int64_t a = q->start_ns / 1000, b = r->start_ns / 1000;
@@ -77,12 +84,35 @@ static void check_records(const struct tr_job *job)
     free(seen);
 }
 
+/* Steal counts: per lane in steal mode (their sum the total), none in other modes. */
+static void check_steals(const struct tr_run *run, enum tr_mode mode)
+{
+    if (mode != TR_MODE_STEAL) {
+        assert_null(run->steals);
+        assert_int_equal(run->steals_total, 0);
+        return;
+    }
+    assert_non_null(run->steals);
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < run->lanes; i++)
+        sum += run->steals[i];
+    assert_int_equal(sum, run->steals_total);
+}
+
+static atomic_int on_tile_count;
+static void count_on_tile(void *user, const struct tr_record *rec, const uint16_t *frame)
+{
+    (void)user, (void)rec, (void)frame;
+    atomic_fetch_add(&on_tile_count, 1);
+}
+
 static void test_records_every_mode(void **state)
 {
     (void)state;
-    const enum tr_mode modes[] = {TR_MODE_SEQUENTIAL, TR_MODE_CONCURRENT, TR_MODE_DYNAMIC};
+    const enum tr_mode modes[] = {TR_MODE_SEQUENTIAL, TR_MODE_CONCURRENT, TR_MODE_DYNAMIC,
+                                  TR_MODE_STEAL};
     const uint32_t threads[] = {1, 2, 3, 4, 7, 64};
-    for (size_t m = 0; m < 3; m++) {
+    for (size_t m = 0; m < 4; m++) {
         for (size_t t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
             struct tr_params p = params(100, 70, 32, 16, 64, modes[m], threads[t]);
             struct tr_job job;
@@ -92,11 +122,13 @@ static void test_records_every_mode(void **state)
             assert_int_equal(job.run.n_records, 20);
             assert_true(job.run.complete);
             assert_false(job.run.time_limited);
-            uint32_t lanes = modes[m] == TR_MODE_SEQUENTIAL   ? 1
-                             : modes[m] == TR_MODE_CONCURRENT ? tr_chunk_count(20, threads[t])
-                                                              : (threads[t] < 20 ? threads[t] : 20);
+            uint32_t lanes = modes[m] == TR_MODE_SEQUENTIAL ? 1
+                             : modes[m] == TR_MODE_CONCURRENT || modes[m] == TR_MODE_STEAL
+                                 ? tr_chunk_count(20, threads[t])
+                                 : (threads[t] < 20 ? threads[t] : 20);
             assert_int_equal(job.run.lanes, lanes);
             check_records(&job);
+            check_steals(&job.run, modes[m]);
             tr_job_free(&job);
         }
     }
@@ -105,8 +137,9 @@ static void test_records_every_mode(void **state)
 static void test_time_limit(void **state)
 {
     (void)state;
-    const enum tr_mode modes[] = {TR_MODE_SEQUENTIAL, TR_MODE_CONCURRENT, TR_MODE_DYNAMIC};
-    for (size_t m = 0; m < 3; m++) {
+    const enum tr_mode modes[] = {TR_MODE_SEQUENTIAL, TR_MODE_CONCURRENT, TR_MODE_DYNAMIC,
+                                  TR_MODE_STEAL};
+    for (size_t m = 0; m < 4; m++) {
         /* far too much work for 60 ms: the black interior at 65535 iterations */
         struct tr_params p = params(1024, 1024, 16, 16, 65535, modes[m], 2);
         p.time_limit_ms = 60;
@@ -146,6 +179,7 @@ static void test_golden_frames(void **state)
         {TR_MODE_SEQUENTIAL, 1, 64, 64}, {TR_MODE_CONCURRENT, 2, 64, 64},
         {TR_MODE_CONCURRENT, 3, 37, 23}, {TR_MODE_CONCURRENT, 7, 100, 1},
         {TR_MODE_DYNAMIC, 2, 50, 50},    {TR_MODE_DYNAMIC, 5, 1, 129},
+        {TR_MODE_STEAL, 3, 37, 23},      {TR_MODE_STEAL, 4, 16, 16},
     };
     for (int i = 0; i < n; i++) {
         for (size_t c = 0; c < sizeof(configs) / sizeof(configs[0]); c++) {
@@ -182,9 +216,11 @@ struct fake_device {
     atomic_int most_queued;
     int fail_at_submit; /* fail the submit of this task_id (-1: never) */
     atomic_int closed_with_queued;
+    int slow_us; /* lane 0 takes this much longer per tile (0: every lane alike) */
 };
 struct fake_lane {
     struct fake_device *d;
+    uint32_t lane;
     struct tr_tile queue[TR_MAX_QUEUE_DEPTH];
     uint32_t head, count;
     struct tr_start_check check;
@@ -192,10 +228,11 @@ struct fake_lane {
 
 static int fake_open(void *self, uint32_t lane, void **ctx, char *err, size_t errlen)
 {
-    (void)lane, (void)err, (void)errlen;
+    (void)err, (void)errlen;
     struct fake_lane *l = calloc(1, sizeof(*l));
     assert_non_null(l);
     l->d = self;
+    l->lane = lane;
     *ctx = l;
     return 0;
 }
@@ -230,7 +267,8 @@ static int fake_wait(void *ctx, struct tr_tile_times *times, char *err, size_t e
     times->started = l->check.may_start(l->check.arg, &times->start_ns);
     if (!times->started)
         return 0;
-    struct timespec ts = {0, DEVICE_US * 1000};
+    int slow = l->lane == 0 ? l->d->slow_us : 0;
+    struct timespec ts = {0, (DEVICE_US + slow) * 1000L};
     nanosleep(&ts, NULL);
     for (uint32_t y = t.y; y < t.y + t.h; y++)
         for (uint32_t x = t.x; x < t.x + t.w; x++)
@@ -287,9 +325,10 @@ static void check_lanes_do_not_overlap(const struct tr_run *run, uint32_t lanes)
 static void test_queued_backend(void **state)
 {
     (void)state;
-    const enum tr_mode modes[] = {TR_MODE_SEQUENTIAL, TR_MODE_CONCURRENT, TR_MODE_DYNAMIC};
+    const enum tr_mode modes[] = {TR_MODE_SEQUENTIAL, TR_MODE_CONCURRENT, TR_MODE_DYNAMIC,
+                                  TR_MODE_STEAL};
     const uint32_t depths[] = {1, 2, 5};
-    for (size_t m = 0; m < 3; m++) {
+    for (size_t m = 0; m < 4; m++) {
         for (size_t k = 0; k < 3; k++) {
             struct tr_params p = params(100, 70, 16, 16, 1, modes[m], 2);
             p.queue_depth = depths[k];
@@ -356,6 +395,163 @@ static void test_queued_backend_failure(void **state)
     assert_string_equal(err, "device lost at tile 40");
     assert_int_equal(atomic_load(&d.closed_with_queued), 1);
     tr_run_free(&run);
+    free(frame);
+}
+
+/* A synchronous backend whose lane 0 sleeps on every tile: the other lanes run out of their
+ * own chunks early and must steal lane 0's. Each pixel gets its task_id + 1. */
+struct sleepy_device {
+    uint16_t *frame;
+    uint32_t width;
+    long lane0_sleep_ns;
+    atomic_uint renders[4096]; /* by task_id */
+};
+struct sleepy_lane {
+    struct sleepy_device *d;
+    uint32_t lane;
+};
+
+static int sleepy_open(void *self, uint32_t lane, void **ctx, char *err, size_t errlen)
+{
+    (void)err, (void)errlen;
+    struct sleepy_lane *l = calloc(1, sizeof(*l));
+    assert_non_null(l);
+    *l = (struct sleepy_lane){self, lane};
+    *ctx = l;
+    return 0;
+}
+
+static int sleepy_render(void *ctx, const struct tr_tile *t, int64_t *device_ns, char *err,
+                         size_t errlen)
+{
+    (void)device_ns, (void)err, (void)errlen;
+    struct sleepy_lane *l = ctx;
+    if (l->lane == 0) {
+        struct timespec ts = {0, l->d->lane0_sleep_ns};
+        nanosleep(&ts, NULL);
+    }
+    atomic_fetch_add(&l->d->renders[t->task_id], 1);
+    for (uint32_t y = t->y; y < t->y + t->h; y++)
+        for (uint32_t x = t->x; x < t->x + t->w; x++)
+            l->d->frame[(size_t)y * l->d->width + x] = (uint16_t)(t->task_id + 1);
+    return 0;
+}
+
+static void sleepy_close(void *ctx)
+{
+    free(ctx);
+}
+
+static const struct tr_backend_ops sleepy_ops = {
+    .lane_open = sleepy_open,
+    .render_tile = sleepy_render,
+    .lane_close = sleepy_close,
+};
+
+/* Every tile once, stolen ones marked (exactly those off their concurrent-mode lane), steals
+ * counted, and at least one tile of the slow lane's chunk rendered by a thief. */
+static void check_stealing_run(const struct tr_run *run, const struct tr_params *p,
+                               const uint16_t *frame)
+{
+    assert_true(run->complete);
+    assert_int_equal(run->n_records, run->tiles_total);
+    unsigned char *seen = calloc(run->tiles_total, 1);
+    assert_non_null(seen);
+    uint32_t chunk = tr_chunk_size(run->tiles_total, p->num_threads);
+    size_t stolen = 0, taken_from_slow = 0;
+    for (size_t i = 0; i < run->n_records; i++) {
+        const struct tr_record *r = &run->records[i];
+        assert_int_equal(seen[r->task_id]++, 0);
+        uint32_t owner = r->task_id / chunk;
+        assert_int_equal(r->stolen, r->thread_id != owner);
+        stolen += r->stolen != 0;
+        taken_from_slow += owner == 0 && r->thread_id != 0;
+        assert_int_equal(frame[(size_t)r->tile_y * p->width + r->tile_x], r->task_id + 1);
+    }
+    assert_true(stolen > 0);
+    assert_true(taken_from_slow > 0);
+    assert_non_null(run->steals);
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < run->lanes; i++)
+        sum += run->steals[i];
+    assert_int_equal(sum, run->steals_total);
+    assert_true(run->steals_total > 0);
+    assert_true(run->steals_total <= stolen + run->lanes); /* a steal takes 1 tile or more */
+    free(seen);
+}
+
+static void test_steal_from_slow_lane(void **state)
+{
+    (void)state;
+    /* 64 tiles, 4 lanes of 16: lane 0 needs 16 x 2 ms, the others a few microseconds */
+    struct tr_params p = params(64, 64, 8, 8, 1, TR_MODE_STEAL, 4);
+    struct sleepy_device *d = calloc(1, sizeof(*d));
+    assert_non_null(d);
+    d->width = p.width;
+    d->lane0_sleep_ns = 2000000;
+    d->frame = calloc((size_t)p.width * p.height, sizeof(uint16_t));
+    assert_non_null(d->frame);
+    struct tr_backend b = {&sleepy_ops, d};
+    struct tr_run run;
+    char err[256];
+    assert_int_equal(tr_run_tiles(&p, d->frame, &b, NULL, &run, err, sizeof(err)), 0);
+    check_stealing_run(&run, &p, d->frame);
+    for (uint32_t id = 0; id < run.tiles_total; id++)
+        assert_int_equal(atomic_load(&d->renders[id]), 1);
+    /* the thieves took most of lane 0's chunk: it rendered fewer than its 16 tiles */
+    assert_true(run.steals[0] == 0 || run.steals_total > run.steals[0]);
+    size_t lane0 = 0;
+    for (size_t i = 0; i < run.n_records; i++)
+        lane0 += run.records[i].thread_id == 0;
+    assert_true(lane0 < 16);
+    tr_run_free(&run);
+
+    /* with the output thread: same records, same marks */
+    memset(d->frame, 0, (size_t)p.width * p.height * sizeof(uint16_t));
+    for (uint32_t id = 0; id < 4096; id++)
+        atomic_store(&d->renders[id], 0);
+    struct tr_run_hooks hooks = {.on_tile = count_on_tile, .user = NULL, .want_counts = 1};
+    atomic_store(&on_tile_count, 0);
+    assert_int_equal(tr_run_tiles(&p, d->frame, &b, &hooks, &run, err, sizeof(err)), 0);
+    check_stealing_run(&run, &p, d->frame);
+    assert_int_equal(atomic_load(&on_tile_count), (int)run.tiles_total);
+    tr_run_free(&run);
+    free(d->frame);
+    free(d);
+}
+
+/* A queued device (depth 3) whose lane 0 is slow: stolen tiles go through the same start
+ * checks, and a lane's tiles stay in the order it took them (records never overlap). */
+static void test_steal_queued_slow_lane(void **state)
+{
+    (void)state;
+    struct tr_params p = params(96, 96, 8, 8, 1, TR_MODE_STEAL, 3);
+    p.queue_depth = 3;
+    uint16_t *frame = calloc((size_t)p.width * p.height, sizeof(uint16_t));
+    assert_non_null(frame);
+    struct fake_device d = {.fail_at_submit = -1, .slow_us = 3000};
+    struct tr_run run;
+    char err[256];
+    assert_int_equal(run_fake(&p, &d, frame, &run, err, sizeof(err)), 0);
+    check_stealing_run(&run, &p, frame);
+    check_lanes_do_not_overlap(&run, run.lanes);
+    assert_int_equal(atomic_load(&d.closed_with_queued), 0);
+    tr_run_free(&run);
+
+    /* and under a time limit: nothing starts at or after it, stolen or not */
+    struct tr_params q = params(640, 640, 8, 8, 1, TR_MODE_STEAL, 3);
+    q.queue_depth = 3;
+    q.time_limit_ms = 30;
+    uint16_t *big = calloc((size_t)q.width * q.height, sizeof(uint16_t));
+    assert_non_null(big);
+    struct fake_device e = {.fail_at_submit = -1, .slow_us = 3000};
+    assert_int_equal(run_fake(&q, &e, big, &run, err, sizeof(err)), 0);
+    assert_true(run.time_limited);
+    check_lanes_do_not_overlap(&run, run.lanes);
+    for (size_t i = 0; i < run.n_records; i++)
+        assert_true(run.records[i].start_ns < 30000000);
+    tr_run_free(&run);
+    free(big);
     free(frame);
 }
 
@@ -605,6 +801,8 @@ int main(void)
         cmocka_unit_test(test_queued_backend),
         cmocka_unit_test(test_queued_backend_time_limit),
         cmocka_unit_test(test_queued_backend_failure),
+        cmocka_unit_test(test_steal_from_slow_lane),
+        cmocka_unit_test(test_steal_queued_slow_lane),
         cmocka_unit_test(test_output_thread),
         cmocka_unit_test(test_reads_waited_outside_lanes),
         cmocka_unit_test(test_record_text_is_cjson),
