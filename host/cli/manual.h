@@ -15,8 +15,7 @@
  * from the tables, and @VERSION@ and @DATADIR@ (where the JSON schemas are installed) in
  * every line. Returns 0, or -1 with a message in err (an unknown placeholder).
  */
-int tr_manual_write(FILE *out, FILE *template_file, const char *datadir, char *err,
-                    size_t errlen);
+int tr_manual_write(FILE *out, FILE *template_file, const char *datadir, char *err, size_t errlen);
 
 /* text as roff text: backslashes, minus signs, non-ASCII characters and lines that start
  * with a control character escaped; '\n' kept. */
