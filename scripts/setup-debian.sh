@@ -11,7 +11,8 @@ packages=(gcc make cmake pkg-config python3 libcjson-dev ocl-icd-opencl-dev open
 for arg in "$@"; do
   case "$arg" in
     --tests) packages+=(libcmocka-dev python3-jsonschema python3-numpy wrk chromium
-                        clang libclang-rt-14-dev) ;;
+                        clang libclang-rt-14-dev
+                        man-db groff-base zsh binutils) ;;  # the install test: man -l, zsh -n, objdump
     --bench) packages+=(gnuplot-nox) ;;
     *) echo "setup-debian.sh: unknown argument '$arg' (accepted: --tests, --bench)" >&2; exit 2 ;;
   esac

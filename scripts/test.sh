@@ -6,6 +6,9 @@
 # suite, which has no OpenCL tests; noserver (built without the server) runs its tests that
 # use neither OpenCL nor Chromium (ctest -LE 'opencl|browser'): those are the same tests as
 # plain's, and what the build without the server changes is in the rest.
+# Each flavour's suite includes the install check (ctest -R install): cmake --install into a
+# temporary prefix, the installed tilerace run from there (bench --quick too), man -l on the
+# installed page, the completions sourced, and cpack -G DEB with its Depends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-debian.sh --tests

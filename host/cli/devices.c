@@ -17,6 +17,7 @@ struct tr_cl_device_list {
 };
 #endif
 #include "cli/commands.h"
+#include "cli/device_selectors.h"
 #include "cli/help.h"
 #include "cli/option_parser.h"
 #include "cli/usage.h"
@@ -135,11 +136,13 @@ int tr_cli_devices(int argc, char **argv)
     struct tr_cli_parser ps;
     struct tr_cl_device_list list;
     char err[512];
-    int json = 0, id;
+    int json = 0, selectors = 0, id;
     tr_cli_parser_init(&ps, TR_CMD_DEVICES, 0, "tilerace devices --help", argc, argv);
     while ((id = tr_cli_next_option(&ps, err, sizeof(err))) != TR_CLI_END) {
         if (id == TR_OPTION_JSON) {
             json = 1;
+        } else if (id == TR_OPTION_SELECTORS) {
+            selectors = 1;
         } else if (id == TR_OPTION_HELP) {
             tr_help_command(stdout, tr_cli_command_of(TR_CMD_DEVICES));
             return TR_EXIT_OK;
@@ -149,6 +152,10 @@ int tr_cli_devices(int argc, char **argv)
     }
     if (tr_cli_no_operands(&ps, err, sizeof(err)) != 0)
         return tr_cli_fail(TR_EXIT_USAGE, "devices: %s", err);
+    if (json && selectors)
+        return tr_cli_fail(TR_EXIT_USAGE, "devices: --json and --selectors exclude each other");
+    if (selectors)
+        return tr_cli_print_device_selectors(stdout);
 #ifdef TILERACE_HAVE_OPENCL
     int rc = tr_cl_list_devices(&list, err, sizeof(err));
 #else

@@ -349,3 +349,25 @@ int tr_cli_help(int argc, char **argv)
     tr_help_command(stdout, c);
     return TR_EXIT_OK;
 }
+
+/* For the man page and the completions (cli/manual.c, cli/completion.c): the same words
+ * as the help texts. */
+const char *tr_help_option_spec(const struct tr_option *o, char *dst, size_t dstlen)
+{
+    return option_spec(o, dst, dstlen);
+}
+
+const char *tr_help_option_range(const struct tr_option *o, char *dst, size_t dstlen)
+{
+    return range_text(o, " | ", 0, dst, dstlen);
+}
+
+const char *tr_help_option_default(const struct tr_option *o, char *dst, size_t dstlen)
+{
+    return o->type == TR_VALUE_NONE ? NULL : default_text(o, dst, dstlen);
+}
+
+int tr_help_option_listed(const struct tr_option *o, enum tr_command_id command)
+{
+    return listed(o, command, 0);
+}

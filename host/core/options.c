@@ -216,6 +216,11 @@ const struct tr_option tr_options[TR_OPTION_COUNT] = {
                         .commands = DEVICES,
                         .type = TR_VALUE_NONE,
                         .help = "the list as JSON, with pocl's kernel cache folder"},
+    [TR_OPTION_SELECTORS] = {.name = "selectors",
+                             .commands = DEVICES,
+                             .type = TR_VALUE_NONE,
+                             .help = "only the --device selectors that name a device here, one "
+                                     "a line (for scripts and shell completion)"},
 
     [TR_OPTION_BIND] = {.name = "bind",
                         .commands = SERVE,

@@ -62,6 +62,7 @@ enum tr_option_id {
     TR_OPTION_MAX_INPUT_MB,
     /* devices */
     TR_OPTION_JSON,
+    TR_OPTION_SELECTORS,
     /* serve */
     TR_OPTION_BIND,
     TR_OPTION_PORT,
