@@ -9,4 +9,4 @@ mkdir -p build/demo
 # The default frame, head to head on the CPU path and on pocl (OpenCL on the CPU).
 build/tilerace --device cpu --out build/demo/cpu.json
 build/tilerace --device pocl --out build/demo/pocl.json
-python3 scripts/compare.py build/demo/cpu.json build/demo/pocl.json
+build/tilerace compare build/demo/cpu.json build/demo/pocl.json

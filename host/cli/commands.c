@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "cli/compare.h"
 #include "cli/devices.h"
 #include "cli/help.h"
 #include "cli/option_parser.h"
@@ -24,7 +25,8 @@
 
 static const char run_description[] =
     "Renders the Mandelbrot set as a grid of tiles under a time limit, on CPU threads or an\n"
-    "OpenCL device, and prints one JSON document with a record for every tile rendered.\n";
+    "OpenCL device, and prints one JSON document with a record for every tile rendered\n"
+    "(--format: a summary for people, or CSV; the summary on a terminal).\n";
 
 static const char run_epilogue[] =
     "Output: {\"success\", \"data\": [records], \"params\", \"message\", \"summary\"}; a record\n"
@@ -68,6 +70,18 @@ static const char replay_description[] =
                             "of --stream.\n"
                             "An unreadable RUN exits 4, a RUN that is not a run exits 2.\n";
 
+static const char compare_description[] =
+    "Prints runs side by side: device, kernel, mode, threads, frame, tiles done, elapsed\n"
+    "time and rate, each rate as a ratio to the first run's (list the baseline first),\n"
+    "and whether the checksums of runs that render the same frame (width x height,\n"
+    "max_iter, precision) agree. A run the time limit cut short has no checksum and is\n"
+    "marked incomplete. RUN is a run document or the NDJSON of --stream.\n";
+
+static const char compare_epilogue[] =
+    "Exit codes: 0 the checksums agree (or there is none to compare); 1 two complete\n"
+    "runs of one frame have different checksums; 2 bad usage, a RUN that is not a run\n"
+    "or is too large; 4 a RUN that cannot be read or stdout that cannot be written.\n";
+
 static const char devices_description[] =
     "Lists the devices --device can name: the CPU path and every OpenCL device.\n";
 
@@ -103,13 +117,16 @@ static const char help_description[] =
     "'tilerace COMMAND --help'.\n";
 
 const struct tr_cli_command tr_cli_commands[] = {
-    {"run", TR_CMD_RUN, "render one frame, print one JSON document (the default command)",
+    {"run", TR_CMD_RUN, "render one frame, print its JSON document (the default command)",
      "[run] [OPTIONS]", run_description, run_epilogue, tr_cli_run, NULL, 1},
     {"replay", TR_CMD_REPLAY,
      "one self-contained HTML page that plays 1.." NUMBER_TEXT(
          TR_REPLAY_MAX_RUNS) " runs (documents or --stream NDJSON) back side by side",
      "replay RUN.json [RUN2.json ...] -o replay.html [--max-input-mb N]", replay_description, NULL,
      tr_cli_replay, NULL, 0},
+    {"compare", TR_CMD_COMPARE, "runs side by side: rates, their ratios, checksums",
+     "compare RUN.json [RUN2.json ...] [--json]", compare_description, compare_epilogue,
+     tr_cli_compare, NULL, 0},
     {"devices", TR_CMD_DEVICES, "list the devices --device can name", "devices [--json]",
      devices_description, NULL, tr_cli_devices, NULL, 1},
     {"selftest", TR_CMD_SELFTEST, "the CPU path against every OpenCL device on small frames",

@@ -45,6 +45,7 @@ int tr_cli_run_parse(int argc, char **argv, struct tr_run_options *o, char *err,
                 break;
             case TR_OPTION_OUT:
                 o->out = optarg;
+                o->extras.out_given = 1;
                 if (!optarg[0]) {
                     snprintf(err, errlen,
                              "--out: '' is not a file path (accepted: a file path, or - for "

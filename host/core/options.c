@@ -7,6 +7,7 @@
 #define SELFTEST (1u << TR_CMD_SELFTEST)
 #define REPLAY   (1u << TR_CMD_REPLAY)
 #define SERVE    (1u << TR_CMD_SERVE)
+#define COMPARE  (1u << TR_CMD_COMPARE)
 #define ALL      ((1u << TR_CMD_COUNT) - 1)
 
 /* A whole number: range, default. */
@@ -44,6 +45,13 @@ static const struct tr_option_choice kernels[] = {
     {"scalar", "the one-pixel loop (the baseline)"},
     {"vector", "SIMD on the CPU path (AVX-512, AVX2 or SSE2, picked at run time); on OpenCL, "
                "strips of tile rows in double8/float16 vectors with lanes refilled"},
+    {NULL, NULL},
+};
+
+static const struct tr_option_choice output_formats[] = {
+    {"json", "the run document: params, a record per tile, summary"},
+    {"summary", "a short table for people: device, frame, tiles, time, rate, checksum"},
+    {"csv", "a header, then one row per record (the record's fields)"},
     {NULL, NULL},
 };
 
@@ -159,7 +167,18 @@ const struct tr_option tr_options[TR_OPTION_COUNT] = {
                        .metavar = "FILE",
                        .accepted = "a writable path, or - for stdout",
                        .default_text = "-",
-                       .help = "where the JSON goes, written atomically"},
+                       .help = "where the output goes, written atomically"},
+    [TR_OPTION_FORMAT] =
+        {.name = "format",
+         .commands = RUN,
+         .type = TR_VALUE_CHOICE,
+         .metavar = "F",
+         .choices = output_formats,
+         .def = 0,
+         .help = "the form of the output (json; summary when stdout is a terminal)",
+         .details = "Without --format, --out, --stream and --record-pixels, a terminal on "
+                    "stdout gets the summary and a line on how to get the JSON. --stream and "
+                    "--record-pixels need json. --quiet silences only stderr."},
     [TR_OPTION_IMAGE] =
         {.name = "image",
          .commands = RUN,
@@ -211,6 +230,17 @@ const struct tr_option tr_options[TR_OPTION_COUNT] = {
          .details = "A larger one exits 2. Reading takes about 35 times a file's size in memory "
                     "(out of memory: exit 1). RUN must be a regular file (a FIFO or device exits "
                     "4) of UTF-8 text."},
+
+    [TR_OPTION_COMPARE_JSON] = {.name = "json",
+                                .commands = COMPARE,
+                                .type = TR_VALUE_NONE,
+                                .help = "the comparison as JSON instead of a table"},
+    [TR_OPTION_COMPARE_MAX_INPUT_MB] = {.name = "max-input-mb",
+                                        .commands = COMPARE,
+                                        NUMBER(1, 4096, 64),
+                                        .help = "the largest RUN file compare reads, in MiB",
+                                        .details =
+                                            "A larger one exits 2; RUN must be a regular file."},
 
     [TR_OPTION_JSON] = {.name = "json",
                         .commands = DEVICES,

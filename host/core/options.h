@@ -30,6 +30,7 @@ enum tr_command_id {
     TR_CMD_SELFTEST,
     TR_CMD_REPLAY,
     TR_CMD_SERVE,
+    TR_CMD_COMPARE,
     TR_CMD_COUNT,
 };
 
@@ -52,6 +53,7 @@ enum tr_option_id {
     /* what a run reads and writes */
     TR_OPTION_KERNEL_DIR,
     TR_OPTION_OUT,
+    TR_OPTION_FORMAT,
     TR_OPTION_IMAGE,
     TR_OPTION_IMAGE_FORMAT,
     TR_OPTION_STREAM,
@@ -60,6 +62,9 @@ enum tr_option_id {
     /* replay */
     TR_OPTION_REPLAY_OUT,
     TR_OPTION_MAX_INPUT_MB,
+    /* compare */
+    TR_OPTION_COMPARE_JSON,
+    TR_OPTION_COMPARE_MAX_INPUT_MB,
     /* devices */
     TR_OPTION_JSON,
     TR_OPTION_SELECTORS,

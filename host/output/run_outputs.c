@@ -2,12 +2,16 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/status.h"
 #include "core/params.h"
 #include "core/text_escape.h"
 #include "core/tile_grid.h"
 #include "output/json_document.h"
+#include "output/process_time.h"
+#include "output/records_csv.h"
+#include "output/summary_text.h"
 
 /* A value or path as messages echo it: quoted, escaped, one line. */
 static const char *quote(const char *text, size_t max_chars)
@@ -25,8 +29,8 @@ void tr_run_outputs_init(struct tr_run_outputs *x)
 
 int tr_run_outputs_takes(enum tr_option_id id)
 {
-    return id == TR_OPTION_IMAGE || id == TR_OPTION_IMAGE_FORMAT || id == TR_OPTION_STREAM ||
-           id == TR_OPTION_RECORD_PIXELS || id == TR_OPTION_QUIET;
+    return id == TR_OPTION_FORMAT || id == TR_OPTION_IMAGE || id == TR_OPTION_IMAGE_FORMAT ||
+           id == TR_OPTION_STREAM || id == TR_OPTION_RECORD_PIXELS || id == TR_OPTION_QUIET;
 }
 
 int tr_run_outputs_option(struct tr_run_outputs *x, enum tr_option_id id, const char *arg,
@@ -34,6 +38,12 @@ int tr_run_outputs_option(struct tr_run_outputs *x, enum tr_option_id id, const 
 {
     int format;
     switch (id) {
+    case TR_OPTION_FORMAT:
+        if (tr_parse_choice(&tr_options[id], "--format", arg, &format, err, errlen) != 0)
+            return TR_ERR_USAGE;
+        x->format = (enum tr_run_format)format;
+        x->format_given = 1;
+        return 0;
     case TR_OPTION_IMAGE:
         if (!arg[0] || strcmp(arg, "-") == 0) {
             snprintf(err, errlen, "--image: %s is not a file path (accepted: a .png path)",
@@ -67,6 +77,15 @@ int tr_run_outputs_option(struct tr_run_outputs *x, enum tr_option_id id, const 
 int tr_run_outputs_check(const struct tr_run_outputs *x, const char *out_path, char *err,
                          size_t errlen)
 {
+    /* --stream's lines and --record-pixels' counts are JSON: neither fits a table */
+    if (x->format != TR_FORMAT_JSON && (x->stream || x->record_pixels)) {
+        snprintf(err, errlen,
+                 "--format: '%s' cannot be used with %s, which writes JSON "
+                 "(accepted with it: json)",
+                 tr_options[TR_OPTION_FORMAT].choices[x->format].name,
+                 x->stream ? "--stream" : "--record-pixels");
+        return TR_ERR_USAGE;
+    }
     if (x->image_format_given && !x->image_path) {
         snprintf(err, errlen, "--image-format: needs --image FILE (see tilerace --help)");
         return TR_ERR_USAGE;
@@ -116,6 +135,12 @@ int tr_run_outputs_begin(struct tr_run_outputs *x, const struct tr_params *p, co
     char why[400];
     x->out_path = out_path;
     x->job = job;
+    /* A person at a terminal who asked for nothing in particular gets the summary. */
+    if (!x->format_given && !x->out_given && !x->stream && !x->record_pixels &&
+        strcmp(out_path, "-") == 0 && isatty(STDOUT_FILENO)) {
+        x->format = TR_FORMAT_SUMMARY;
+        x->json_hint = 1;
+    }
     if (tr_atomic_file_open(&x->out, out_path, why, sizeof(why)) != 0) {
         snprintf(err, errlen, "--out: %s", why);
         return TR_ERR_IO;
@@ -148,6 +173,16 @@ int tr_run_outputs_begin(struct tr_run_outputs *x, const struct tr_params *p, co
 
 static int write_document(struct tr_run_outputs *x, FILE *f)
 {
+    struct tr_process_time process;
+    switch (x->format) {
+    case TR_FORMAT_SUMMARY:
+        tr_process_time_now(&process);
+        return tr_summary_text_write(f, x->job, &process, x->json_hint);
+    case TR_FORMAT_CSV:
+        return tr_records_csv_write(f, x->job);
+    case TR_FORMAT_JSON:
+        break;
+    }
     unsigned flags =
         (x->stream ? TR_JSON_ONE_LINE : 0) | (x->record_pixels ? TR_JSON_RECORD_COUNTS : 0);
     return tr_json_write_document_flags(f, x->job, flags);
@@ -208,6 +243,10 @@ int tr_run_outputs_finish(struct tr_run_outputs *x, char *err, size_t errlen)
     }
     tr_atomic_files_keep(files, n);
     x->out_open = x->image_open = 0;
+    /* A run cut short exits 0 like a complete one: tell the person watching. */
+    char note[200];
+    if (!x->quiet && tr_summary_cut_short_note(x->job, note, sizeof(note)) && isatty(STDERR_FILENO))
+        fprintf(stderr, "tilerace: %s\n", note);
     return 0;
 }
 

@@ -14,6 +14,7 @@ import tilerace_test as tt  # noqa: E402
 OWN = {
     "run": ("--time-limit-ms N", "--max-input-mb N"),
     "replay": ("--max-input-mb N", "--time-limit-ms N"),
+    "compare": ("--max-input-mb N", "--time-limit-ms N"),
     "devices": ("--json", "--kernel-dir DIR"),
     "selftest": ("--kernel-dir DIR", "--json"),
     "serve": ("--cap-pixels N", "--width N"),
@@ -56,7 +57,7 @@ class Help(unittest.TestCase):
         rc, out, err = tilerace("help", "nosuch")
         self.assertEqual((rc, out), (2, ""))
         self.assertEqual(err, "tilerace: help: unknown command 'nosuch' (commands: run, replay, "
-                              "devices, selftest, serve, help)\n")
+                              "compare, devices, selftest, serve, help)\n")
         rc, out, err = tilerace("help", "sevre")
         self.assertEqual(rc, 2)
         self.assertIn("unknown command 'sevre'; did you mean serve?", err)

@@ -56,8 +56,11 @@ class Progress(unittest.TestCase):
         self.assertIn("tiles/s", term)
         self.assertIn(DEVICE, term)
         self.assertTrue(term.endswith("\n"), repr(term[-80:]))
+        # the bar's line, then the line saying that the time limit cut the run short
+        bar, note = term.rstrip("\r\n").rsplit("\n", 1)
+        self.assertIn("time limit cut the run short", note)
         # the last drawing shows the final count
-        last = term.rstrip("\r\n").split("\r")[-1]
+        last = bar.rstrip("\r").split("\r")[-1]
         self.assertIn(f"{doc['summary']['tiles_completed']}/{total} tiles", last)
         self.assertNotIn(b"tiles/s", out)
 

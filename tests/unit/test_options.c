@@ -79,7 +79,8 @@ static void test_defaults_are_the_tables(void **state)
     assert_string_equal(p.device, "cpu");
 }
 
-/* Every option a command takes is in its own help, and in no other command's. */
+/* Every option a command takes is in its own help, and in no other command's (unless that
+ * command has an option of the same name). */
 static void test_each_help_lists_its_options(void **state)
 {
     (void)state;
@@ -101,7 +102,8 @@ static void test_each_help_lists_its_options(void **state)
                     snprintf(s, sizeof(s), "-%c, --", o->short_name);
                     assert_non_null(strstr(help, s));
                 }
-            } else if (strstr(help, spec) && strcmp(o->name, "out") != 0) {
+            } else if (strstr(help, spec) &&
+                       !tr_option_find((enum tr_command_id)c->options, o->name)) {
                 fail_msg("'%s' is in the help of %s, which does not take it", spec, c->name);
             }
         }
