@@ -13,20 +13,22 @@
 static double imbalance_of(const struct tr_run *run)
 {
     int64_t busy[TR_MAX_THREADS] = {0};
+    unsigned char seen[TR_MAX_THREADS] = {0};
     int64_t total = 0, most = 0;
     uint32_t lanes = 0;
     for (size_t i = 0; i < run->n_records; i++) {
         uint32_t t = run->records[i].thread_id;
         if (t >= TR_MAX_THREADS)
             continue;
-        lanes += busy[t] == 0;
-        busy[t] += run->records[i].duration_ns > 0 ? run->records[i].duration_ns : 1;
+        lanes += !seen[t];
+        seen[t] = 1;
+        busy[t] += run->records[i].duration_ns;
         total += run->records[i].duration_ns;
     }
     for (uint32_t t = 0; t < TR_MAX_THREADS; t++)
         if (busy[t] > most)
             most = busy[t];
-    return lanes && total > 0 ? (double)most / ((double)total / lanes) : 1.0;
+    return lanes && total > 0 ? (double)most * lanes / (double)total : 1.0;
 }
 
 /* OpenCL: iterations over the summed kernel times; -1 without them. */

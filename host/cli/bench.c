@@ -111,6 +111,8 @@ static int parse(int argc, char **argv, struct bench_options *o)
     }
     if (tr_cli_no_operands(&ps, err, sizeof(err)) != 0)
         return tr_cli_fail(TR_EXIT_USAGE, "bench: %s", err);
+    if (o->json && o->csv && strcmp(o->json, "-") == 0 && strcmp(o->csv, "-") == 0)
+        return tr_cli_fail(TR_EXIT_USAGE, "bench: --json and --csv cannot both be - (stdout)");
     if (o->json && o->csv && tr_atomic_file_same_target(o->json, o->csv))
         return tr_cli_fail(TR_EXIT_USAGE, "bench: --json and --csv name the same file");
     if (o->quick && !o->runs_given)
@@ -135,6 +137,7 @@ static int write_outputs(const struct bench_options *o, const struct tr_bench_re
     struct tr_atomic_file *files[2];
     size_t n = 0, failed;
     char err[512];
+    const int table_to_stdout = !(json->to_stdout || csv->to_stdout);
     if (o->json) {
         int rc = tr_bench_write_json(json->f, rep, TILERACE_VERSION);
         if (rc == -2)
@@ -148,7 +151,6 @@ static int write_outputs(const struct bench_options *o, const struct tr_bench_re
     if (n && tr_atomic_files_place(files, n, &failed, err, sizeof(err)) != 0)
         return tr_cli_fail(TR_EXIT_IO, "bench: %s", err);
     tr_atomic_files_keep(files, n);
-    int table_to_stdout = !(json->to_stdout || csv->to_stdout);
     if (table_to_stdout && tr_bench_write_table(stdout, rep) != 0)
         return tr_cli_fail(TR_EXIT_IO, "bench: standard output cannot be written");
     return 0;
@@ -169,8 +171,6 @@ int tr_cli_bench(int argc, char **argv)
     memset(&csv, 0, sizeof(csv));
     memset(&rep, 0, sizeof(rep));
     memset(&plan, 0, sizeof(plan));
-    if (o.json && o.csv && strcmp(o.json, "-") == 0 && strcmp(o.csv, "-") == 0)
-        return tr_cli_fail(TR_EXIT_USAGE, "bench: --json and --csv cannot both be - (stdout)");
 
     rep.cpus = cpus_allowed();
     rep.threads =

@@ -347,7 +347,7 @@ const struct tr_option tr_options[TR_OPTION_COUNT] = {
          .accepted = "small, default, deep, tiny-tiles, large or WxH/ITER[/TILE], "
                      "comma-separated",
          .default_text = "small, default, deep, tiny-tiles; --quick: small, tiny-tiles",
-         .help = "the frames to render (see Workloads below)"},
+         .help = "the frames to render (the named ones: Workloads in 'tilerace help bench')"},
     [TR_OPTION_BENCH_KERNEL] =
         {.name = "kernel",
          .commands = BENCH,

@@ -101,7 +101,9 @@ static void test_each_help_lists_its_options(void **state)
                     snprintf(s, sizeof(s), "-%c, --", o->short_name);
                     assert_non_null(strstr(help, s));
                 }
-            } else if (strstr(help, spec) && strcmp(o->name, "out") != 0) {
+            } else if (strstr(help, spec) &&
+                       !tr_option_find((enum tr_command_id)c->options, o->name)) {
+                /* a name two commands both take, with their own values (--out, --json) */
                 fail_msg("'%s' is in the help of %s, which does not take it", spec, c->name);
             }
         }
