@@ -100,30 +100,33 @@ static const char serve_epilogue[] =
     "use, permission); 1 internal failure.\n";
 
 static const char bench_description[] =
-    "Compares devices (the CPU path and each OpenCL device), kernels and modes head to head\n"
-    "on named workloads: each row runs after a warm-up, several times, and shows the median\n"
-    "rate in Giga-iterations/s with its min..max and spread, the elapsed time, the time per\n"
-    "tile and, for rows on this CPU, the rate as a fraction of the ceiling (the same loop\n"
-    "with every lane always busy, as tilerace-ceiling measures it). A figure that cannot be\n"
-    "true is flagged, never printed plain: a rate above the ceiling, runs that disagree by\n"
-    "more than 20%, a frame whose checksum is not the other rows'. Runs have no time limit\n"
-    "and are timed in this process (the JSON's \"measured\" says exactly what).\n";
+    "Compares devices (the CPU path and each OpenCL device), kernels and modes head\n"
+    "to head on named workloads: each row runs after a warm-up, several times, and\n"
+    "shows the median rate in Giga-iterations/s with its min..max and spread, the\n"
+    "elapsed time, the time per tile and, for rows on this CPU, the rate as a\n"
+    "fraction of the ceiling (the same loop with every lane always busy, as\n"
+    "tilerace-ceiling measures it). A figure that cannot be true is flagged, never\n"
+    "printed plain: a rate above the ceiling, runs that disagree by more than 20%,\n"
+    "a frame whose checksum is not the other rows'. Runs have no time limit and are\n"
+    "timed in this process (the JSON's \"measured\" says exactly what; process start-\n"
+    "up is not in them).\n";
 
 static const char bench_epilogue[] =
-    "Workloads (--workload, or WxH/ITER[/TILE] for any frame, 64x64 tiles unless given):\n"
-    "  small        800x600, max_iter 256, 64x64 tiles: tilerace run's default frame\n"
-    "  default      1920x1080, max_iter 1000, 64x64: the head-to-head frame\n"
-    "  deep         320x240, max_iter 20000, 32x32: the inner loop, little else\n"
-    "  tiny-tiles   512x512, max_iter 64, 8x8: 4096 tiles of little work, what a tile costs\n"
-    "  large        4096x4096, max_iter 256, 64x64: memory and many tiles (only when named)\n"
+    "Workloads (--workload; any frame as WxH/ITER[/TILE], 64x64 tiles by default):\n"
+    "  small       800x600, max_iter 256, 64x64 tiles: tilerace run's default frame\n"
+    "  default     1920x1080, max_iter 1000, 64x64: the head-to-head frame\n"
+    "  deep        320x240, max_iter 20000, 32x32: the inner loop, little else\n"
+    "  tiny-tiles  512x512, max_iter 64, 8x8: 4096 tiles of little work each\n"
+    "  large       4096x4096, max_iter 256, 64x64: memory, many tiles (when named)\n"
     "\n"
-    "Output: a table on stdout (unless --json - or --csv - takes stdout), rows grouped by\n"
-    "workload; flags are footnoted under it. --quick: small and tiny-tiles, the scalar\n"
-    "kernel and auto's, 3 runs: about 10 s for the CPU path and pocl on 2 cores.\n"
+    "Output: a table on stdout (unless --json - or --csv - takes stdout), rows\n"
+    "grouped by workload, flags footnoted under it. --quick: small and tiny-tiles,\n"
+    "the scalar kernel and auto's, 3 runs: about 15 s for the CPU path and pocl on\n"
+    "2 busy cores.\n"
     "\n"
     "Exit codes: 0 done (flagged rows included); 1 rows rendered different frames;\n"
-    "2 bad option; 3 a device is missing or a row failed on one (the other rows still run\n"
-    "and are written); 4 an output cannot be written.\n";
+    "2 bad option; 3 a device is missing, or a row failed on one (the other rows\n"
+    "still run and are written); 4 an output cannot be written.\n";
 
 static const char help_description[] =
     "Prints the overview of every command, or the help of one: the same as\n"

@@ -354,12 +354,11 @@ const struct tr_option tr_options[TR_OPTION_COUNT] = {
          .type = TR_VALUE_TEXT,
          .metavar = "LIST",
          .accepted = "scalar, sse2, avx2, avx512, vector, auto, comma-separated",
-         .default_text = "cpu: scalar and each instruction set this processor has, OpenCL: "
-                         "scalar, vector; --quick: scalar, auto",
+         .default_text = "cpu: scalar, each ISA here; OpenCL: scalar, vector",
          .help = "the kernels to compare",
          .details = "sse2, avx2 and avx512 are the CPU path's vector kernel on that "
                     "instruction set (OpenCL devices skip them; one this processor lacks "
-                    "exits 3); vector and auto as run's --kernel."},
+                    "exits 3); vector and auto as run's --kernel. --quick: scalar and auto."},
     [TR_OPTION_BENCH_MODE] = {.name = "mode",
                               .commands = BENCH,
                               .type = TR_VALUE_TEXT,
