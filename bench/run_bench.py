@@ -2,7 +2,8 @@
 """tilerace's head-to-head benchmark suite.
 
 Runs devices (cpu, pocl, any GPU) x modes x kernels x precision x tile sizes x thread counts on
-named workloads, each configuration several times after a warm-up, and reports medians with
+named workloads through `tilerace bench --json` (the built-in head-to-head, so there is one copy
+of that logic), each configuration several times after a warm-up, and reports medians with
 min and max: Giga-iterations/s, speed-up over the scalar kernel and over sequential measured in
 the same run, the fraction of the ceiling micro-benchmark (measured several times, interleaved
 with the runs), OpenCL per-tile overhead, load imbalance per mode, OpenCL build time and time to
@@ -54,6 +55,8 @@ FLAG_NOTES = {
                      "the ratio cannot be trusted",
     "wide-spread": f"min-max spread above {SPREAD_LIMIT:.0%} of the median: the runs disagree "
                    "(the machine was disturbed), so the median cannot be trusted",
+    "checksum-differs": "tilerace bench found this row's frame differs from the other rows' "
+                        "of its workload and precision (or between its runs): a wrong result",
 }
 
 
@@ -256,6 +259,46 @@ class Runner:
               f"{'  FLAGGED: ' + ', '.join(row['flags']) if row['flags'] else ''}",
               file=sys.stderr, flush=True)
         return row
+
+
+    def bench(self, section, device, workload, kernels, modes, precisions, threads, tile=64):
+        """Rows measured by `tilerace bench` (one warm-up, then the repeats, in one process):
+        the built-in bench is the one copy of the head-to-head logic; this suite adds its own
+        ceiling anchors, ratios and plots. 'wall' is bench's job_ms here: the render call with
+        device set-up, timed in the process."""
+        w, h, it = WORKLOADS[workload]
+        cmd = [self.binary, "bench", "--device", device, "--workload", f"{w}x{h}/{it}/{tile}",
+               "--kernel", ",".join(kernels), "--mode", ",".join(modes),
+               "--precision", ",".join(precisions), "--threads", str(threads),
+               "--runs", str(self.repeats), "--warmup", "1", "--json", "-"]
+        out, _ = self.process(cmd)
+        rows = []
+        for b in json.loads(out)["results"]:
+            if "error" in b:
+                raise RuntimeError(f"tilerace bench {device} {workload} {b['kernel']}: "
+                                   f"{b['error']}")
+            g, e = b["giga_iterations_per_s"], b["elapsed_ms"]
+            row = dict(section=section, device=device, workload=workload, width=w, height=h,
+                       max_iter=it, tile_w=tile, tile_h=tile, mode=b["mode"], kernel=b["kernel"],
+                       precision=b["precision"], num_threads=b["threads"],
+                       device_name=b["device_name"], kernel_name=b["kernel_name"],
+                       threads_used=b["threads_used"], tiles=b["tiles"],
+                       total_iterations=b["total_iterations"], checksum=b["checksum"],
+                       runs=b["runs"], gips_median=g["median"], gips_min=g["min"],
+                       gips_max=g["max"], gips_spread=g["spread"],
+                       elapsed_ms_median=e["median"], elapsed_ms_min=e["min"],
+                       elapsed_ms_max=e["max"], wall_ms_median=b["job_ms"]["median"],
+                       imbalance_median=b["imbalance"],
+                       kernel_gips_median=b["kernel_giga_iterations_per_s"],
+                       build_ms=b["build_ms"], first_tile_ms=b["first_tile_ms"],
+                       bench_flags=b["flags"], flags=flags_for(dict(spread=g["spread"])))
+            self.rows.append(row)
+            rows.append(row)
+            print(f"  {section:<10} {device:<6} {workload:<15} {row['kernel_name']:<22} "
+                  f"{row['mode']:<10} tile {tile} threads {row['num_threads']:<3} "
+                  f"{row['gips_median']:8.3f} Giter/s ({row['gips_min']:.3f}-"
+                  f"{row['gips_max']:.3f})", file=sys.stderr, flush=True)
+        return rows
 
 
 def kernel_gips(doc):
@@ -583,46 +626,31 @@ def main():
     for device in devices:
         tile = 64
         for wl in workloads:
-            w, h, it = WORKLOADS[wl]
-            for precision in precisions:
-                for kernel in ("vector", "scalar"):
-                    for mode in modes:
-                        # the scalar baseline: every mode on the small frames, and enough on
-                        # the big one for the speed-ups (its sequential run costs seconds)
-                        if kernel == "scalar" and wl == "4096x4096/256" and mode != "concurrent":
-                            continue
-                        if args.quick and kernel == "scalar" and mode != "concurrent":
-                            continue
-                        # the vector kernel is the CPU devices' (strips per work-item): on a GPU
-                        # it is shown once, on the small frame, next to the GPU's own kernel
-                        if device == "gpu" and kernel == "vector" and wl != "800x600/256":
-                            continue
-                        run.measure("matrix", dict(
-                            device=device, workload=wl, width=w, height=h, max_iter=it,
-                            tile_w=tile, tile_h=tile, mode=mode, kernel=kernel,
-                            precision=precision,
-                            num_threads=1 if mode == "sequential" else nthreads))
+            for kernel in ("vector", "scalar"):
+                # the scalar baseline: every mode on the small frames, and enough on the big
+                # one for the speed-ups (its sequential run costs seconds)
+                wanted = [m for m in modes if not (
+                    kernel == "scalar" and mode_skipped(wl, m, args.quick))]
+                # the vector kernel is the CPU devices' (strips per work-item): on a GPU it is
+                # shown once, on the small frame, next to the GPU's own kernel
+                if device == "gpu" and kernel == "vector" and wl != "800x600/256":
+                    continue
+                if wanted:
+                    run.bench("matrix", device, wl, [kernel], wanted, precisions, nthreads)
         # tile sizes and thread counts on the target frame, vector kernel, double
-        w, h, it = WORKLOADS[TARGET_WORKLOAD]
         tiles = [32, 64, 128] if args.quick else [16, 32, 64, 128, 256]
         if device == "gpu":
             tiles += [512]
         if not args.quick or device != "gpu":
             for tile in tiles:
-                if tile == 64:
-                    continue  # measured in the matrix
-                run.measure("tiles", dict(device=device, workload=TARGET_WORKLOAD, width=w,
-                                          height=h, max_iter=it, tile_w=tile, tile_h=tile,
-                                          mode="dynamic", kernel="auto", precision="double",
-                                          num_threads=nthreads))
+                if tile != 64:  # 64 is measured in the matrix
+                    run.bench("tiles", device, TARGET_WORKLOAD, ["auto"], ["dynamic"],
+                              ["double"], nthreads, tile=tile)
         for mode in (["dynamic"] if args.quick else ["concurrent", "dynamic"]):
             for t in threads:
-                if t == nthreads:
-                    continue  # measured in the matrix
-                run.measure("threads", dict(device=device, workload=TARGET_WORKLOAD, width=w,
-                                            height=h, max_iter=it, tile_w=64, tile_h=64,
-                                            mode=mode, kernel="auto", precision="double",
-                                            num_threads=t))
+                if t != nthreads:  # measured in the matrix
+                    run.bench("threads", device, TARGET_WORKLOAD, ["auto"], [mode],
+                              ["double"], t)
         if device != "cpu":
             # the target frame at --queue-depth 4, beside the default depth in the matrix
             run.measure("queue", frame_params(device, TARGET_WORKLOAD, "dynamic", nthreads,
@@ -679,6 +707,12 @@ def main():
     shutil.rmtree(run.tmp, ignore_errors=True)
 
 
+def mode_skipped(workload, mode, quick):
+    """The scalar kernel's modes left out: all but concurrent on the largest frame, and in
+    the quick suite."""
+    return mode != "concurrent" and (workload == "4096x4096/256" or quick)
+
+
 def kernel_of(r):
     return own_kernel(r["device"]) if r["kernel"] == "auto" else r["kernel"]
 
@@ -705,6 +739,8 @@ def derive(rows, ceil):
         r["of_ceiling"] = (r["gips_median"] / c["giga_iterations_per_s"]
                            if same_threads and r["device"] in ("cpu", "pocl") else None)
         r["flags"] = flags_for(dict(spread=r["gips_spread"]), r["of_ceiling"])
+        if "checksum-differs" in r.get("bench_flags", ()):
+            r["flags"].append("checksum-differs")
 
 
 def find(rows, **want):
@@ -837,7 +873,7 @@ def fmt_value(v):
     return str(v) if isinstance(v, int) else f"{v:.2f}"
 
 
-FLAG_MARKS = {"above-ceiling": "[a]", "wide-spread": "[b]"}
+FLAG_MARKS = {"above-ceiling": "[a]", "wide-spread": "[b]", "checksum-differs": "[c]"}
 
 
 def flag_cell(flags):
@@ -918,7 +954,7 @@ def markdown(report):
             continue
         lines.append(f"## {title}\n")
         table(lines, ["device", "workload", "kernel", "prec", "mode", "tile", "threads",
-                      "Giter/s median (min-max)", "elapsed ms", "process wall ms", "vs scalar",
+                      "Giter/s median (min-max)", "elapsed ms", "wall ms", "vs scalar",
                       "vs sequential", "of ceiling", "imbalance", "flags"],
               [f"| {r['device']} | {r['workload']} | {r['kernel_name']} | {r['precision']} | "
                f"{r['mode']} | {r['tile_w']} | {r['threads_used']} | {r['gips_median']:.3f} "
@@ -1054,6 +1090,11 @@ def markdown(report):
     if skipped:
         lines.append("Threads plot: no 1-thread run, so no speed-up drawn for: " +
                      ", ".join(f"{d} {m}" for d, m in skipped) + ".\n")
+    lines.append("Rows of the matrix, tile and thread tables come from `tilerace bench --json` (one "
+                 "process per configuration group, one warm-up, then the repeats); their wall ms "
+                 "is its job_ms, the render call with device set-up timed in the process. The "
+                 "queue and peak rows run `tilerace run` once per repeat; their wall ms is the "
+                 "whole process, fork to exit.\n")
     lines.append("Load imbalance: the busiest thread's busy time (sum of its tiles' durations) "
                  "over the mean of the threads that ran; 1.00 is perfect balance.")
     return "\n".join(lines) + "\n"

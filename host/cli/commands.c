@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/compare.h"
+#include "cli/bench.h"
 #include "cli/devices.h"
 #include "cli/help.h"
 #include "cli/option_parser.h"
@@ -112,6 +113,35 @@ static const char serve_epilogue[] =
     "Exit codes: 0 stopped by SIGTERM/SIGINT; 2 bad option; 4 cannot listen (address in\n"
     "use, permission); 1 internal failure.\n";
 
+static const char bench_description[] =
+    "Compares devices (the CPU path and each OpenCL device), kernels and modes head\n"
+    "to head on named workloads: each row runs after a warm-up, several times, and\n"
+    "shows the median rate in Giga-iterations/s with its min..max and spread, the\n"
+    "elapsed time, the time per tile and, for rows on this CPU, the rate as a\n"
+    "fraction of the ceiling (the same loop with every lane always busy, as\n"
+    "tilerace-ceiling measures it). A figure that cannot be true is flagged, never\n"
+    "printed plain: a rate above the ceiling, runs that disagree by more than 20%,\n"
+    "a frame whose checksum is not the other rows'. Runs have no time limit and are\n"
+    "timed in this process (the JSON's \"measured\" says exactly what; process start-\n"
+    "up is not in them).\n";
+
+static const char bench_epilogue[] =
+    "Workloads (--workload; any frame as WxH/ITER[/TILE], 64x64 tiles by default):\n"
+    "  small       800x600, max_iter 256, 64x64 tiles: tilerace run's default frame\n"
+    "  default     1920x1080, max_iter 1000, 64x64: the head-to-head frame\n"
+    "  deep        320x240, max_iter 20000, 32x32: the inner loop, little else\n"
+    "  tiny-tiles  512x512, max_iter 64, 8x8: 4096 tiles of little work each\n"
+    "  large       4096x4096, max_iter 256, 64x64: memory, many tiles (when named)\n"
+    "\n"
+    "Output: a table on stdout (unless --json - or --csv - takes stdout), rows\n"
+    "grouped by workload, flags footnoted under it. --quick: small and tiny-tiles,\n"
+    "the scalar kernel and auto's, 3 runs: about 15 s for the CPU path and pocl on\n"
+    "2 busy cores.\n"
+    "\n"
+    "Exit codes: 0 done (flagged rows included); 1 rows rendered different frames;\n"
+    "2 bad option; 3 a device is missing, or a row failed on one (the other rows\n"
+    "still run and are written); 4 an output cannot be written.\n";
+
 static const char help_description[] =
     "Prints the overview of every command, or the help of one: the same as\n"
     "'tilerace COMMAND --help'.\n";
@@ -134,6 +164,9 @@ const struct tr_cli_command tr_cli_commands[] = {
     {"serve", TR_CMD_SERVE, "the HTTP API (GET /api/compute/...)", "serve [OPTIONS]",
      serve_description, serve_epilogue, SERVE_MAIN,
      "not in this build (configured with -DTILERACE_SERVER=OFF)", 1},
+    {"bench", TR_CMD_BENCH, "devices, kernels and modes head to head: medians, spread, ceiling",
+     "bench [--quick] [--device LIST] [OPTIONS]", bench_description, bench_epilogue, tr_cli_bench,
+     NULL, 1},
     {"help", -1, "this overview, or one command's help", "help [COMMAND]", help_description, NULL,
      tr_cli_help, NULL, 0},
 };

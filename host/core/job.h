@@ -27,6 +27,9 @@ struct tr_job_options {
     const char *device_label; /* names the device in messages: "--device" (default), "device" */
     struct tr_run_hooks hooks;
     struct tr_device_cache *devices; /* prepared OpenCL devices to run on; NULL: prepare one */
+    /* CPU path with a vector kernel: this instruction set ("avx2") instead of the best one or
+     * $TILERACE_CPU_ISA's; NULL: theirs. For comparing the kernels in one process. */
+    const char *cpu_isa;
 };
 
 struct tr_job {

@@ -8,6 +8,7 @@
 #define REPLAY   (1u << TR_CMD_REPLAY)
 #define SERVE    (1u << TR_CMD_SERVE)
 #define COMPARE  (1u << TR_CMD_COMPARE)
+#define BENCH    (1u << TR_CMD_BENCH)
 #define ALL      ((1u << TR_CMD_COUNT) - 1)
 
 /* A whole number: range, default. */
@@ -363,6 +364,87 @@ const struct tr_option tr_options[TR_OPTION_COUNT] = {
                     "precision, made here or by the first request that needs them. A selector "
                     "that is not one exits 2; a device that is missing or fails to build "
                     "exits 3. cpu needs nothing."},
+
+    [TR_OPTION_BENCH_DEVICE] =
+        {.name = "device",
+         .commands = BENCH,
+         .type = TR_VALUE_TEXT,
+         .metavar = "LIST",
+         .accepted = "selectors as run's --device takes them (cpu, opencl, gpu, pocl, "
+                     "opencl:P.D), comma-separated",
+         .default_text = "cpu and every OpenCL device",
+         .help = "the devices to compare",
+         .details = "Two selectors that name one device exit 2, one that names no device "
+                    "exits 3."},
+    [TR_OPTION_BENCH_WORKLOAD] =
+        {.name = "workload",
+         .commands = BENCH,
+         .type = TR_VALUE_TEXT,
+         .metavar = "LIST",
+         .accepted = "small, default, deep, tiny-tiles, large or WxH/ITER[/TILE], "
+                     "comma-separated",
+         .default_text = "small, default, deep, tiny-tiles; --quick: small, tiny-tiles",
+         .help = "the frames to render (the named ones: Workloads in 'tilerace help bench')"},
+    [TR_OPTION_BENCH_KERNEL] =
+        {.name = "kernel",
+         .commands = BENCH,
+         .type = TR_VALUE_TEXT,
+         .metavar = "LIST",
+         .accepted = "scalar, sse2, avx2, avx512, vector, auto, comma-separated",
+         .default_text = "cpu: scalar, each ISA here; OpenCL: scalar, vector",
+         .help = "the kernels to compare",
+         .details = "sse2, avx2 and avx512 are the CPU path's vector kernel on that "
+                    "instruction set (OpenCL devices skip them; one this processor lacks "
+                    "exits 3); vector and auto as run's --kernel. --quick: scalar and auto."},
+    [TR_OPTION_BENCH_MODE] = {.name = "mode",
+                              .commands = BENCH,
+                              .type = TR_VALUE_TEXT,
+                              .metavar = "LIST",
+                              .accepted = "sequential, concurrent, dynamic, steal, comma-separated",
+                              .default_text = "all four",
+                              .help = "the modes to compare (sequential runs on one thread)"},
+    [TR_OPTION_BENCH_PRECISION] = {.name = "precision",
+                                   .commands = BENCH,
+                                   .type = TR_VALUE_TEXT,
+                                   .metavar = "LIST",
+                                   .accepted = "double, float, comma-separated",
+                                   .default_text = "double",
+                                   .help = "the floating-point types to compare"},
+    [TR_OPTION_BENCH_THREADS] = {.name = "threads",
+                                 .commands = BENCH,
+                                 NUMBER(0, TR_MAX_THREADS, 0),
+                                 .help = "threads (CPU) or lanes (OpenCL) of the concurrent and "
+                                         "dynamic runs (0: one per CPU this process may use)"},
+    [TR_OPTION_BENCH_RUNS] = {.name = "runs",
+                              .commands = BENCH,
+                              NUMBER(1, TR_MAX_BENCH_RUNS, 5),
+                              .help = "timed runs per row, after the warm-up (--quick: 3 unless "
+                                      "given)"},
+    [TR_OPTION_BENCH_WARMUP] = {.name = "warmup",
+                                .commands = BENCH,
+                                NUMBER(0, 10, 1),
+                                .help = "untimed runs per row before the timed ones"},
+    [TR_OPTION_BENCH_QUICK] = {.name = "quick",
+                               .commands = BENCH,
+                               .type = TR_VALUE_NONE,
+                               .help = "fewer workloads, kernels and runs: a few seconds per "
+                                       "device"},
+    [TR_OPTION_BENCH_JSON] = {.name = "json",
+                              .commands = BENCH,
+                              .type = TR_VALUE_PATH,
+                              .metavar = "FILE",
+                              .accepted = "a writable path, or - for stdout",
+                              .default_text = "none",
+                              .help = "also write the results as JSON "
+                                      "(docs/tilerace-bench.schema.json), atomically"},
+    [TR_OPTION_BENCH_CSV] = {.name = "csv",
+                             .commands = BENCH,
+                             .type = TR_VALUE_PATH,
+                             .metavar = "FILE",
+                             .accepted = "a writable path, or - for stdout",
+                             .default_text = "none",
+                             .help = "also write the results as CSV, a row per result, "
+                                     "atomically"},
 
     [TR_OPTION_HELP] = {.name = "help",
                         .short_name = 'h',

@@ -22,6 +22,7 @@
 #define TR_MAX_ALLOW_ORIGINS 32           /* serve --allow-origin */
 #define TR_MAX_ALLOW_HOSTS   32           /* serve --allow-host */
 #define TR_MAX_WARM          16           /* serve --warm */
+#define TR_MAX_BENCH_RUNS    100          /* bench --runs */
 
 /* The commands that take options; bit c of tr_option.commands is command c. */
 enum tr_command_id {
@@ -31,6 +32,7 @@ enum tr_command_id {
     TR_CMD_REPLAY,
     TR_CMD_SERVE,
     TR_CMD_COMPARE,
+    TR_CMD_BENCH,
     TR_CMD_COUNT,
 };
 
@@ -86,6 +88,18 @@ enum tr_option_id {
     TR_OPTION_SHUTDOWN_TIMEOUT_MS,
     TR_OPTION_LOG_REQUESTS,
     TR_OPTION_WARM,
+    /* bench */
+    TR_OPTION_BENCH_DEVICE,
+    TR_OPTION_BENCH_WORKLOAD,
+    TR_OPTION_BENCH_KERNEL,
+    TR_OPTION_BENCH_MODE,
+    TR_OPTION_BENCH_PRECISION,
+    TR_OPTION_BENCH_THREADS,
+    TR_OPTION_BENCH_RUNS,
+    TR_OPTION_BENCH_WARMUP,
+    TR_OPTION_BENCH_QUICK,
+    TR_OPTION_BENCH_JSON,
+    TR_OPTION_BENCH_CSV,
     /* every command */
     TR_OPTION_HELP,
     TR_OPTION_VERSION,

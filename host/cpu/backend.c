@@ -28,10 +28,9 @@ static const struct tr_backend_ops cpu_ops = {
     .render_tile = cpu_render_tile,
 };
 
-enum tr_status tr_cpu_backend_init(struct tr_cpu_backend *b, const struct tr_params *p,
-                                   uint16_t *frame, char *err, size_t errlen)
+static void backend_set(struct tr_cpu_backend *b, const struct tr_params *p, uint16_t *frame,
+                        enum tr_cpu_isa isa)
 {
-    enum tr_cpu_isa isa;
     memset(b, 0, sizeof(*b));
     b->base.ops = &cpu_ops;
     b->base.self = b;
@@ -39,11 +38,38 @@ enum tr_status tr_cpu_backend_init(struct tr_cpu_backend *b, const struct tr_par
     b->frame.width = p->width;
     b->frame.height = p->height;
     b->frame.max_iter = p->max_iter;
+    b->render = tr_cpu_tile_fn(isa, p->precision);
+    b->kernel_name = tr_cpu_kernel_name(isa, p->precision);
+}
+
+enum tr_status tr_cpu_backend_init(struct tr_cpu_backend *b, const struct tr_params *p,
+                                   uint16_t *frame, char *err, size_t errlen)
+{
+    enum tr_cpu_isa isa;
     int rc = tr_cpu_isa_choose(p->kernel, &isa, err, errlen);
     if (rc)
         return rc;
-    b->render = tr_cpu_tile_fn(isa, p->precision);
-    b->kernel_name = tr_cpu_kernel_name(isa, p->precision);
+    backend_set(b, p, frame, isa);
+    return 0;
+}
+
+enum tr_status tr_cpu_backend_init_isa(struct tr_cpu_backend *b, const struct tr_params *p,
+                                       uint16_t *frame, const char *isa_name, char *err,
+                                       size_t errlen)
+{
+    enum tr_cpu_isa isa;
+    if (tr_cpu_isa_parse(isa_name, &isa) != 0) {
+        snprintf(err, errlen,
+                 "'%.40s' is not one of the accepted values (avx512, avx2, sse2, "
+                 "scalar)",
+                 isa_name);
+        return TR_ERR_USAGE;
+    }
+    if (!tr_cpu_isa_supported(isa)) {
+        snprintf(err, errlen, "'%s' is not supported by this processor or build", isa_name);
+        return TR_ERR_DEVICE;
+    }
+    backend_set(b, p, frame, p->kernel == TR_KERNEL_SCALAR ? TR_CPU_ISA_SCALAR : isa);
     return 0;
 }
 

@@ -19,6 +19,13 @@ struct tr_cpu_backend {
 enum tr_status tr_cpu_backend_init(struct tr_cpu_backend *b, const struct tr_params *p,
                                    uint16_t *frame, char *err, size_t errlen);
 
+/* The same with isa named ("avx2", as tr_cpu_isa_parse reads it) for a vector kernel, in place
+ * of the best one or $TILERACE_CPU_ISA's; --kernel scalar stays scalar. TR_ERR_USAGE for an
+ * unknown name, TR_ERR_DEVICE for one this processor lacks. */
+enum tr_status tr_cpu_backend_init_isa(struct tr_cpu_backend *b, const struct tr_params *p,
+                                       uint16_t *frame, const char *isa, char *err,
+                                       size_t errlen);
+
 /* The processor's model name, for summary.device. */
 void tr_cpu_model_name(char *buf, size_t len);
 

@@ -17,7 +17,9 @@
 static int run_cpu(struct tr_job *job, const struct tr_job_options *opt, char *err, size_t errlen)
 {
     struct tr_cpu_backend cpu;
-    int rc = tr_cpu_backend_init(&cpu, &job->params, job->frame, err, errlen);
+    int rc = opt && opt->cpu_isa ? tr_cpu_backend_init_isa(&cpu, &job->params, job->frame,
+                                                           opt->cpu_isa, err, errlen)
+                                 : tr_cpu_backend_init(&cpu, &job->params, job->frame, err, errlen);
     if (rc)
         return rc;
     tr_cpu_model_name(job->device.name, sizeof(job->device.name));

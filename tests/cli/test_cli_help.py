@@ -18,6 +18,7 @@ OWN = {
     "devices": ("--json", "--kernel-dir DIR"),
     "selftest": ("--kernel-dir DIR", "--json"),
     "serve": ("--cap-pixels N", "--width N"),
+    "bench": ("--workload LIST", "--width N"),
 }
 
 
@@ -57,7 +58,7 @@ class Help(unittest.TestCase):
         rc, out, err = tilerace("help", "nosuch")
         self.assertEqual((rc, out), (2, ""))
         self.assertEqual(err, "tilerace: help: unknown command 'nosuch' (commands: run, replay, "
-                              "compare, devices, selftest, serve, help)\n")
+                              "compare, devices, selftest, serve, bench, help)\n")
         rc, out, err = tilerace("help", "sevre")
         self.assertEqual(rc, 2)
         self.assertIn("unknown command 'sevre'; did you mean serve?", err)

@@ -20,7 +20,7 @@ import tilerace_test as tt  # noqa: E402
 README = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "README.md")
 BLOCK = re.compile(r"(<!-- options: tilerace help --markdown (\w+) -->\n)(.*?)(<!-- end options -->)",
                    re.S)
-COMMANDS_WITH_OPTIONS = ("run", "replay", "compare", "devices", "selftest", "serve")
+COMMANDS_WITH_OPTIONS = ("run", "replay", "compare", "devices", "selftest", "serve", "bench")
 
 
 def generated(command):

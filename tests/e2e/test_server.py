@@ -286,7 +286,7 @@ CLI_ONLY_OPTIONS = ("--help", "-h", "--version", "-o", "--out", "--image", "--im
 
 def not_a_query(argv):
     """CLI cases that no query can express: other commands, help, output files, images."""
-    return (argv[0] in ("run", "serve", "replay", "devices", "selftest", "help") or
+    return (argv[0] in ("run", "serve", "replay", "devices", "selftest", "bench", "help") or
             any(a.partition("=")[0] in CLI_ONLY_OPTIONS for a in argv))
 
 

@@ -15,16 +15,17 @@ import os
 import re
 import sys
 
-#   core <- cpu, output <- opencl <- devices <- replay, server <- cli
+#   core <- cpu, output <- opencl <- devices <- bench, replay, server <- cli
 LAYERS = {
     "core": (),
     "cpu": ("core",),
     "output": ("core",),
     "opencl": ("core", "output"),
     "devices": ("cpu", "opencl"),
+    "bench": ("devices",),
     "replay": ("output",),
     "server": ("devices", "replay"),
-    "cli": ("devices", "replay", "server"),
+    "cli": ("bench", "devices", "replay", "server"),
 }
 # Optional packages: the include paths that belong to one library only.
 PACKAGE_HEADERS = {"CL/": "opencl", "microhttpd.h": "server"}
