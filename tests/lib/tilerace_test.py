@@ -69,6 +69,12 @@ def tile_key(rec):
             rec["tile_h"], rec["pixels_computed"])
 
 
+def lanes_of(doc):
+    """The run's lanes: num_threads, or for several devices all of theirs together."""
+    devices = doc["summary"].get("devices")
+    return sum(d["lanes"] for d in devices) if devices else doc["params"]["num_threads"]
+
+
 def check_records(tc, doc):
     """Structural checks every run must pass, whatever the device."""
     p = doc["params"]
@@ -97,11 +103,11 @@ def check_records(tc, doc):
             tc.assertEqual(r["thread_id"], 0)
         elif p["mode"] == "concurrent":
             tiles = cols * rows
-            threads = min(p["num_threads"], tiles)
+            threads = min(lanes_of(doc), tiles)
             chunk = -(-tiles // threads)
             tc.assertEqual(r["thread_id"], r["task_id"] // chunk)
         else:
-            tc.assertLess(r["thread_id"], p["num_threads"])
+            tc.assertLess(r["thread_id"], lanes_of(doc))
     # one lane renders one tile at a time: its records do not overlap
     lane_end = {}
     for r in doc["data"]:
