@@ -62,7 +62,10 @@ static int parse_entry(const char *text, size_t len, uint32_t max_lanes, struct 
         char cut[TR_QUOTE_SIZE(TR_ECHO_CHARS)];
         snprintf(one, sizeof(one), "%.*s", (int)(sizeof(one) - 1), text);
         tr_text_quote(cut, sizeof(cut), one, TR_ECHO_CHARS);
-        snprintf(err, errlen, "%s is not a device (%s)", cut, ACCEPTED_LIST);
+        snprintf(err, errlen,
+                 "%s is too long (accepted: cpu, opencl, gpu, pocl, opencl:P.D with P and D "
+                 "0..999, each with an optional @N)",
+                 cut);
         return -1;
     }
     memcpy(one, text, len);
