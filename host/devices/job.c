@@ -253,6 +253,10 @@ enum tr_status tr_job_run(const struct tr_params *p, const struct tr_job_options
         }
         groups[i] = (struct tr_lane_group){opened[i].base, info->lanes, info->resolved};
     }
+    /* summary.device (and the progress bar's label while the run lasts): the one device, or
+     * for several the first under the list's name */
+    job->device = job->devices[0];
+    snprintf(job->device.selector, sizeof(job->device.selector), "%s", p->device);
     if (rc == 0)
         rc = tr_run_lanes(&job->params, job->frame, groups, list.count, opt ? &opt->hooks : NULL,
                           &job->run, err, errlen);
@@ -264,9 +268,7 @@ enum tr_status tr_job_run(const struct tr_params *p, const struct tr_job_options
         close_device(&opened[i]);
     }
     free(opened);
-    /* summary.device: the one device, or for several the first under the list's name */
-    job->device = job->devices[0];
-    snprintf(job->device.selector, sizeof(job->device.selector), "%s", p->device);
+    job->device.readback_ns = job->devices[0].readback_ns;
     /* records are sorted by start: each device's first is its first tile */
     for (size_t i = job->run.n_records; rc == 0 && i-- > 0;) {
         const struct tr_record *r = &job->run.records[i];

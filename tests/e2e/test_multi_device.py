@@ -167,6 +167,18 @@ class SeveralDevices(unittest.TestCase):
                     tt.validate(doc)
                     self.assertEqual(doc["summary"]["checksum"], "fnv1a64:e1bb86fa3891cfda")
                     self.check_split(doc, [("cpu", 2), (self.other, 1)])
+            # the event stream: each tile's counts, read from the device that rendered it
+            status, _, body = srv.request("/api/compute/concurrent/stream?width=96&height=96&"
+                                          "max_iter=128&tile_w=16&tile_h=16&time_limit_ms=60000&"
+                                          f"device=cpu@1,{OTHER}@2")
+            self.assertEqual(status, 200)
+            events = [json.loads(x[5:]) for x in body.decode().splitlines()
+                      if x.startswith("data:")]
+            tiles, doc = events[:-1], events[-1]
+            row = tt.golden_rows()[0]
+            self.assertEqual(doc["summary"]["checksum"], row["checksum"])
+            self.assertEqual(sum(sum(t["data"]) for t in tiles), row["total_iterations"])
+            self.assertEqual({t["device"] for t in tiles}, {"cpu", self.other})
             status, _, doc = srv.get_json("/api/compute/dynamic?width=8&height=8&device=cpu,,"
                                           + OTHER)
             self.assertEqual(status, 400, doc)
