@@ -94,6 +94,19 @@ class SeveralDevices(unittest.TestCase):
                         self.assertEqual(s["total_iterations"], row["total_iterations"])
                         self.check_split(doc, [("cpu", cpu), (self.other, other)])
 
+    def test_float_frames(self):
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data",
+                            "golden_float.tsv")
+        with open(path) as f:
+            w, h, it, fnv, total = f.read().splitlines()[1].split("\t")
+        for mode in ("concurrent", "dynamic"):
+            with self.subTest(mode=mode):
+                doc = run_doc("--device", f"cpu@2,{OTHER}@2", "--precision", "float",
+                              "--mode", mode, "--width", w, "--height", h, "--max-iter", it,
+                              "--tile-w", 16, "--tile-h", 16, "--time-limit-ms", 0)
+                self.assertEqual(doc["summary"]["checksum"], "fnv1a64:" + fnv)
+                self.assertEqual(doc["summary"]["total_iterations"], int(total))
+
     def test_num_threads_gives_each_device_its_lanes(self):
         row = tt.golden_rows()[0]
         doc = run_doc("--device", f"{OTHER},cpu", "--num-threads", 2, "--mode", "concurrent",
