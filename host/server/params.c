@@ -101,7 +101,7 @@ static const char *origin_of(uint64_t given, enum tr_option_id id)
 }
 
 /* The lanes of every device a list names together (a server's cap on threads covers them);
- * all is counted as its entry, before it is expanded. */
+ * all, whose devices are known only once it is expanded, counts as the most it can be. */
 static uint32_t list_lanes(const struct tr_params *p)
 {
     struct tr_device_list list;
@@ -111,7 +111,7 @@ static uint32_t list_lanes(const struct tr_params *p)
         return p->num_threads;
     for (uint32_t i = 0; i < list.count; i++)
         lanes += tr_device_entry_lanes(&list.entries[i], p->num_threads);
-    return lanes;
+    return list.all ? lanes * TR_MAX_DEVICES : lanes;
 }
 
 static int check_caps(const struct tr_params *p, const struct tr_server_caps *caps, uint64_t given,

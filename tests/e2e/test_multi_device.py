@@ -201,6 +201,12 @@ class SeveralDevices(unittest.TestCase):
                                           f"num_threads=1&device=cpu@2,{OTHER}")
             self.assertEqual(status, 400, doc)
             self.assertIn("has 3 lanes in all, above this server's limit", doc["message"])
+            # all counts as the most devices it can expand to
+            status, _, doc = srv.get_json("/api/compute/dynamic?width=8&height=8&"
+                                          "num_threads=1&device=all")
+            self.assertEqual(status, 400, doc)
+            self.assertIn("'all' has 16 lanes in all, above this server's limit",
+                          doc["message"])
 
 
 if __name__ == "__main__":
