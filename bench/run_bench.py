@@ -44,6 +44,10 @@ WORKLOADS = {
 DEFAULT_FRAME = "800x600/256"  # tilerace's defaults
 TARGET_WORKLOAD = "1920x1080/1000"
 PROCESS_WORKLOADS = ["1920x1080/1000", "4096x4096/256"]
+# The heterogeneous table: the CPU path and one OpenCL device, each alone, then together in each
+# of these modes (in order). A mode the binary does not know is left out, so a new one (steal)
+# only needs its name here.
+HETERO_MODES = ["concurrent", "dynamic", "steal"]
 
 # A row whose runs spread wider than this (max - min over the median) is not trusted.
 SPREAD_LIMIT = 0.20
@@ -78,6 +82,13 @@ def parse_args(argv=None):
     ap.add_argument("--repeats", type=int, default=0,
                     help="timed runs per configuration after one warm-up (default 3)")
     ap.add_argument("--name", default="latest", help="base name of the result files [latest]")
+    ap.add_argument("--hetero-only", action="store_true",
+                    help="only the heterogeneous table (each device alone, then together)")
+    ap.add_argument("--hetero-workload", default=TARGET_WORKLOAD,
+                    help=f"its frame, WIDTHxHEIGHT/MAX_ITER [{TARGET_WORKLOAD}]")
+    ap.add_argument("--hetero-lanes", type=int, default=0,
+                    help="lanes of the OpenCL device in it, alone and together [the thread "
+                         "count]")
     ap.add_argument("--peak-tflops", default="",
                     help="the GPU's datasheet peak, e.g. double=34,float=67 (TFLOP/s, an FMA "
                          "counted as 2): adds a peak-frame comparison at 8 flops per iteration")
@@ -234,6 +245,15 @@ class Runner:
         elapsed = stats(d["summary"]["elapsed_us"] / 1000 for d in docs)
         wall = stats(w / 1e6 for _, w in timed)
         imbalance = [load_imbalance(d) for d in docs]
+        # a run of several devices: each one's median share of the frame and rate
+        shares = {dv["selector"]: dict(
+            frame_share=statistics.median(
+                next(x for x in d["summary"]["devices"] if x["selector"] == dv["selector"])
+                ["frame_share"] for d in docs),
+            gips=statistics.median(
+                next(x for x in d["summary"]["devices"] if x["selector"] == dv["selector"])
+                ["giga_iterations_per_s"] for d in docs))
+            for dv in s0.get("devices", [])}
         kernel_rate = [kernel_gips(d) for d in docs]
         row = dict(section=section, **params,
                    device_name=s0["device"]["name"], kernel_name=s0["device"]["kernel"],
@@ -251,6 +271,8 @@ class Runner:
                    first_tile_ms=statistics.median(
                        d["summary"]["device"]["time_to_first_tile_us"] / 1000 for d in docs),
                    flags=flags_for(gips))
+        if shares:
+            row["device_shares"] = shares
         self.rows.append(row)
         print(f"  {section:<10} {params.get('device'):<6} {params.get('workload', ''):<15} "
               f"{row['kernel_name']:<22} {params.get('mode'):<10} tile {params.get('tile_w')}"
@@ -319,6 +341,79 @@ def load_imbalance(doc):
         return 1.0
     mean = sum(busy.values()) / len(busy)
     return max(busy.values()) / mean if mean > 0 else 1.0
+
+
+def hetero_summary(alone, together):
+    """The heterogeneous table's ratios: alone maps a device to its rate alone; together holds
+    rows of the devices together ({mode, gips, imbalance, ...}). Each gets of_sum (its rate
+    over the sum of the rates alone: 1.0 is perfect addition) and of_best (over the faster
+    device alone)."""
+    total = sum(alone.values())
+    best = max(alone.values()) if alone else 0
+    return [dict(r, of_sum=r["gips"] / total if total else None,
+                 of_best=r["gips"] / best if best else None) for r in together]
+
+
+def parse_workload(label):
+    """'1920x1080/1000' -> (1920, 1080, 1000)."""
+    size, it = label.split("/")
+    w, h = size.split("x")
+    return int(w), int(h), int(it)
+
+
+def supported_modes(binary, modes):
+    """The modes of modes that this tilerace accepts."""
+    return [m for m in modes
+            if subprocess.run([binary, "--mode", m, "--width", "8", "--height", "8", "--quiet",
+                               "--out", os.devnull], capture_output=True,
+                              timeout=60).returncode == 0]
+
+
+def heterogeneous(run, others, label, cpu_lanes, other_lanes):
+    """Each OpenCL kind of others beside the CPU path: both alone (dynamic), then together in
+    each mode of HETERO_MODES the binary has."""
+    w, h, it = parse_workload(label)
+    modes = supported_modes(run.binary, HETERO_MODES)
+    out = []
+    for other in others:
+        def params(device, mode, threads):
+            return dict(device=device, workload=label, width=w, height=h, max_iter=it,
+                        tile_w=64, tile_h=64, mode=mode, kernel="auto", precision="double",
+                        num_threads=threads)
+        alone_rows = {"cpu": run.measure("hetero", params("cpu", "dynamic", cpu_lanes)),
+                      other: run.measure("hetero", params(other, "dynamic", other_lanes))}
+        together = []
+        for mode in modes:
+            r = run.measure("hetero", params(f"cpu@{cpu_lanes},{other}@{other_lanes}", mode,
+                                             cpu_lanes))
+            together.append(dict(mode=mode, gips=r["gips_median"], gips_min=r["gips_min"],
+                                 gips_max=r["gips_max"], imbalance=r["imbalance_median"],
+                                 shares=r.get("device_shares", {}), flags=r["flags"]))
+        alone = {d: r["gips_median"] for d, r in alone_rows.items()}
+        out.append(dict(devices=f"cpu,{other}", workload=label, cpu_lanes=cpu_lanes,
+                        other_lanes=other_lanes, alone=alone,
+                        alone_flags=sorted({f for r in alone_rows.values() for f in r["flags"]}),
+                        together=hetero_summary(alone, together)))
+    return out
+
+
+def hetero_markdown(lines, hetero):
+    for t in hetero:
+        lines.append(f"## Several devices in one run: {t['devices']} on {t['workload']} "
+                     f"(cpu {t['cpu_lanes']} lanes, the other {t['other_lanes']})\n")
+        lines.append("Each device alone (dynamic), then both together: the combined rate "
+                     "against the sum of the rates alone, each device's share of the frame, and "
+                     "the load imbalance (busiest lane's busy time over the mean).\n")
+        body = [f"| {d} alone | {fmt(g, 3)} | | | | | {flag_cell(t['alone_flags'])} |"
+                for d, g in t["alone"].items()]
+        for r in t["together"]:
+            shares = ", ".join(f"{sel} {v['frame_share']:.0%}" for sel, v in r["shares"].items())
+            body.append(f"| together, {r['mode']} | {fmt(r['gips'], 3)} ({fmt(r['gips_min'], 3)}"
+                        f"-{fmt(r['gips_max'], 3)}) | {fmt(r['of_sum'])} | {fmt(r['of_best'])} | "
+                        f"{shares} | {fmt(r['imbalance'])} | {flag_cell(r['flags'])} |")
+        table(lines, ["run", "Giter/s", "of the sum alone", "of the faster alone",
+                      "share of the frame", "load imbalance", "flags"],
+              body, [t["alone_flags"]] + [r["flags"] for r in t["together"]])
 
 
 def available_devices(binary):
@@ -616,6 +711,22 @@ def main():
     precisions = ["double"] if args.quick else ["double", "float"]
     modes = ["concurrent", "dynamic"] if args.quick else ["sequential", "concurrent", "dynamic"]
     run = Runner(args, nthreads, precisions)
+    others = [d for d in devices if d != "cpu"]
+    if args.hetero_only:
+        hetero = heterogeneous(run, others, args.hetero_workload, nthreads,
+                               args.hetero_lanes or nthreads)
+        lines = [f"# tilerace benchmark: several devices in one run\n",
+                 f"- command: `{' '.join(sys.argv)}`\n"]
+        hetero_markdown(lines, hetero)
+        md = "\n".join(lines) + "\n"
+        with open(os.path.join(args.out, args.name + "-hetero.md"), "w") as f:
+            f.write(md)
+        with open(os.path.join(args.out, args.name + "-hetero.json"), "w") as f:
+            json.dump(dict(command=" ".join(sys.argv), hetero=hetero, rows=run.rows), f,
+                      indent=1)
+        sys.stdout.write(md)
+        shutil.rmtree(run.tmp, ignore_errors=True)
+        return
     if not os.access(args.ceiling, os.X_OK):
         print(f"no ceiling program at {args.ceiling}: no fraction of the ceiling",
               file=sys.stderr)
@@ -678,6 +789,8 @@ def main():
     limits = [time_limit_rule(run, d) for d in devices]
     scheduling = [r for d in devices for r in scheduling_overhead(run, d)]
     balance = [r for d in devices for r in load_balance(run, d)]
+    hetero = heterogeneous(run, others, args.hetero_workload, nthreads,
+                           args.hetero_lanes or nthreads)
     servers = []
     if subprocess.run([args.binary, "serve", "--help"], capture_output=True).returncode == 0:
         servers = [server_latency(run, d) for d in devices]
@@ -701,7 +814,8 @@ def main():
                   ceiling=ceil, ceiling_runs=run.ceiling_runs, rows=run.rows,
                   opencl_overhead=overhead, first_tile=firsts, stream=stream, process=process,
                   time_limit=limits, server=servers, default_queue_depth=default_depth,
-                  scheduling=scheduling, balance=balance)
+                  scheduling=scheduling, balance=balance,
+                  hetero=hetero)
     report["targets"] = targets(report, nthreads)
     write_outputs(args, report)
     shutil.rmtree(run.tmp, ignore_errors=True)
@@ -726,7 +840,7 @@ def key(row, **change):
 def derive(rows, ceil):
     """Adds what is measured against other rows of this run: speed-ups over scalar and over
     sequential, and the fraction of the ceiling's median (flagged above 1.0)."""
-    index = {key(r): r for r in rows if r["section"] != "queue"}
+    index = {key(r): r for r in rows if r["section"] not in ("queue", "hetero")}
     seq_index = {(r["device"], r["workload"], r["precision"], kernel_of(r), r["tile_w"]): r
                  for r in rows if r["mode"] == "sequential"}
     for r in rows:
@@ -1086,6 +1200,7 @@ def markdown(report):
                f"{s['sse_ratio']:.2f} | {flag_cell(sorted(set(s['flags'] + s['sse_flags'])))} |"
                for s in report["server"]],
               [s["flags"] + s["sse_flags"] for s in report["server"]])
+    hetero_markdown(lines, report.get("hetero", []))
     skipped = report.get("threads_plot_skipped")
     if skipped:
         lines.append("Threads plot: no 1-thread run, so no speed-up drawn for: " +

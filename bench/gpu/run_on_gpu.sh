@@ -88,6 +88,15 @@ frame gpu float 16 auto 8192 8192 1000 512
 $t --device gpu --width 1920 --height 1080 --max-iter 1000 --time-limit-ms 0 --stream --quiet \
    > /tmp/stream.ndjson && echo "gpu --stream: $(wc -l < /tmp/stream.ndjson) lines, last: \
    $(tail -n1 /tmp/stream.ndjson | grep -o '"checksum":"[^"]*"')"
+echo "=== several devices in one run"
+# the golden 1920x1080/1000 frame (5ce97c1edc74a22a) with the CPU path and the GPU together
+$t --device cpu,gpu --mode dynamic --width 1920 --height 1080 --max-iter 1000 --time-limit-ms 0 \
+   --quiet | grep -o '"checksum":"[^"]*"' | tail -n1
+python3 bench/run_bench.py --hetero-only --out "$out" --name h100 --binary build-gpu/tilerace \
+  --devices cpu,gpu --threads "$(nproc)" --hetero-workload 8192x8192/1000 --hetero-lanes 4 \
+  > /dev/null 2> "$out/h100-hetero-progress.log"
+echo "hetero bench exit code: $?"
+cat "$out/h100-hetero.md" 2>/dev/null
 if [ "$mode" = full ]; then
   echo "=== bench suite"
   # NVIDIA H100 SXM5 datasheet, non-tensor: FP64 34 TFLOP/s, FP32 67 TFLOP/s (FMA = 2 flops)

@@ -32,8 +32,8 @@ static const char run_description[] =
 static const char run_epilogue[] =
     "Output: {\"success\", \"data\": [records], \"params\", \"message\", \"summary\"}; a record\n"
     "is task_id, thread_id, tile_x, tile_y, tile_w, tile_h, start_time_ms, duration_ms,\n"
-    "pixels_computed, start_time_us, duration_us (and device_time_us on OpenCL); times are\n"
-    "from one monotonic origin taken just before the first tile. See the README.\n"
+    "pixels_computed, start_time_us, duration_us (and device_time_us on OpenCL), device;\n"
+    "times are from one monotonic origin taken just before the first tile. See the README.\n"
     "\n"
     "Output files (--out, --image; replay -o the same way):\n"
     "  Every path is checked before the first tile: an empty --out or --image, or both\n"

@@ -8,7 +8,9 @@
 #include "core/scheduler.h"
 
 struct tr_device_info {
-    char selector[TR_DEVICE_MAXLEN]; /* what --device said */
+    char selector[TR_DEVICE_LIST_MAXLEN]; /* what --device said (for this device: its entry) */
+    char resolved[TR_DEVICE_MAXLEN];      /* "cpu", "opencl:P.D": the records' device field */
+    uint32_t lanes;                       /* lanes it was given */
     char name[256];
     char platform[256];
     char type[16];         /* "CPU", "GPU", "ACCELERATOR" */
@@ -34,10 +36,12 @@ struct tr_job_options {
 
 struct tr_job {
     struct tr_params params;
-    uint16_t *frame; /* width * height counts; unrendered tiles stay 0 */
+    uint16_t *frame;     /* width * height counts; unrendered tiles stay 0 */
     size_t frame_mapped; /* bytes mapped for a large frame (tr_job_frame_alloc), else 0 */
     struct tr_run run;
-    struct tr_device_info device;
+    struct tr_device_info device; /* the device; the first of several, selector the list */
+    struct tr_device_info devices[TR_MAX_DEVICES]; /* each in the list's order */
+    uint32_t n_devices;
 };
 
 /*

@@ -32,6 +32,7 @@ static const struct tr_option_choice devices[] = {
     {"gpu", "the first OpenCL GPU"},
     {"pocl", "the first CPU device of the pocl platform"},
     {"opencl:P.D", "platform P, device D, as 'tilerace devices' lists them"},
+    {"all", "the CPU path and every OpenCL device that can render the precision, together"},
     {NULL, NULL},
 };
 
@@ -132,7 +133,13 @@ const struct tr_option tr_options[TR_OPTION_COUNT] = {
                           .metavar = "D",
                           .choices = devices,
                           .def = 0,
-                          .help = "where tiles run"},
+                          .help = "where tiles run: one device, or several together (D1,D2)",
+                          .details = "A comma-separated list renders one frame on several "
+                                     "devices at once (at most 16, each named once): "
+                                     "SELECTOR@N gives a device N lanes, else it gets "
+                                     "--num-threads; all lanes together at most 256. Lanes "
+                                     "are numbered across the devices in the list's order, "
+                                     "and every mode shares the tiles out over all of them."},
     [TR_OPTION_PRECISION] =
         {.name = "precision",
          .query = "precision",

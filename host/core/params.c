@@ -155,17 +155,17 @@ int tr_params_set_kernel(struct tr_params *p, const char *label, const char *tex
 int tr_params_set_device(struct tr_params *p, const char *label, const char *text, char *err,
                          size_t errlen)
 {
-    struct tr_device_spec spec;
-    char msg[QUOTED_SIZE + 160], q[QUOTED_SIZE];
-    if (text && strlen(text) >= TR_DEVICE_MAXLEN) {
+    struct tr_device_list list;
+    char msg[QUOTED_SIZE * 2 + 200], q[QUOTED_SIZE];
+    if (text && strlen(text) >= sizeof(p->device)) {
         quote_value(q, sizeof(q), text);
         snprintf(err, errlen,
-                 "%s: %s is too long (accepted: cpu, opencl, gpu, pocl, "
-                 "opencl:P.D with P and D 0..999)",
-                 label, q);
+                 "%s: %s is too long (accepted: at most %zu characters of cpu, opencl, gpu, "
+                 "pocl, opencl:P.D or all, comma-separated)",
+                 label, q, sizeof(p->device) - 1);
         return TR_ERR_USAGE;
     }
-    if (tr_device_spec_parse(text, &spec, msg, sizeof(msg)) != 0) {
+    if (tr_device_list_parse(text, TR_MAX_THREADS, &list, msg, sizeof(msg)) != 0) {
         snprintf(err, errlen, "%s: %s", label, msg);
         return TR_ERR_USAGE;
     }
@@ -193,6 +193,24 @@ int tr_params_check(const struct tr_params *p, char *err, size_t errlen)
                  g.cols, g.rows, p->tile_w, p->tile_h, (unsigned long long)g.tiles,
                  (unsigned long long)TR_MAX_TILES);
         return TR_ERR_USAGE;
+    }
+    /* A list's lanes together (all is counted once it is expanded) */
+    struct tr_device_list list;
+    char why[QUOTED_SIZE * 2 + 200];
+    if (tr_device_list_parse(p->device, TR_MAX_THREADS, &list, why, sizeof(why)) == 0 &&
+        list.count > 1) {
+        uint32_t lanes = 0;
+        for (uint32_t i = 0; i < list.count; i++)
+            lanes += tr_device_entry_lanes(&list.entries[i], p->num_threads);
+        if (lanes > TR_MAX_THREADS) {
+            char q[QUOTED_SIZE];
+            quote_value(q, sizeof(q), p->device);
+            snprintf(err, errlen,
+                     "device: %s has %u lanes in all, out of range (accepted range 1..%d; give "
+                     "fewer with @N or num_threads)",
+                     q, lanes, TR_MAX_THREADS);
+            return TR_ERR_USAGE;
+        }
     }
     return 0;
 }

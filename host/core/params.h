@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/device_spec.h"
 #include "core/options.h"
 
 #define TR_DEVICE_MAXLEN 64
@@ -22,7 +23,7 @@ struct tr_params {
     enum tr_mode mode;
     enum tr_precision precision;
     enum tr_kernel kernel;
-    char device[TR_DEVICE_MAXLEN];
+    char device[TR_DEVICE_LIST_MAXLEN]; /* one selector or a list (core/device_spec.h) */
 };
 
 /* The defaults of the option table. */
@@ -51,7 +52,7 @@ int tr_params_set_kernel(struct tr_params *p, const char *label, const char *tex
 int tr_params_set_device(struct tr_params *p, const char *label, const char *text, char *err,
                          size_t errlen);
 
-/* Checks that span fields: pixel and tile counts. */
+/* Checks that span fields: pixel and tile counts, the lanes of a device list. */
 int tr_params_check(const struct tr_params *p, char *err, size_t errlen);
 
 const char *tr_mode_name(enum tr_mode m);

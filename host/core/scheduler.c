@@ -26,7 +26,8 @@
 
 struct shared {
     const struct tr_params *p;
-    const struct tr_backend *backend;
+    const struct tr_lane_group *groups;
+    uint32_t n_groups;
     const struct tr_run_hooks *hooks;
     struct tr_tile_grid grid;
     uint16_t *frame;
@@ -64,6 +65,8 @@ struct shared {
 
 struct lane {
     struct shared *s;
+    const struct tr_backend *backend; /* its device's */
+    uint32_t group, index_in_group;
     struct tr_start_check check; /* may_start for a backend that starts queued tiles itself */
     uint32_t index, n_lanes;
     int cpu;             /* to pin to, or -1 */
@@ -109,15 +112,16 @@ static int64_t next_task(struct lane *l, uint32_t *cursor)
     return *cursor < l->end ? (int64_t)(*cursor)++ : -1;
 }
 
-/* Steal mode: each lane's deque starts with its Hardware Havoc chunk. Returns 0 or -1. */
-static int steal_init(struct shared *s, uint32_t lanes)
+/* Steal mode: each lane's deque starts with its Hardware Havoc chunk of the run's all_lanes
+ * lanes. Returns 0 or -1. */
+static int steal_init(struct shared *s, uint32_t lanes, uint32_t all_lanes)
 {
     uint32_t *first = calloc(lanes ? lanes : 1, sizeof(*first));
     uint32_t *end = calloc(lanes ? lanes : 1, sizeof(*end));
     int rc = -1;
     if (first && end) {
         for (uint32_t i = 0; i < lanes; i++)
-            tr_chunk_range(s->grid.tiles, s->p->num_threads, i, &first[i], &end[i]);
+            tr_chunk_range(s->grid.tiles, all_lanes, i, &first[i], &end[i]);
         rc = tr_steal_deques_init(&s->deques, lanes, first, end);
     }
     free(first);
@@ -190,7 +194,7 @@ static void fail_lane(struct lane *l, int rc)
 static void lane_loop(struct lane *l, void *ctx)
 {
     struct shared *s = l->s;
-    const struct tr_backend_ops *ops = s->backend->ops;
+    const struct tr_backend_ops *ops = l->backend->ops;
     uint32_t depth = ops->submit_tile ? s->p->queue_depth : 1;
     if (depth < 1 || depth > TR_MAX_QUEUE_DEPTH) /* the parsers' range; for other callers */
         depth = depth < 1 ? 1 : TR_MAX_QUEUE_DEPTH;
@@ -225,7 +229,7 @@ static void lane_loop(struct lane *l, void *ctx)
         int rc = ops->submit_tile ? ops->wait_tile(ctx, &times, l->err, sizeof(l->err)) : 0;
         if (!ops->submit_tile)
             times.end_ns = tr_now_ns() - s->origin_ns;
-        if (rc == 0 && times.started && s->pending)
+        if (rc == 0 && times.started && s->pending && ops->read_tile_start)
             rc = ops->read_tile_start(ctx, &st->tile, &s->pending[st->tile.task_id], l->err,
                                       sizeof(l->err));
         else if (rc == 0 && times.started && s->hooks && s->hooks->want_counts && ops->read_tile)
@@ -250,6 +254,8 @@ static void lane_loop(struct lane *l, void *ctx)
         r->start_ns = times.start_ns;
         r->duration_ns = times.end_ns - times.start_ns;
         r->device_time_ns = times.device_ns;
+        r->device = s->groups[l->group].name;
+        r->device_index = l->group;
         r->stolen =
             s->p->mode == TR_MODE_STEAL && (tile->task_id < l->first || tile->task_id >= l->end);
         /* release: whoever sees the flag sees the record and the tile's counts */
@@ -277,8 +283,11 @@ static void touch_frame_share(struct shared *s, uint32_t index, uint32_t lanes)
 static void deliver(struct shared *s, uint32_t id)
 {
     if (s->pending) {
-        int rc = s->backend->ops->read_wait(s->backend->self, s->pending[id], s->output_err,
-                                            sizeof(s->output_err));
+        /* a tile rendered straight into the host frame has no read to wait for */
+        const struct tr_backend *b = s->groups[s->slots[id].device_index].backend;
+        int rc = s->pending[id] ? b->ops->read_wait(b->self, s->pending[id], s->output_err,
+                                                    sizeof(s->output_err))
+                                : 0;
         s->pending[id] = NULL;
         if (rc) {
             if (!s->output_rc)
@@ -341,7 +350,8 @@ static void *lane_main(void *arg)
         pthread_setaffinity_np(pthread_self(), sizeof(one), &one); /* best effort */
     }
     touch_frame_share(s, l->index, l->n_lanes);
-    l->rc = s->backend->ops->lane_open(s->backend->self, l->index, &ctx, l->err, sizeof(l->err));
+    l->rc = l->backend->ops->lane_open(l->backend->self, l->index_in_group, &ctx, l->err,
+                                       sizeof(l->err));
     if (l->rc)
         atomic_store(&s->stop, 1);
 
@@ -355,14 +365,91 @@ static void *lane_main(void *arg)
     if (l->rc == 0)
         lane_loop(l, ctx);
     atomic_fetch_sub(&s->lanes_rendering, 1);
-    if (ctx && s->backend->ops->lane_close)
-        s->backend->ops->lane_close(ctx);
+    if (ctx && l->backend->ops->lane_close)
+        l->backend->ops->lane_close(ctx);
     return NULL;
+}
+
+/* Whether group g's tiles reach the host frame as they finish (read tile by tile, or
+ * rendered there), rather than only at the end. */
+static int group_reads_tiles(const struct shared *s, uint32_t g)
+{
+    const struct tr_backend_ops *ops = s->groups[g].backend->ops;
+    return (s->pending && ops->read_tile_start) ||
+           (s->hooks && s->hooks->want_counts && ops->read_tile);
+}
+
+/* Makes each group's tiles visible in the host frame, for those that keep them until the end:
+ * the whole frame from the one device of a run, or only its own tiles from one of several. */
+static int finish_groups(struct shared *s, char *err, size_t errlen)
+{
+    for (uint32_t g = 0; g < s->n_groups; g++) {
+        const struct tr_backend *b = s->groups[g].backend;
+        /* With counts read tile by tile the host frame is whole already; a second copy would
+         * also race with a reader of those tiles (the server's event stream). */
+        if (!b->ops->finish || group_reads_tiles(s, g))
+            continue;
+        if (s->n_groups == 1) {
+            int rc = b->ops->finish(b->self, err, errlen);
+            if (rc)
+                return rc;
+            continue;
+        }
+        size_t n = 0;
+        struct tr_tile *tiles = malloc((s->grid.tiles ? s->grid.tiles : 1) * sizeof(*tiles));
+        if (!tiles) {
+            snprintf(err, errlen, "out of memory for %llu tiles",
+                     (unsigned long long)s->grid.tiles);
+            return TR_ERR_INTERNAL;
+        }
+        for (uint32_t id = 0; id < s->grid.tiles; id++)
+            if (s->done[id] && s->slots[id].device_index == g)
+                tiles[n++] = tr_tile_grid_tile(&s->grid, id);
+        int rc = n ? b->ops->finish_tiles(b->self, tiles, n, err, errlen) : 0;
+        free(tiles);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Each group's share of the run, from the sorted records and the finished frame. */
+static void count_groups(const struct shared *s, const struct lane *lanes, uint32_t n_lanes,
+                         struct tr_run *out)
+{
+    out->n_groups = s->n_groups;
+    for (uint32_t i = 0; i < n_lanes; i++)
+        out->groups[lanes[i].group].lanes++;
+    for (size_t i = 0; i < out->n_records; i++) {
+        const struct tr_record *r = &out->records[i];
+        struct tr_group_run *g = &out->groups[r->device_index];
+        g->tiles++;
+        g->pixels += r->pixels_computed;
+        g->busy_ns += r->duration_ns;
+        if (s->n_groups == 1)
+            continue; /* all of the frame's: total_iterations */
+        for (uint32_t y = 0; y < r->tile_h; y++) {
+            const uint16_t *row = s->frame + (size_t)(r->tile_y + y) * s->p->width + r->tile_x;
+            for (uint32_t x = 0; x < r->tile_w; x++)
+                g->iterations += row[x];
+        }
+    }
+    if (s->n_groups == 1)
+        out->groups[0].iterations = out->total_iterations;
 }
 
 enum tr_status tr_run_tiles(const struct tr_params *p, uint16_t *frame,
                             const struct tr_backend *backend, const struct tr_run_hooks *hooks,
                             struct tr_run *out, char *err, size_t errlen)
+{
+    const struct tr_lane_group one = {backend, p->num_threads, NULL};
+    return tr_run_lanes(p, frame, &one, 1, hooks, out, err, errlen);
+}
+
+enum tr_status tr_run_lanes(const struct tr_params *p, uint16_t *frame,
+                            const struct tr_lane_group *groups, uint32_t n_groups,
+                            const struct tr_run_hooks *hooks, struct tr_run *out, char *err,
+                            size_t errlen)
 {
     int rc = 0;
     struct shared s;
@@ -373,8 +460,23 @@ enum tr_status tr_run_tiles(const struct tr_params *p, uint16_t *frame,
 
     memset(out, 0, sizeof(*out));
     memset(&s, 0, sizeof(s));
+    uint32_t all_lanes = 0;
+    for (uint32_t g = 0; g < n_groups && n_groups <= TR_MAX_DEVICES; g++) {
+        const struct tr_backend_ops *ops = groups[g].backend->ops;
+        if (n_groups > 1 && ops->finish && !ops->finish_tiles) {
+            snprintf(err, errlen, "internal error: device %u of the run cannot share a frame", g);
+            return TR_ERR_INTERNAL;
+        }
+        all_lanes += groups[g].lanes;
+    }
+    if (n_groups < 1 || n_groups > TR_MAX_DEVICES || all_lanes < 1 || all_lanes > TR_MAX_THREADS) {
+        snprintf(err, errlen, "internal error: a run of %u devices with %u lanes", n_groups,
+                 all_lanes);
+        return TR_ERR_INTERNAL;
+    }
     s.p = p;
-    s.backend = backend;
+    s.groups = groups;
+    s.n_groups = n_groups;
     s.hooks = hooks;
     s.frame = frame;
     s.limit_ns = (int64_t)p->time_limit_ms * 1000000;
@@ -385,7 +487,7 @@ enum tr_status tr_run_tiles(const struct tr_params *p, uint16_t *frame,
     pthread_mutex_init(&s.lock, NULL);
     pthread_cond_init(&s.cond, NULL);
 
-    uint32_t n = tr_lane_count(p->mode, s.grid.tiles, p->num_threads);
+    uint32_t n = tr_lane_count(p->mode, s.grid.tiles, all_lanes);
     out->tiles_total = s.grid.tiles;
     out->lanes = n;
     s.slots = calloc(s.grid.tiles, sizeof(*s.slots));
@@ -403,8 +505,8 @@ enum tr_status tr_run_tiles(const struct tr_params *p, uint16_t *frame,
         rc = TR_ERR_INTERNAL;
         goto cleanup;
     }
-    if (p->mode == TR_MODE_STEAL &&
-        (steal_init(&s, n) != 0 || !(out->steals = calloc(n ? n : 1, sizeof(*out->steals))))) {
+    if (p->mode == TR_MODE_STEAL && (steal_init(&s, n, all_lanes) != 0 ||
+                                     !(out->steals = calloc(n ? n : 1, sizeof(*out->steals))))) {
         snprintf(err, errlen, "out of memory for %u tile deques", n);
         rc = TR_ERR_INTERNAL;
         goto cleanup;
@@ -412,9 +514,10 @@ enum tr_status tr_run_tiles(const struct tr_params *p, uint16_t *frame,
     /* With counts read tile by tile, or rendered straight into the host frame, the frame is
      * whole as tiles finish; a backend with finish() fills it only at the end. */
     s.consumer = hooks && hooks->on_tile;
-    int reads_started = s.consumer && hooks->want_counts && backend->ops->read_tile_start;
-    int tiles_read = reads_started || (hooks && hooks->want_counts && backend->ops->read_tile);
-    s.digest_live = tiles_read || !backend->ops->finish;
+    int reads_started = 0;
+    for (uint32_t g = 0; g < n_groups; g++)
+        reads_started |=
+            s.consumer && hooks->want_counts && groups[g].backend->ops->read_tile_start;
     s.counts_in = s.done;
     if (reads_started) {
         s.pending = calloc(s.grid.tiles, sizeof(*s.pending));
@@ -426,6 +529,9 @@ enum tr_status tr_run_tiles(const struct tr_params *p, uint16_t *frame,
             goto cleanup;
         }
     }
+    s.digest_live = 1;
+    for (uint32_t g = 0; g < n_groups; g++)
+        s.digest_live &= group_reads_tiles(&s, g) || !groups[g].backend->ops->finish;
     atomic_init(&s.lanes_ended, 0);
     tr_frame_digest_init(&s.digest, &s.grid, frame);
     cpu_set_t allowed;
@@ -444,14 +550,21 @@ enum tr_status tr_run_tiles(const struct tr_params *p, uint16_t *frame,
     }
     output_started = 1;
 
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0, g = 0, in_group = 0; i < n; i++, in_group++) {
+        while (in_group == groups[g].lanes) {
+            g++;
+            in_group = 0;
+        }
         lanes[i].s = &s;
+        lanes[i].backend = groups[g].backend;
+        lanes[i].group = g;
+        lanes[i].index_in_group = in_group;
         lanes[i].index = i;
         lanes[i].n_lanes = n;
         lanes[i].check = (struct tr_start_check){check_may_start, check_now, &lanes[i]};
         lanes[i].cpu = n_cpus ? nth_cpu(&allowed, (int)(i % (uint32_t)n_cpus)) : -1;
         if (p->mode == TR_MODE_CONCURRENT || p->mode == TR_MODE_STEAL)
-            tr_chunk_range(s.grid.tiles, p->num_threads, i, &lanes[i].first, &lanes[i].end);
+            tr_chunk_range(s.grid.tiles, all_lanes, i, &lanes[i].first, &lanes[i].end);
         else if (p->mode == TR_MODE_SEQUENTIAL)
             lanes[i].end = (uint32_t)s.grid.tiles;
         if (pthread_create(&threads[i], NULL, lane_main, &lanes[i]) != 0) {
@@ -500,10 +613,8 @@ enum tr_status tr_run_tiles(const struct tr_params *p, uint16_t *frame,
         rc = s.output_rc;
         snprintf(err, errlen, "%s", s.output_err);
     }
-    /* With counts read tile by tile the host frame is whole already; a second copy would
-     * also race with a reader of those tiles (the server's event stream). */
-    if (rc == 0 && backend->ops->finish && !tiles_read)
-        rc = backend->ops->finish(backend->self, err, errlen);
+    if (rc == 0)
+        rc = finish_groups(&s, err, errlen);
     if (rc)
         goto cleanup;
 
@@ -528,6 +639,7 @@ enum tr_status tr_run_tiles(const struct tr_params *p, uint16_t *frame,
         if (out->complete)
             out->checksum = tr_fnv1a64_counts(frame, pixels);
     }
+    count_groups(&s, lanes, started, out);
 
 cleanup:
     if (output_started) {

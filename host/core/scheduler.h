@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/device_spec.h"
 #include "core/params.h"
 #include "core/status.h"
 #include "core/task_record.h"
@@ -62,6 +63,11 @@ struct tr_backend_ops {
     void (*lane_close)(void *lane_ctx);
     /* Optional: after all lanes have stopped, makes the whole frame visible on the host. */
     int (*finish)(void *self, char *err, size_t errlen);
+    /* Instead of finish in a run shared with other devices, whose tiles are in the host
+     * frame already: makes only these tiles, the ones this backend rendered, visible. A
+     * backend with finish but without it cannot share a run. */
+    int (*finish_tiles)(void *self, const struct tr_tile *tiles, size_t n, char *err,
+                        size_t errlen);
 };
 
 struct tr_backend {
@@ -92,6 +98,26 @@ struct tr_run_hooks {
     int pin_lanes;
 };
 
+/*
+ * One device's lanes in a run: lanes of all groups form one ordered list (the groups in
+ * order, each group's lanes in order) numbered 0..L-1, and a mode shares the tiles out over
+ * that list exactly as it would over L lanes of one device.
+ */
+struct tr_lane_group {
+    const struct tr_backend *backend;
+    uint32_t lanes;   /* at least 1 */
+    const char *name; /* the records' device field, or NULL for none */
+};
+
+/* What one group did in a run. */
+struct tr_group_run {
+    uint32_t lanes;      /* lanes that ran (a mode may use fewer than the group has) */
+    uint64_t tiles;      /* records */
+    uint64_t pixels;     /* of its records */
+    uint64_t iterations; /* sum of its tiles' counts */
+    int64_t busy_ns;     /* sum of its records' durations */
+};
+
 struct tr_run {
     struct tr_record *records; /* the finished tiles, sorted */
     size_t n_records;
@@ -106,6 +132,8 @@ struct tr_run {
     uint64_t checksum;         /* fnv1a64 of the frame; meaningful only when complete */
     int had_consumer;          /* hooks.on_tile was set */
     int64_t output_wait_ns;    /* lanes' total wait for room in the output queue */
+    struct tr_group_run groups[TR_MAX_DEVICES];
+    uint32_t n_groups;
     uint64_t *steals;          /* steal mode: each lane's successful steals; else NULL */
     uint64_t steals_total;
 };
@@ -124,6 +152,17 @@ uint32_t tr_lane_count(enum tr_mode mode, uint64_t tiles, uint32_t threads);
 enum tr_status tr_run_tiles(const struct tr_params *p, uint16_t *frame,
                             const struct tr_backend *backend, const struct tr_run_hooks *hooks,
                             struct tr_run *out, char *err, size_t errlen);
+
+/*
+ * The same over the lanes of several devices (n_groups 1..TR_MAX_DEVICES): one clock origin,
+ * one stop flag, one time-limit rule for all; p->num_threads is not used. sequential runs one
+ * lane (the first group's first), concurrent gives lane i of L the i-th of L chunks, dynamic
+ * lets every lane take the next free tile. Each record carries its group's index and name.
+ */
+enum tr_status tr_run_lanes(const struct tr_params *p, uint16_t *frame,
+                            const struct tr_lane_group *groups, uint32_t n_groups,
+                            const struct tr_run_hooks *hooks, struct tr_run *out, char *err,
+                            size_t errlen);
 void tr_run_free(struct tr_run *run);
 
 #endif

@@ -40,6 +40,8 @@ struct cJSON *tr_record_to_json(const struct tr_record *r)
     if (ok && r->device_time_ns >= 0)
         ok = cJSON_AddNumberToObject(o, "device_time_us", (double)(r->device_time_ns / 1000)) !=
              NULL;
+    if (ok && r->device)
+        ok = cJSON_AddStringToObject(o, "device", r->device) != NULL;
     if (ok && r->stolen)
         ok = cJSON_AddTrueToObject(o, "stolen") != NULL;
     if (!ok) {
@@ -51,6 +53,8 @@ struct cJSON *tr_record_to_json(const struct tr_record *r)
 
 /* cJSON prints an integral number below 1e15 as its digits; larger ones in other forms. */
 #define PLAIN_DIGITS_BELOW 1000000000000000LL
+/* The longest device name tr_record_format writes itself. */
+#define TR_RECORD_DEVICE_MAX 64
 
 /* Writes v's decimal digits at p; returns the end. */
 static char *put_int(char *p, int64_t v)
@@ -103,6 +107,19 @@ int tr_record_format(const struct tr_record *r, char *buf, size_t len)
     p = PUT(p, ",\"duration_us\":", duration_us);
     if (r->device_time_ns >= 0)
         p = PUT(p, ",\"device_time_us\":", device_us);
+    if (r->device) {
+        /* a selector is plain ASCII with nothing to escape; anything else goes to cJSON */
+        size_t n = strlen(r->device);
+        if (n > TR_RECORD_DEVICE_MAX || strpbrk(r->device, "\"\\") != NULL)
+            return -1;
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)r->device[i] < 0x20 || (unsigned char)r->device[i] > 0x7e)
+                return -1;
+        memcpy(p, ",\"device\":\"", 11);
+        memcpy(p + 11, r->device, n);
+        p += 11 + n;
+        *p++ = '"';
+    }
     if (r->stolen) {
         static const char stolen[] = ",\"stolen\":true";
         memcpy(p, stolen, sizeof(stolen) - 1);

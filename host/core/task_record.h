@@ -15,6 +15,10 @@ struct tr_record {
     int64_t
         duration_ns; /* host clock; on OpenCL from the start check to the first sight of its end */
     int64_t device_time_ns; /* OpenCL profiling time of the kernel; -1 on the CPU path */
+    /* The resolved selector of the device that rendered it ("cpu", "opencl:0.0"), owned by
+     * the run's job; NULL: the record has no device field. */
+    const char *device;
+    uint32_t device_index; /* its place in the run's device list */
     /* Steal mode: rendered by another lane than the one whose Hardware Havoc chunk held it
      * (thread_id differs from concurrent mode's). Written as "stolen":true, only when set:
      * other records, and every record of other modes, have no such field. */
@@ -24,7 +28,8 @@ struct tr_record {
 /* Sorts by start_time_us, then task_id: the order of the output. */
 void tr_records_sort(struct tr_record *records, size_t n);
 
-/* The record as JSON: the Hardware Havoc API's nine fields, then the microsecond fields. */
+/* The record as JSON: the Hardware Havoc API's nine fields, then the microsecond fields, the
+ * device and, for a stolen tile, "stolen". */
 struct cJSON *tr_record_to_json(const struct tr_record *r);
 
 /* Room for any record tr_record_format writes, with its terminating NUL. */

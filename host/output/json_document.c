@@ -47,6 +47,44 @@ static cJSON *device_json(const struct tr_device_info *d)
     return o;
 }
 
+/* One device's share of a run of several: what it was given and what it did. */
+static cJSON *device_share_json(const struct tr_job *job, uint32_t i)
+{
+    const struct tr_device_info *d = &job->devices[i];
+    const struct tr_run *r = &job->run;
+    const struct tr_group_run *g = &r->groups[i];
+    double busy_s = (double)g->busy_ns / 1e9, elapsed_s = (double)r->elapsed_ns / 1e9;
+    uint64_t pixels = (uint64_t)job->params.width * job->params.height;
+    cJSON *o = cJSON_CreateObject();
+    int ok =
+        o && cJSON_AddStringToObject(o, "selector", d->resolved) &&
+        cJSON_AddStringToObject(o, "given_as", d->selector) &&
+        cJSON_AddStringToObject(o, "name", d->name) &&
+        cJSON_AddStringToObject(o, "type", d->type) &&
+        cJSON_AddStringToObject(o, "kernel", d->kernel) &&
+        cJSON_AddNumberToObject(o, "lanes", d->lanes) &&
+        cJSON_AddNumberToObject(o, "lanes_used", g->lanes) &&
+        cJSON_AddNumberToObject(o, "tiles", (double)g->tiles) &&
+        cJSON_AddNumberToObject(o, "pixels", (double)g->pixels) &&
+        cJSON_AddNumberToObject(o, "iterations", (double)g->iterations) &&
+        cJSON_AddNumberToObject(o, "busy_us", (double)(g->busy_ns / 1000)) &&
+        /* over the run's elapsed time, so the devices' rates add up to the run's */
+        cJSON_AddNumberToObject(o, "giga_iterations_per_s",
+                                elapsed_s > 0 ? (double)g->iterations / elapsed_s / 1e9 : 0.0) &&
+        cJSON_AddNumberToObject(o, "busy_giga_iterations_per_s",
+                                busy_s > 0 ? (double)g->iterations / busy_s / 1e9 : 0.0) &&
+        cJSON_AddNumberToObject(o, "frame_share",
+                                pixels ? (double)g->pixels / (double)pixels : 0.0) &&
+        cJSON_AddNumberToObject(o, "build_time_us", (double)(d->build_ns / 1000)) &&
+        cJSON_AddNumberToObject(o, "warmup_time_us", (double)(d->warmup_ns / 1000)) &&
+        cJSON_AddNumberToObject(o, "readback_time_us", (double)(d->readback_ns / 1000));
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
 struct cJSON *tr_json_summary(const struct tr_job *job)
 {
     const struct tr_run *r = &job->run;
@@ -87,6 +125,21 @@ struct cJSON *tr_json_summary(const struct tr_job *job)
         cJSON_Delete(dev);
         cJSON_Delete(o);
         return NULL;
+    }
+    /* A run of several devices also lists each one's share; summary.device is its first. */
+    if (job->n_devices > 1) {
+        cJSON *list = cJSON_AddArrayToObject(o, "devices");
+        for (uint32_t i = 0; list && i < job->n_devices; i++) {
+            cJSON *d = device_share_json(job, i);
+            if (!d || !cJSON_AddItemToArray(list, d)) {
+                cJSON_Delete(d);
+                list = NULL;
+            }
+        }
+        if (!list) {
+            cJSON_Delete(o);
+            return NULL;
+        }
     }
     return o;
 }

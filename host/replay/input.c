@@ -123,6 +123,18 @@ static int check_params(const cJSON *doc, struct frame_shape *fs, char *err, siz
     return 0;
 }
 
+/* A string of 1..TR_DEVICE_MAXLEN-1 printable ASCII characters (the page's rule too). */
+static int printable_name(const cJSON *v)
+{
+    if (!cJSON_IsString(v))
+        return 0;
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)v->valuestring; *p; p++, n++)
+        if (*p < 0x20 || *p > 0x7e)
+            return 0;
+    return n >= 1 && n < TR_DEVICE_MAXLEN;
+}
+
 /* A record's shape, and its data when it has one. */
 static int check_record(const cJSON *r, const struct frame_shape *fs, size_t index, char *err,
                         size_t errlen)
@@ -152,6 +164,15 @@ static int check_record(const cJSON *r, const struct frame_shape *fs, size_t ind
         h == 0 || x + w > fs->width || y + h > fs->height) {
         snprintf(err, errlen, "record %zu (task_id %llu): the tile is not where its task_id says",
                  index, (unsigned long long)id);
+        return -1;
+    }
+    /* the device that rendered it, a label on the page's timeline */
+    const cJSON *device = cJSON_GetObjectItemCaseSensitive(r, "device");
+    if (device && !printable_name(device)) {
+        snprintf(err, errlen,
+                 "record %zu (task_id %llu): device must be a device's name of 1..%d printable "
+                 "ASCII characters",
+                 index, (unsigned long long)id, TR_DEVICE_MAXLEN - 1);
         return -1;
     }
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(r, "data");

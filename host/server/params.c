@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/device_spec.h"
 #include "core/status.h"
+#include "core/text_escape.h"
 #include "core/tile_grid.h"
 
 _Static_assert(TR_OPTION_COUNT <= 64, "a query's options are bits of a uint64_t");
@@ -98,6 +100,20 @@ static const char *origin_of(uint64_t given, enum tr_option_id id)
     return given & (UINT64_C(1) << id) ? "" : " (the default)";
 }
 
+/* The lanes of every device a list names together (a server's cap on threads covers them);
+ * all, whose devices are known only once it is expanded, counts as the most it can be. */
+static uint32_t list_lanes(const struct tr_params *p)
+{
+    struct tr_device_list list;
+    char why[400];
+    uint32_t lanes = 0;
+    if (tr_device_list_parse(p->device, TR_MAX_THREADS, &list, why, sizeof(why)) != 0)
+        return p->num_threads;
+    for (uint32_t i = 0; i < list.count; i++)
+        lanes += tr_device_entry_lanes(&list.entries[i], p->num_threads);
+    return list.all ? lanes * TR_MAX_DEVICES : lanes;
+}
+
 static int check_caps(const struct tr_params *p, const struct tr_server_caps *caps, uint64_t given,
                       char *err, size_t errlen)
 {
@@ -136,6 +152,13 @@ static int check_caps(const struct tr_params *p, const struct tr_server_caps *ca
         snprintf(err, errlen,
                  "num_threads: '%u'%s is above this server's limit (accepted range 1..%u)",
                  p->num_threads, origin_of(given, TR_OPTION_NUM_THREADS), caps->num_threads);
+    } else if (list_lanes(p) > caps->num_threads) {
+        char q[TR_QUOTE_SIZE(TR_ECHO_CHARS)];
+        tr_text_quote(q, sizeof(q), p->device, TR_ECHO_CHARS);
+        snprintf(err, errlen,
+                 "device: %s has %u lanes in all, above this server's limit (accepted range "
+                 "1..%u lanes)",
+                 q, list_lanes(p), caps->num_threads);
     } else {
         return 0;
     }

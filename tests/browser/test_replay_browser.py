@@ -46,8 +46,22 @@ class DomReader(html.parser.HTMLParser):
             self.panels.append(dict(a, rows=0, bars=0))
         elif self.panels and "gantt-row" in cls:
             self.panels[-1]["rows"] += 1
+            self.panels[-1].setdefault("row_devices", []).append(a.get("data-device"))
+        elif self.panels and tag == "span" and "device" in cls:
+            self.panels[-1].setdefault("labels", []).append("")
+            self.in_label = True
+        elif self.panels and tag == "table" and "devices" in cls:
+            self.panels[-1]["device_table"] = True
         elif self.panels and "progress" in cls:
             self.panels[-1]["bars"] += 1
+
+    def handle_data(self, data):
+        if getattr(self, "in_label", False):
+            self.panels[-1]["labels"][-1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "span":
+            self.in_label = False
 
 
 def chromium(url, profile, *mode):
@@ -155,6 +169,31 @@ class ReplayInBrowser(unittest.TestCase):
             img = png_reader.read(shot)
             self.assertEqual((img.width, img.height), (1400, 1100))
 
+    def test_lanes_grouped_by_device(self):
+        # with an OpenCL device, a run of two devices; on the CPU alone, the one device
+        devices = f"cpu@2,{DEVICE}@1" if DEVICE != "cpu" else "cpu@3"
+        self.tilerace("--device", devices, *FRAME, "--mode", "concurrent", "--record-pixels",
+                      "-o", self.path("g.json"))
+        page = self.path("g.html")
+        self.tilerace_replay(self.path("g.json"), "-o", page)
+        with open(self.path("g.json")) as f:
+            doc = json.load(f)
+        dom = self.play(page)
+        self.assertEqual(dom.body.get("data-state"), "finished", dom.body)
+        panel = dom.panels[0]
+        self.check_panel(panel, doc)
+        listed = doc["summary"].get("devices") or [
+            dict(selector=doc["data"][0]["device"], lanes=doc["summary"]["threads_used"])]
+        expected = [d["selector"] for d in listed for _ in range(d["lanes"])]
+        # every row names its device, lanes grouped in the list's order, a label per group
+        self.assertEqual(panel["row_devices"], expected)
+        self.assertEqual(panel["data-devices"], ",".join(d["selector"] for d in listed))
+        self.assertEqual([t for t in panel["labels"] if t],
+                         [d["selector"] for d in listed])  # a label where each group starts
+        for r in doc["data"]:
+            self.assertEqual(r["device"], expected[r["thread_id"]])
+        self.assertEqual(panel.get("device_table", False), len(listed) > 1)
+
     def test_load_api_takes_stream_text_at_run_time(self):
         # the server's variant: a page without runs, loaded from JavaScript
         self.tilerace("--device", DEVICE, *FRAME, "--num-threads", 2, "--stream", "-o",
@@ -210,6 +249,11 @@ class ReplayInBrowser(unittest.TestCase):
             ("thread_id -1", record(thread_id=-1)),
             ("thread_id 1.5", record(thread_id=1.5)),
             ("thread_id text", record(thread_id="1")),
+            ("device opencl:1.0", record(device="opencl:1.0")),
+            ("device a number", record(device=7)),
+            ("device empty", record(device="")),
+            ("device a line break", record(device="cpu\n")),
+            ("device 64 characters", record(device="c" * 64)),
             ("task_id beyond the grid", record(task_id=6)),
             ("task_id missing", lambda d: d["data"][0].pop("task_id")),
             ("max_iter 65536", params(max_iter=65536)),

@@ -69,6 +69,12 @@ def tile_key(rec):
             rec["tile_h"], rec["pixels_computed"])
 
 
+def lanes_of(doc):
+    """The run's lanes: num_threads, or for several devices all of theirs together."""
+    devices = doc["summary"].get("devices")
+    return sum(d["lanes"] for d in devices) if devices else doc["params"]["num_threads"]
+
+
 def check_records(tc, doc):
     """Structural checks every run must pass, whatever the device."""
     p = doc["params"]
@@ -94,13 +100,13 @@ def check_records(tc, doc):
             tc.assertLess(prev, key)
         prev = key
         tiles = cols * rows
-        chunk = -(-tiles // min(p["num_threads"], tiles))
+        chunk = -(-tiles // min(lanes_of(doc), tiles))
         if p["mode"] == "sequential":
             tc.assertEqual(r["thread_id"], 0)
         elif p["mode"] == "concurrent":
             tc.assertEqual(r["thread_id"], r["task_id"] // chunk)
         else:
-            tc.assertLess(r["thread_id"], p["num_threads"])
+            tc.assertLess(r["thread_id"], lanes_of(doc))
         if p["mode"] == "steal":
             # stolen exactly when another thread than the concurrent-mode one rendered it
             tc.assertEqual(r.get("stolen", False), r["thread_id"] != r["task_id"] // chunk, r)

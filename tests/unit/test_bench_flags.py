@@ -204,5 +204,27 @@ def empty_report():
                 server=[])
 
 
+class Heterogeneous(unittest.TestCase):
+    def test_combined_rate_against_the_devices_alone(self):
+        rows = rb.hetero_summary({"cpu": 3.0, "pocl": 1.0},
+                                 [dict(mode="concurrent", gips=2.0), dict(mode="dynamic", gips=3.6)])
+        self.assertEqual([r["mode"] for r in rows], ["concurrent", "dynamic"])
+        self.assertAlmostEqual(rows[0]["of_sum"], 0.5)
+        self.assertAlmostEqual(rows[0]["of_best"], 2.0 / 3.0)
+        self.assertAlmostEqual(rows[1]["of_sum"], 0.9)
+        self.assertAlmostEqual(rows[1]["of_best"], 1.2)
+
+    def test_no_rate_alone_gives_no_ratio(self):
+        rows = rb.hetero_summary({}, [dict(mode="dynamic", gips=1.0)])
+        self.assertIsNone(rows[0]["of_sum"])
+        self.assertIsNone(rows[0]["of_best"])
+
+    def test_workload_labels(self):
+        self.assertEqual(rb.parse_workload("8192x8192/1000"), (8192, 8192, 1000))
+
+    def test_modes_list_is_ordered_and_extensible(self):
+        self.assertEqual(rb.HETERO_MODES[:2], ["concurrent", "dynamic"])
+
+
 if __name__ == "__main__":
     unittest.main()
