@@ -59,9 +59,11 @@ static int parse_entry(const char *text, size_t len, uint32_t max_lanes, struct 
 {
     char one[TR_SELECTOR_MAXLEN], q[TR_QUOTE_SIZE(TR_ECHO_CHARS)];
     if (len >= sizeof(one)) {
-        char cut[TR_QUOTE_SIZE(TR_ECHO_CHARS)];
-        snprintf(one, sizeof(one), "%.*s", (int)(sizeof(one) - 1), text);
-        tr_text_quote(cut, sizeof(cut), one, TR_ECHO_CHARS);
+        /* the entry as given, cut by the quoting between characters, not bytes */
+        char whole[TR_DEVICE_LIST_MAXLEN], cut[TR_QUOTE_SIZE(TR_ECHO_CHARS)];
+        snprintf(whole, sizeof(whole), "%.*s", (int)(len < sizeof(whole) ? len : sizeof(whole) - 1),
+                 text);
+        tr_text_quote(cut, sizeof(cut), whole, TR_ECHO_CHARS);
         snprintf(err, errlen,
                  "%s is too long (accepted: cpu, opencl, gpu, pocl, opencl:P.D with P and D "
                  "0..999, each with an optional @N)",

@@ -75,14 +75,14 @@ class SeveralDevices(unittest.TestCase):
             self.assertLessEqual(abs(d["busy_us"] - sum(r["duration_us"] for r in mine)),
                                  len(mine))
             self.assertEqual(d["lanes_used"], len({r["thread_id"] for r in mine}) if
-                             p["mode"] != "dynamic" else d["lanes_used"])
+                             p["mode"] not in ("dynamic", "steal") else d["lanes_used"])
 
     def test_golden_frames_every_mode_and_split(self):
         splits = [((1, 1), 64, 64), ((2, 1), 37, 23), ((1, 2), 100, 7), ((3, 2), 50, 50)]
         for row in tt.golden_rows():
             if row["total_iterations"] > 100e6:
                 continue  # the big frame adds seconds, nothing more
-            for mode in ("sequential", "concurrent", "dynamic"):
+            for mode in ("sequential", "concurrent", "dynamic", "steal"):
                 for (cpu, other), tw, th in splits:
                     with self.subTest(row=row, mode=mode, split=(cpu, other), tile=(tw, th)):
                         doc = run_doc("--device", f"cpu@{cpu},{OTHER}@{other}",
@@ -99,7 +99,7 @@ class SeveralDevices(unittest.TestCase):
                             "golden_float.tsv")
         with open(path) as f:
             w, h, it, fnv, total = f.read().splitlines()[1].split("\t")
-        for mode in ("concurrent", "dynamic"):
+        for mode in ("concurrent", "dynamic", "steal"):
             with self.subTest(mode=mode):
                 doc = run_doc("--device", f"cpu@2,{OTHER}@2", "--precision", "float",
                               "--mode", mode, "--width", w, "--height", h, "--max-iter", it,
@@ -126,7 +126,7 @@ class SeveralDevices(unittest.TestCase):
 
     def test_stream_copies_each_tile_from_its_device(self):
         row = tt.golden_rows()[0]
-        for mode in ("concurrent", "dynamic"):
+        for mode in ("concurrent", "dynamic", "steal"):
             with self.subTest(mode=mode):
                 p = subprocess.run([tt.BINARY, "--device", f"cpu@1,{OTHER}@2", "--stream",
                                     "--mode", mode, "--width", str(row["width"]), "--height",
@@ -173,7 +173,7 @@ class SeveralDevices(unittest.TestCase):
         q = ("width=333&height=217&tile_w=50&tile_h=40&max_iter=77&time_limit_ms=60000&"
              f"num_threads=2&device=cpu,{OTHER}@1")
         with st.Server() as srv:
-            for mode in ("sequential", "concurrent", "dynamic"):
+            for mode in ("sequential", "concurrent", "dynamic", "steal"):
                 with self.subTest(mode=mode):
                     status, _, doc = srv.get_json(f"/api/compute/{mode}?{q}")
                     self.assertEqual(status, 200, doc)

@@ -259,6 +259,9 @@ static void check_run(const struct tr_params *p, const struct tr_run *run,
             assert_int_equal(r->thread_id, 0);
         else if (p->mode == TR_MODE_CONCURRENT)
             assert_int_equal(r->thread_id, r->task_id / tr_chunk_size(g.tiles, all));
+        /* a stolen tile left its chunk of all the devices' lanes */
+        assert_int_equal(r->stolen, p->mode == TR_MODE_STEAL &&
+                                        r->thread_id != r->task_id / tr_chunk_size(g.tiles, all));
     }
     /* every pixel holds its tile's mark: each device's tiles reached the host frame */
     for (uint32_t id = 0; id < g.tiles; id++) {
@@ -283,10 +286,11 @@ static void check_run(const struct tr_params *p, const struct tr_run *run,
 static void test_lanes_of_several_devices(void **state)
 {
     (void)state;
-    const enum tr_mode modes[] = {TR_MODE_SEQUENTIAL, TR_MODE_CONCURRENT, TR_MODE_DYNAMIC};
+    const enum tr_mode modes[] = {TR_MODE_SEQUENTIAL, TR_MODE_CONCURRENT, TR_MODE_DYNAMIC,
+                                  TR_MODE_STEAL};
     const uint32_t splits[][3] = {{1, 1, 0}, {2, 1, 0}, {1, 3, 0}, {2, 2, 2}, {1, 1, 5}};
     const uint32_t tiles[][2] = {{16, 16}, {7, 33}, {100, 1}, {200, 200}};
-    for (size_t m = 0; m < 3; m++) {
+    for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
         for (size_t s = 0; s < sizeof(splits) / sizeof(splits[0]); s++) {
             for (size_t t = 0; t < sizeof(tiles) / sizeof(tiles[0]); t++) {
                 struct tr_params p = params(100, 70, tiles[t][0], tiles[t][1], modes[m]);
@@ -376,8 +380,8 @@ static void test_one_device_failing_ends_the_run(void **state)
 static void test_time_limit_across_devices(void **state)
 {
     (void)state;
-    const enum tr_mode modes[] = {TR_MODE_CONCURRENT, TR_MODE_DYNAMIC};
-    for (size_t m = 0; m < 2; m++) {
+    const enum tr_mode modes[] = {TR_MODE_CONCURRENT, TR_MODE_DYNAMIC, TR_MODE_STEAL};
+    for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
         struct tr_params p = params(400, 400, 8, 8, modes[m]);
         p.time_limit_ms = 30;
         uint16_t *frame = calloc(400 * 400, sizeof(uint16_t));
