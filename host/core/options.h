@@ -22,6 +22,7 @@
 #define TR_MAX_ALLOW_ORIGINS 32           /* serve --allow-origin */
 #define TR_MAX_ALLOW_HOSTS   32           /* serve --allow-host */
 #define TR_MAX_WARM          16           /* serve --warm */
+#define TR_MAX_SELFTEST      16           /* selftest --device: devices in the list */
 
 /* The commands that take options; bit c of tr_option.commands is command c. */
 enum tr_command_id {
@@ -62,6 +63,10 @@ enum tr_option_id {
     TR_OPTION_MAX_INPUT_MB,
     /* devices */
     TR_OPTION_JSON,
+    /* selftest */
+    TR_OPTION_SELFTEST_DEVICE,
+    TR_OPTION_SELFTEST_JSON,
+    TR_OPTION_REQUIRE_OPENCL,
     /* serve */
     TR_OPTION_BIND,
     TR_OPTION_PORT,
