@@ -35,10 +35,9 @@ struct tr_cl_device_list {
 
 /* The shortcuts a --device may give instead of a device's own selector. */
 static const char *const alias_names[] = {"cpu", "opencl", "gpu", "pocl"};
-static const char *const alias_rules[] = {"the pthread path",
-                                          "the first GPU, else the first OpenCL device",
-                                          "the first OpenCL GPU",
-                                          "the first CPU device of the pocl platform"};
+static const char *const alias_rules[] = {
+    "the pthread path", "the first GPU, else the first OpenCL device", "the first OpenCL GPU",
+    "the first CPU device of the pocl platform"};
 #define N_ALIASES (sizeof(alias_names) / sizeof(alias_names[0]))
 
 /* What a shortcut resolves to here: a device's selector, or why nothing. */
@@ -137,8 +136,7 @@ static void cpu_view(struct device_view *v)
 static void opencl_view(struct device_view *v, const struct tr_cl_device *d)
 {
     memset(v, 0, sizeof(*v));
-    snprintf(v->selector, sizeof(v->selector), "opencl:%u.%u", d->platform_index,
-             d->device_index);
+    snprintf(v->selector, sizeof(v->selector), "opencl:%u.%u", d->platform_index, d->device_index);
     v->type = tr_cl_type_name(d->type);
     v->is_opencl = 1;
     snprintf(v->name, sizeof(v->name), "%s", d->name);

@@ -56,7 +56,8 @@ enum tr_status tr_cl_select(const struct tr_cl_device_list *list, const struct t
 const struct tr_cl_device *tr_cl_find(const struct tr_cl_device_list *list,
                                       const struct tr_device_spec *spec);
 /* Why tr_cl_find found nothing: "no OpenCL GPU found", "no such device", ... */
-const char *tr_cl_not_found(const struct tr_cl_device_list *list, const struct tr_device_spec *spec);
+const char *tr_cl_not_found(const struct tr_cl_device_list *list,
+                            const struct tr_device_spec *spec);
 
 const char *tr_cl_type_name(cl_device_type type);
 
