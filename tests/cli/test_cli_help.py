@@ -15,7 +15,7 @@ OWN = {
     "run": ("--time-limit-ms N", "--max-input-mb N"),
     "replay": ("--max-input-mb N", "--time-limit-ms N"),
     "devices": ("--json", "--kernel-dir DIR"),
-    "selftest": ("--kernel-dir DIR", "--json"),
+    "selftest": ("--require-opencl", "--max-input-mb N"),
     "serve": ("--cap-pixels N", "--width N"),
 }
 
