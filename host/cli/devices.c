@@ -277,8 +277,8 @@ static int print_json(const struct tr_cl_device_list *list, const struct device_
 
 /*
  * "  label           value", the value escaped (a driver's strings are not ours) and wrapped
- * at spaces to COLUMNS, continuation lines indented to the value's column; a word longer than
- * a line is cut.
+ * at spaces to COLUMNS, continuation lines indented to the value's column. A word longer
+ * than a line (a path) stays whole, to be copied or searched for as printed.
  */
 static void field(const char *label, const char *value)
 {
@@ -287,20 +287,22 @@ static void field(const char *label, const char *value)
     tr_text_escape(text, sizeof(text), value, 1000);
     printf("  %-*s", VALUE_COLUMN - 2, label);
     const char *s = text;
-    for (int first = 1; *s || first; first = 0) {
+    for (int first = 1;; first = 0) {
         while (*s == ' ')
             s++;
-        size_t len = strlen(s), take = len, last_space = 0, cols = 0, i = 0;
-        for (i = 0; i < len; i++) {
-            if (s[i] == ' ')
-                last_space = i;
-            if (((unsigned char)s[i] & 0xc0) != 0x80 && ++cols > width)
+        size_t take = 0, cols = 0;
+        /* whole words while they fit; at least one */
+        while (s[take]) {
+            size_t word = take, word_cols = 0;
+            while (s[word] == ' ')
+                word++, word_cols++;
+            while (s[word] && s[word] != ' ')
+                word_cols += ((unsigned char)s[word++] & 0xc0) != 0x80;
+            if (take && cols + word_cols > width)
                 break;
+            take = word;
+            cols += word_cols;
         }
-        if (i < len)
-            take = last_space ? last_space : i;
-        while (take > 0 && ((unsigned char)s[take] & 0xc0) == 0x80)
-            take--; /* never inside a character */
         if (!first)
             printf("%*s", VALUE_COLUMN, "");
         printf("%.*s\n", (int)take, s);
@@ -383,17 +385,16 @@ static void print_text(const struct tr_cl_device_list *list, const struct device
 #else
     char reason[1024];
     if (list->count == 0) {
-        snprintf(reason, sizeof(reason), "(no OpenCL platform found: ");
+        /* the pocl cache problem, when there is one, is the reason */
+        snprintf(reason, sizeof(reason), "no platform found: ");
         size_t used = strlen(reason);
         tr_cl_no_platform_reason(list, reason + used, sizeof(reason) - used);
-        used = strlen(reason);
-        snprintf(reason + used, sizeof(reason) - used, ")");
         printf("\n");
         field("OpenCL", reason);
-    }
-    if (list->cache_problem) {
+    } else if (list->cache_problem) {
+        snprintf(reason, sizeof(reason), "cannot build kernels: %s", list->cache_problem);
         printf("\n");
-        field("pocl", list->cache_problem);
+        field("pocl", reason);
     }
 #endif
 }
