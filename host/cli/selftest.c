@@ -257,7 +257,8 @@ static int make_rows(const char *device_list, const struct tr_cl_device_list *li
         struct tr_device_spec spec;
         struct row *r = &rows[n];
         tr_device_spec_parse(requested[i], &spec, err, sizeof(err)); /* checked above */
-        snprintf(r->requested, sizeof(r->requested), "%s", requested[i]);
+        snprintf(r->requested, sizeof(r->requested), "%.*s", (int)sizeof(r->requested) - 1,
+                 requested[i]);
         if (spec.kind == TR_DEVICE_CPU) {
             snprintf(r->device, sizeof(r->device), "cpu");
         } else {
