@@ -9,6 +9,10 @@
 # Each flavour's suite includes the install check (ctest -R install): cmake --install into a
 # temporary prefix, the installed tilerace run from there (bench --quick too), man -l on the
 # installed page, the completions sourced, and cpack -G DEB with its Depends.
+# Builds with OpenCL run their tests with TILERACE_REQUIRE_OPENCL=1: a test that needs an
+# OpenCL device fails, rather than skips, where none is found; and the plain build's
+# `tilerace selftest --require-opencl` fails (exit 3) when no OpenCL device passes, so a
+# machine whose OpenCL platform is missing or broken cannot pass while testing nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-debian.sh --tests
@@ -25,6 +29,12 @@ for f in "${flavours[@]}"; do
   dir=build; [ "$f" = plain ] || dir="build-$f"
   select=()
   [ "$f" = noserver ] && select=(-LE 'opencl|browser')
+  require=1; [ "$f" = noopencl ] && require=0
   echo "=== $f tests"
-  ctest --test-dir "$dir" --output-on-failure --no-tests=error -j"$(nproc)" ${select[@]+"${select[@]}"}
+  TILERACE_REQUIRE_OPENCL=$require \
+    ctest --test-dir "$dir" --output-on-failure --no-tests=error -j"$(nproc)" ${select[@]+"${select[@]}"}
+  if [ "$f" = plain ]; then
+    echo "=== plain selftest --require-opencl"
+    "$dir/tilerace" selftest --require-opencl
+  fi
 done

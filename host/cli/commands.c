@@ -84,12 +84,17 @@ static const char compare_epilogue[] =
     "or is too large; 4 a RUN that cannot be read or stdout that cannot be written.\n";
 
 static const char devices_description[] =
-    "Lists the devices --device can name: the CPU path and every OpenCL device.\n";
+    "Lists the devices --device can name, a block per device: the CPU path and\n"
+    "every OpenCL device, with the shortcuts (cpu, opencl, gpu, pocl) that resolve\n"
+    "to it here and the kernel --kernel auto runs on it; then what each shortcut\n"
+    "resolves to.\n";
 
 static const char selftest_description[] =
-    "Renders small frames on the CPU path and on every OpenCL device, in double and float\n"
-    "with the scalar and vector kernels, and compares their checksums and records with\n"
-    "the CPU reference. Exits 1 on a mismatch, 3 when a device fails.\n";
+    "Renders small frames on the CPU path and on every OpenCL device (or the\n"
+    "--device list), in double and float with the scalar and vector kernels, and\n"
+    "compares their checksums and records with the CPU reference. Exits 1 on a\n"
+    "mismatch, 3 when a device fails or, with --require-opencl, when no OpenCL\n"
+    "device was tested.\n";
 
 static const char serve_description[] =
     "Serves the Hardware Havoc HTTP API until SIGTERM or SIGINT:\n"
@@ -160,7 +165,8 @@ const struct tr_cli_command tr_cli_commands[] = {
     {"devices", TR_CMD_DEVICES, "list the devices --device can name", "devices [--json]",
      devices_description, NULL, tr_cli_devices, NULL, 1},
     {"selftest", TR_CMD_SELFTEST, "the CPU path against every OpenCL device on small frames",
-     "selftest [--kernel-dir DIR]", selftest_description, NULL, tr_cli_selftest, NULL, 1},
+     "selftest [--device LIST] [--json] [--require-opencl] [OPTIONS]",
+     selftest_description, NULL, tr_cli_selftest, NULL, 1},
     {"serve", TR_CMD_SERVE, "the HTTP API (GET /api/compute/...)", "serve [OPTIONS]",
      serve_description, serve_epilogue, SERVE_MAIN,
      "not in this build (configured with -DTILERACE_SERVER=OFF)", 1},

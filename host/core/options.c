@@ -260,6 +260,30 @@ const struct tr_option tr_options[TR_OPTION_COUNT] = {
                              .help = "only the --device selectors that name a device here, one "
                                      "a line (for scripts and shell completion)"},
 
+    [TR_OPTION_SELFTEST_DEVICE] =
+        {.name = "device",
+         .commands = SELFTEST,
+         .type = TR_VALUE_TEXT,
+         .metavar = "LIST",
+         .accepted = "cpu, opencl, gpu, pocl or opencl:P.D, comma-separated; at most 16",
+         .default_text = "cpu and every OpenCL device",
+         .help = "the devices to test",
+         .details = "Each is resolved as --device resolves it ('tilerace devices' says to "
+                    "what); two names for one device are an error, one that names nothing "
+                    "here exits 3."},
+    [TR_OPTION_SELFTEST_JSON] = {.name = "json",
+                                 .commands = SELFTEST,
+                                 .type = TR_VALUE_NONE,
+                                 .help = "the result as one JSON document: per device and "
+                                         "frame, its checksum against the CPU reference"},
+    [TR_OPTION_REQUIRE_OPENCL] =
+        {.name = "require-opencl",
+         .commands = SELFTEST,
+         .type = TR_VALUE_NONE,
+         .help = "fail (exit 3) when no OpenCL device is tested",
+         .details = "For CI: without it, a machine with no OpenCL platform (no ICD file, "
+                    "an empty OCL_ICD_VENDORS folder) tests the CPU path alone and passes."},
+
     [TR_OPTION_BIND] = {.name = "bind",
                         .commands = SERVE,
                         .type = TR_VALUE_TEXT,

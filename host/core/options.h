@@ -23,6 +23,7 @@
 #define TR_MAX_ALLOW_HOSTS   32           /* serve --allow-host */
 #define TR_MAX_WARM          16           /* serve --warm */
 #define TR_MAX_BENCH_RUNS    100          /* bench --runs */
+#define TR_MAX_SELFTEST      16           /* selftest --device: devices in the list */
 
 /* The commands that take options; bit c of tr_option.commands is command c. */
 enum tr_command_id {
@@ -70,6 +71,10 @@ enum tr_option_id {
     /* devices */
     TR_OPTION_JSON,
     TR_OPTION_SELECTORS,
+    /* selftest */
+    TR_OPTION_SELFTEST_DEVICE,
+    TR_OPTION_SELFTEST_JSON,
+    TR_OPTION_REQUIRE_OPENCL,
     /* serve */
     TR_OPTION_BIND,
     TR_OPTION_PORT,

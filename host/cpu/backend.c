@@ -73,15 +73,17 @@ enum tr_status tr_cpu_backend_init_isa(struct tr_cpu_backend *b, const struct tr
     return 0;
 }
 
-void tr_cpu_model_name(char *buf, size_t len)
+/* The first "KEY : value" line of /proc/cpuinfo whose key is key, or fallback. */
+static void cpuinfo_field(const char *key, const char *fallback, char *buf, size_t len)
 {
     char line[512];
+    const size_t key_len = strlen(key);
     FILE *f = fopen("/proc/cpuinfo", "r");
-    snprintf(buf, len, "host CPU");
+    snprintf(buf, len, "%s", fallback);
     if (!f)
         return;
     while (fgets(line, sizeof(line), f)) {
-        if (strncmp(line, "model name", 10) == 0) {
+        if (strncmp(line, key, key_len) == 0 && strchr(" \t:", line[key_len])) {
             char *v = strchr(line, ':');
             if (v) {
                 v++;
@@ -94,4 +96,14 @@ void tr_cpu_model_name(char *buf, size_t len)
         }
     }
     fclose(f);
+}
+
+void tr_cpu_model_name(char *buf, size_t len)
+{
+    cpuinfo_field("model name", "host CPU", buf, len);
+}
+
+void tr_cpu_vendor(char *buf, size_t len)
+{
+    cpuinfo_field("vendor_id", "unknown", buf, len);
 }

@@ -28,5 +28,7 @@ enum tr_status tr_cpu_backend_init_isa(struct tr_cpu_backend *b, const struct tr
 
 /* The processor's model name, for summary.device. */
 void tr_cpu_model_name(char *buf, size_t len);
+/* Its vendor ("AuthenticAMD", "GenuineIntel"), or "unknown". */
+void tr_cpu_vendor(char *buf, size_t len);
 
 #endif

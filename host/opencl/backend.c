@@ -79,6 +79,14 @@ int tr_cl_use_vector_kernel(const struct tr_params *p, const struct tr_cl_device
     return p->kernel == TR_KERNEL_VECTOR;
 }
 
+const char *tr_cl_kernel_name(const struct tr_params *p, const struct tr_cl_device *dev, char *buf,
+                              size_t len)
+{
+    snprintf(buf, len, "opencl-%s-%s", tr_cl_use_vector_kernel(p, dev) ? "vector" : "scalar",
+             tr_precision_name(p->precision));
+    return buf;
+}
+
 static struct queued_kernel *queued_at(struct cl_lane *l, uint64_t seq)
 {
     return &l->queued[seq % TR_MAX_QUEUE_DEPTH];
@@ -627,8 +635,7 @@ enum tr_status tr_cl_backend_open_prepared(const struct tr_params *p, struct tr_
     snprintf(info->name, sizeof(info->name), "%s", dev->name);
     snprintf(info->platform, sizeof(info->platform), "%s", dev->platform_name);
     snprintf(info->type, sizeof(info->type), "%s", tr_cl_type_name(dev->type));
-    snprintf(info->kernel, sizeof(info->kernel), "opencl-%s-%s", vector ? "vector" : "scalar",
-             dbl ? "double" : "float");
+    tr_cl_kernel_name(p, dev, info->kernel, sizeof(info->kernel));
     *out = b;
     return 0;
 fail:

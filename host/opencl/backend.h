@@ -64,5 +64,8 @@ void tr_cl_backend_close(struct tr_cl_backend *b);
 
 /* Which kernel variant a run uses on dev ("vector" on CPU devices, "scalar" on GPUs). */
 int tr_cl_use_vector_kernel(const struct tr_params *p, const struct tr_cl_device *dev);
+/* What summary.device.kernel calls that kernel: "opencl-vector-double", ... Returns buf. */
+const char *tr_cl_kernel_name(const struct tr_params *p, const struct tr_cl_device *dev, char *buf,
+                              size_t len);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/status.h"
+#include "core/text_escape.h"
 #include "opencl/cache_dir.h"
 
 #define POCL_PLATFORM "Portable Computing Language"
@@ -178,13 +179,23 @@ void tr_cl_device_list_free(struct tr_cl_device_list *list)
 
 const char *tr_cl_no_platform_reason(const struct tr_cl_device_list *list, char *buf, size_t len)
 {
+    /* where the ICD loader looked: OCL_ICD_VENDORS replaces the system's folder */
+    const char *vendors = getenv("OCL_ICD_VENDORS");
+    char where[TR_QUOTE_SIZE(TR_ECHO_PATH_CHARS) + 64];
+    if (vendors) {
+        char q[TR_QUOTE_SIZE(TR_ECHO_PATH_CHARS)];
+        tr_text_quote(q, sizeof(q), vendors, TR_ECHO_PATH_CHARS);
+        snprintf(where, sizeof(where), "the ICD loader reads drivers from OCL_ICD_VENDORS %s", q);
+    } else {
+        snprintf(where, sizeof(where), "drivers are listed in /etc/OpenCL/vendors");
+    }
     if (list->cache_problem)
         snprintf(buf, len, "%s", list->cache_problem);
     else if (list->platform_status != CL_SUCCESS)
-        snprintf(buf, len, "clGetPlatformIDs: %s", tr_cl_error_name(list->platform_status));
+        snprintf(buf, len, "clGetPlatformIDs: %s (%s)", tr_cl_error_name(list->platform_status),
+                 where);
     else
-        snprintf(buf, len,
-                 "no OpenCL driver reported one (drivers are listed in /etc/OpenCL/vendors)");
+        snprintf(buf, len, "no OpenCL driver reported one (%s)", where);
     return buf;
 }
 
@@ -204,23 +215,37 @@ static void available(const struct tr_cl_device_list *list, char *buf, size_t le
     }
 }
 
-enum tr_status tr_cl_select(const struct tr_cl_device_list *list, const struct tr_device_spec *spec,
-                            const char *label, const char *selector, int need_fp64,
-                            const struct tr_cl_device **out, char *err, size_t errlen)
+const struct tr_cl_device *tr_cl_find(const struct tr_cl_device_list *list,
+                                      const struct tr_device_spec *spec)
 {
-    const struct tr_cl_device *found = NULL;
-    char avail[1024];
-    for (size_t i = 0; i < list->count && !found; i++) {
+    for (size_t i = 0; i < list->count; i++) {
         const struct tr_cl_device *d = &list->devices[i];
         if (((spec->kind == TR_DEVICE_OPENCL || spec->kind == TR_DEVICE_GPU) &&
              (d->type & CL_DEVICE_TYPE_GPU)) ||
             (spec->kind == TR_DEVICE_POCL && d->is_pocl && (d->type & CL_DEVICE_TYPE_CPU)) ||
             (spec->kind == TR_DEVICE_INDEX && d->platform_index == spec->platform &&
              d->device_index == spec->device))
-            found = d;
+            return d;
     }
-    if (!found && spec->kind == TR_DEVICE_OPENCL && list->count)
-        found = &list->devices[0];
+    if (spec->kind == TR_DEVICE_OPENCL && list->count)
+        return &list->devices[0];
+    return NULL;
+}
+
+const char *tr_cl_not_found(const struct tr_cl_device_list *list, const struct tr_device_spec *spec)
+{
+    return spec->kind == TR_DEVICE_GPU    ? "no OpenCL GPU found"
+           : spec->kind == TR_DEVICE_POCL ? "no pocl CPU device found"
+           : list->count == 0             ? "no OpenCL device found"
+                                          : "no such device";
+}
+
+enum tr_status tr_cl_select(const struct tr_cl_device_list *list, const struct tr_device_spec *spec,
+                            const char *label, const char *selector, int need_fp64,
+                            const struct tr_cl_device **out, char *err, size_t errlen)
+{
+    const struct tr_cl_device *found = tr_cl_find(list, spec);
+    char avail[1024];
     /* pocl cannot build a kernel without its cache folder (and fails to start when it cannot
      * create it): say so rather than report a failed build or a missing device */
     if (list->cache_problem && (found ? found->is_pocl : spec->kind == TR_DEVICE_POCL)) {
@@ -229,11 +254,8 @@ enum tr_status tr_cl_select(const struct tr_cl_device_list *list, const struct t
     }
     available(list, avail, sizeof(avail));
     if (!found) {
-        const char *what = spec->kind == TR_DEVICE_GPU    ? "no OpenCL GPU found"
-                           : spec->kind == TR_DEVICE_POCL ? "no pocl CPU device found"
-                           : list->count == 0             ? "no OpenCL device found"
-                                                          : "no such device";
-        snprintf(err, errlen, "%s: '%s': %s (%s)", label, selector, what, avail);
+        snprintf(err, errlen, "%s: '%s': %s (%s)", label, selector, tr_cl_not_found(list, spec),
+                 avail);
         return TR_ERR_DEVICE;
     }
     if (need_fp64 && !found->fp64) {

@@ -51,6 +51,14 @@ enum tr_status tr_cl_select(const struct tr_cl_device_list *list, const struct t
                             const char *label, const char *selector, int need_fp64,
                             const struct tr_cl_device **out, char *err, size_t errlen);
 
+/* The device a selector names (opencl:P.D, or what opencl, gpu and pocl resolve to), or NULL.
+ * tr_cl_select's choice, without its checks. */
+const struct tr_cl_device *tr_cl_find(const struct tr_cl_device_list *list,
+                                      const struct tr_device_spec *spec);
+/* Why tr_cl_find found nothing: "no OpenCL GPU found", "no such device", ... */
+const char *tr_cl_not_found(const struct tr_cl_device_list *list,
+                            const struct tr_device_spec *spec);
+
 const char *tr_cl_type_name(cl_device_type type);
 
 /* Why no platform was listed: the pocl cache problem, the loader's error by name, or that the

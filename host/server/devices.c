@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #ifdef TILERACE_HAVE_OPENCL
+#include "core/device_spec.h"
 #include "opencl/device.h"
 #endif
 
@@ -27,21 +28,18 @@ static void list_devices(void)
 {
     add("cpu");
 #ifdef TILERACE_HAVE_OPENCL
+    /* the shortcuts that resolve here, resolved as a request's device= is */
+    static const char *const shortcuts[] = {"opencl", "gpu", "pocl"};
     struct tr_cl_device_list list;
     char err[256];
-    int gpu = 0, pocl = 0;
     if (tr_cl_list_devices(&list, err, sizeof(err)) != 0)
         return;
-    for (size_t i = 0; i < list.count; i++) {
-        gpu |= (list.devices[i].type & CL_DEVICE_TYPE_GPU) != 0;
-        pocl |= list.devices[i].is_pocl && (list.devices[i].type & CL_DEVICE_TYPE_CPU);
+    for (size_t i = 0; i < sizeof(shortcuts) / sizeof(shortcuts[0]); i++) {
+        struct tr_device_spec spec;
+        if (tr_device_spec_parse(shortcuts[i], &spec, err, sizeof(err)) == 0 &&
+            tr_cl_find(&list, &spec))
+            add(shortcuts[i]);
     }
-    if (list.count)
-        add("opencl");
-    if (gpu)
-        add("gpu");
-    if (pocl)
-        add("pocl");
     for (size_t i = 0; i < list.count; i++) {
         char sel[16];
         snprintf(sel, sizeof(sel), "opencl:%u.%u", list.devices[i].platform_index % 1000,

@@ -61,6 +61,12 @@ char *tr_http_health_body(const struct tr_gate_stats *st, int stopping,
              (devices = cJSON_AddArrayToObject(o, "devices")) != NULL &&
              tr_server_devices_json(devices) == 0 &&
              cJSON_AddStringToObject(o, "version", TILERACE_VERSION) &&
+             /* Hardware Havoc's front end reads these two (checkHealth()): its compute core
+              * is always present here */
+             cJSON_AddBoolToObject(o, "rustism_available", 1) &&
+             cJSON_AddStringToObject(o, "message",
+                                     stopping ? "tilerace is shutting down: no new renders"
+                                              : "tilerace is ready to render") &&
              (r = cJSON_AddObjectToObject(o, "renders")) != NULL &&
              cJSON_AddNumberToObject(r, "running", st->running) &&
              cJSON_AddNumberToObject(r, "queued", st->queued) &&

@@ -44,8 +44,44 @@ static void accepted_names(char *dst, size_t dstlen)
                                      tr_options[i].query);
 }
 
-static int apply_pair(struct tr_params *p, const struct tr_query_pair *pair, char *err,
-                      size_t errlen)
+/*
+ * The range a number parameter has on this server: the program's, narrowed by the caps
+ * (width and height by the pixel cap, as the other side may be 1; time_limit_ms=0, no limit,
+ * is refused under a time cap). Returns whether a cap narrows it.
+ */
+static int capped_range(enum tr_option_id id, const struct tr_server_caps *caps, uint64_t *min,
+                        uint64_t *max)
+{
+    uint64_t cap = 0;
+    *min = tr_options[id].min;
+    *max = tr_options[id].max;
+    switch (id) {
+    case TR_OPTION_WIDTH:
+    case TR_OPTION_HEIGHT:
+        cap = caps->pixels;
+        break;
+    case TR_OPTION_MAX_ITER:
+        cap = caps->max_iter;
+        break;
+    case TR_OPTION_TIME_LIMIT_MS:
+        if (caps->time_limit_ms) {
+            cap = caps->time_limit_ms;
+            *min = 1;
+        }
+        break;
+    case TR_OPTION_NUM_THREADS:
+        cap = caps->num_threads;
+        break;
+    default:
+        break;
+    }
+    if (cap && cap < *max)
+        *max = cap;
+    return *min != tr_options[id].min || *max != tr_options[id].max;
+}
+
+static int apply_pair(struct tr_params *p, const struct tr_query_pair *pair,
+                      const struct tr_server_caps *caps, char *err, size_t errlen)
 {
     const struct tr_option *o = tr_option_by_query(pair->key);
     const char *k = pair->key;
@@ -65,7 +101,16 @@ static int apply_pair(struct tr_params *p, const struct tr_query_pair *pair, cha
         snprintf(err, errlen, "%s: a value is missing", k);
         return TR_ERR_USAGE;
     }
-    return tr_params_set(p, (enum tr_option_id)(o - tr_options), k, pair->value, err, errlen);
+    const enum tr_option_id id = (enum tr_option_id)(o - tr_options);
+    int rc = tr_params_set(p, id, k, pair->value, err, errlen);
+    uint64_t min, max, v;
+    char capped[256];
+    /* a value the program refuses is refused with the range this server accepts (one that
+     * only a cap refuses gets check_caps' message, which says so) */
+    if (rc == TR_ERR_USAGE && o->type == TR_VALUE_NUMBER && capped_range(id, caps, &min, &max) &&
+        tr_parse_number(k, pair->value, min, max, &v, capped, sizeof(capped)) != 0)
+        snprintf(err, errlen, "%s", capped);
+    return rc;
 }
 
 int tr_http_params_parse(const struct tr_http_target *t, enum tr_mode mode,
@@ -85,7 +130,7 @@ int tr_http_params_parse(const struct tr_http_target *t, enum tr_mode mode,
                 return TR_ERR_USAGE;
             }
         }
-        if ((rc = apply_pair(p, &t->pairs[i], err, errlen)) != 0)
+        if ((rc = apply_pair(p, &t->pairs[i], caps, err, errlen)) != 0)
             return rc;
         given |= UINT64_C(1) << (tr_option_by_query(t->pairs[i].key) - tr_options);
     }

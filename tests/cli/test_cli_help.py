@@ -16,7 +16,7 @@ OWN = {
     "replay": ("--max-input-mb N", "--time-limit-ms N"),
     "compare": ("--max-input-mb N", "--time-limit-ms N"),
     "devices": ("--json", "--kernel-dir DIR"),
-    "selftest": ("--kernel-dir DIR", "--json"),
+    "selftest": ("--require-opencl", "--max-input-mb N"),
     "serve": ("--cap-pixels N", "--width N"),
     "bench": ("--workload LIST", "--width N"),
 }

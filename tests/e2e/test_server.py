@@ -77,6 +77,15 @@ class Endpoints(unittest.TestCase):
         # OpenCL devices kept prepared: none before a request or --warm needs one
         self.assertEqual(doc["devices_warm"], [])
 
+    def test_health_answers_hardware_havocs_front_end(self):
+        # its checkHealth() reads rustism_available and shows message
+        status, _, doc = self.srv.get_json("/api/compute/health")
+        self.assertEqual(status, 200)
+        self.assertIs(doc["rustism_available"], True)
+        self.assertIsInstance(doc["message"], str)
+        self.assertTrue(doc["message"].strip(), doc)
+        self.assertNotIn("\n", doc["message"])
+
     def test_page_form_takes_ranges_from_the_option_table(self):
         # the form's number fields carry the option table's range and default, as the
         # generated help prints them
@@ -145,6 +154,12 @@ class Endpoints(unittest.TestCase):
             self.assertNotIn("retry-after", hdrs)
 
     def test_every_cli_bad_input_case(self):
+        # caps at the program's own limits: under a lower cap a refusal gives the server's
+        # range instead (Limits.test_capped_parameters_give_the_servers_range)
+        with st.Server("--cap-num-threads", 256, "--cap-time-limit-ms", 0) as srv:
+            self.every_cli_bad_input_case(srv)
+
+    def every_cli_bad_input_case(self, srv):
         mapped = 0
         for name, want_exit, fragment, args in tt.cli_cases():
             argv = args.split()
@@ -155,7 +170,7 @@ class Endpoints(unittest.TestCase):
                 path, query, mode_missing = to_query(argv)
                 p = subprocess.run([tt.BINARY] + argv, capture_output=True, timeout=120)
                 self.assertEqual(p.returncode, want_exit)
-                status, _, body = self.srv.request(path + ("?" + query if query else ""))
+                status, _, body = srv.request(path + ("?" + query if query else ""))
                 doc = json.loads(body)
                 if want_exit == 0:
                     self.assertEqual(status, 200, doc)
@@ -597,10 +612,10 @@ class Limits(unittest.TestCase):
                         status, _, body = srv.request(f"{path}?{q}")
                         self.assertEqual(status, 400)
                         self.assertEqual(json.loads(body)["message"], msg)
-            # the program's own ranges come first, with their own words
+            # a value the program refuses is refused with the range this server accepts
             status, _, doc = srv.get_json("/api/compute/concurrent?max_iter=70000")
             self.assertEqual(doc["message"],
-                             "max_iter: '70000' is out of range (accepted range 1..65535)")
+                             "max_iter: '70000' is out of range (accepted range 1..100)")
             status, _, doc = srv.get_json("/api/compute/concurrent?width=100&height=100&"
                                           "max_iter=100&time_limit_ms=500&num_threads=2&"
                                           "tile_w=20&tile_h=20")
@@ -610,6 +625,36 @@ class Limits(unittest.TestCase):
                                           "time_limit_ms=0")
             self.assertEqual(status, 200)
             self.assertEqual(doc["params"]["time_limit_ms"], 0)
+
+    def test_capped_parameters_give_the_servers_range(self):
+        # whatever the reason a capped value is refused, the message gives the range this
+        # server accepts, not the program's
+        with st.Server("--cap-num-threads", 64, "--cap-max-iter", 1000, "--cap-pixels", 10000,
+                       "--cap-time-limit-ms", 500) as srv:
+            ok = "width=10&height=10&max_iter=10&time_limit_ms=100"
+            cases = {
+                "num_threads=-1": "num_threads: '-1' is negative (accepted range 1..64)",
+                "num_threads=0": "num_threads: '0' is out of range (accepted range 1..64)",
+                f"{ok}&num_threads=65":
+                    "num_threads: '65' is above this server's limit (accepted range 1..64)",
+                "num_threads=300": "num_threads: '300' is out of range (accepted range 1..64)",
+                "max_iter=-1": "max_iter: '-1' is negative (accepted range 1..1000)",
+                f"width=10&height=10&time_limit_ms=100&max_iter=1001":
+                    "max_iter: '1001' is above this server's limit (accepted range 1..1000)",
+                "time_limit_ms=-1": "time_limit_ms: '-1' is negative (accepted range 1..500)",
+                "time_limit_ms=x": "time_limit_ms: 'x' is not a whole number (accepted range "
+                                   "1..500)",
+                "width=0": "width: '0' is out of range (accepted range 1..10000)",
+                "height=70000": "height: '70000' is out of range (accepted range 1..10000)",
+            }
+            for q, msg in cases.items():
+                for path in ("/api/compute/dynamic", "/api/compute/sequential/stream"):
+                    with self.subTest(q=q, path=path):
+                        status, _, body = srv.request(f"{path}?{q}")
+                        self.assertEqual(status, 400)
+                        doc = json.loads(body)
+                        self.assertEqual(doc["error"], "invalid_parameter")
+                        self.assertEqual(doc["message"], msg)
 
 
 JSON_PATHS = ("/api/compute/concurrent", "/api/compute/sequential", "/api/compute/dynamic",

@@ -28,6 +28,28 @@ def run(*args, check=True, timeout=300, **kw):
     return p, doc
 
 
+# TILERACE_REQUIRE_OPENCL=1 (scripts/test.sh sets it for builds with OpenCL): a test that
+# would skip for want of an OpenCL device fails instead, so a CI whose OpenCL platform is
+# missing or broken cannot pass while testing nothing. Builds without OpenCL have no such tests.
+REQUIRE_OPENCL = os.environ.get("TILERACE_REQUIRE_OPENCL") == "1" and "opencl" in BUILD_HAS
+
+
+def opencl_devices():
+    """The selectors (opencl:P.D) of the OpenCL devices `tilerace devices --json` lists, and
+    what the shortcuts resolve to: (selectors, {"opencl": ..., "gpu": ..., "pocl": ...})."""
+    _, doc = run("devices", "--json")
+    return ([d["selector"] for d in doc["devices"] if d["selector"].startswith("opencl:")],
+            doc.get("aliases", {}), doc.get("opencl"))
+
+
+def without_opencl(what):
+    """Where an OpenCL device a test needs is missing: returns normally (the caller skips)
+    unless TILERACE_REQUIRE_OPENCL=1, where it raises with what was missing."""
+    if REQUIRE_OPENCL:
+        raise AssertionError(f"TILERACE_REQUIRE_OPENCL=1 and {what}: failing rather than "
+                             "skipping")
+
+
 def cli_case_applies(name):
     return all((feature in BUILD_HAS) == wanted
                for prefix, feature, wanted in CASE_NEEDS if name.startswith(prefix))

@@ -106,12 +106,64 @@ static void test_caps_configurable(void **state)
                              "1..1000)");
 }
 
+/* A value the program refuses is refused with the range this server accepts: every capped
+ * parameter, below, above and beyond the program's own range. */
+static void test_refusals_give_the_capped_range(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *target, *message;
+    } bad[] = {
+        {"/x?num_threads=-1", "num_threads: '-1' is negative (accepted range 1..64)"},
+        {"/x?num_threads=0", "num_threads: '0' is out of range (accepted range 1..64)"},
+        {"/x?width=10&height=10&max_iter=10&time_limit_ms=100&num_threads=65",
+         "num_threads: '65' is above this server's limit (accepted range 1..64)"},
+        {"/x?num_threads=257", "num_threads: '257' is out of range (accepted range 1..64)"},
+        {"/x?num_threads=four", "num_threads: 'four' is not a whole number (accepted range "
+                                "1..64)"},
+        {"/x?max_iter=-1", "max_iter: '-1' is negative (accepted range 1..1000)"},
+        {"/x?max_iter=0", "max_iter: '0' is out of range (accepted range 1..1000)"},
+        {"/x?max_iter=70000", "max_iter: '70000' is out of range (accepted range 1..1000)"},
+        {"/x?time_limit_ms=-1", "time_limit_ms: '-1' is negative (accepted range 1..500)"},
+        {"/x?time_limit_ms=86400001",
+         "time_limit_ms: '86400001' is out of range (accepted range 1..500)"},
+        {"/x?width=0", "width: '0' is out of range (accepted range 1..10000)"},
+        {"/x?width=70000", "width: '70000' is out of range (accepted range 1..10000)"},
+        {"/x?height=-1", "height: '-1' is negative (accepted range 1..10000)"},
+        /* not capped: the program's range */
+        {"/x?tile_w=0", "tile_w: '0' is out of range (accepted range 1..65536)"},
+        {"/x?queue_depth=-1", "queue_depth: '-1' is negative (accepted range 1..16)"},
+    };
+    struct tr_server_caps caps;
+    struct tr_params p;
+    tr_server_caps_defaults(&caps);
+    caps.max_iter = 1000;
+    caps.time_limit_ms = 500;
+    caps.pixels = 10000;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char err[512] = "";
+        assert_int_equal(parse(bad[i].target, &caps, &p, err), TR_ERR_USAGE);
+        if (strcmp(err, bad[i].message) != 0)
+            fail_msg("%s: got '%s', want '%s'", bad[i].target, err, bad[i].message);
+    }
+    /* a cap at or above the program's limit leaves its range; no time cap accepts 0 */
+    char err[512] = "";
+    tr_server_caps_defaults(&caps);
+    caps.time_limit_ms = 0;
+    caps.num_threads = 256;
+    assert_int_equal(parse("/x?time_limit_ms=-1", &caps, &p, err), TR_ERR_USAGE);
+    assert_string_equal(err, "time_limit_ms: '-1' is negative (accepted range 0..86400000)");
+    assert_int_equal(parse("/x?num_threads=0", &caps, &p, err), TR_ERR_USAGE);
+    assert_string_equal(err, "num_threads: '0' is out of range (accepted range 1..256)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_and_values),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_caps_configurable),
+        cmocka_unit_test(test_refusals_give_the_capped_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
