@@ -108,8 +108,8 @@ const struct tr_cli_command tr_cli_commands[] = {
     {"replay", TR_CMD_REPLAY,
      "one self-contained HTML page that plays 1.." NUMBER_TEXT(
          TR_REPLAY_MAX_RUNS) " runs (documents or --stream NDJSON) back side by side",
-     "replay RUN.json [RUN2.json ...] -o replay.html [--max-input-mb N]", replay_description, NULL,
-     tr_cli_replay, NULL, 0},
+     "replay RUN.json [RUN2.json ...] [-o FILE] [--force] [--max-input-mb N]", replay_description,
+     NULL, tr_cli_replay, NULL, 0},
     {"devices", TR_CMD_DEVICES, "list the devices --device can name", "devices [--json]",
      devices_description, NULL, tr_cli_devices, NULL, 1},
     {"selftest", TR_CMD_SELFTEST, "the CPU path against every OpenCL device on small frames",
