@@ -157,8 +157,8 @@ const struct tr_cli_command tr_cli_commands[] = {
     {"replay", TR_CMD_REPLAY,
      "one self-contained HTML page that plays 1.." NUMBER_TEXT(
          TR_REPLAY_MAX_RUNS) " runs (documents or --stream NDJSON) back side by side",
-     "replay RUN.json [RUN2.json ...] -o replay.html [--max-input-mb N]", replay_description, NULL,
-     tr_cli_replay, NULL, 0},
+     "replay RUN.json [RUN2.json ...] [-o FILE] [--force] [--max-input-mb N]", replay_description,
+     NULL, tr_cli_replay, NULL, 0},
     {"compare", TR_CMD_COMPARE, "runs side by side: rates, their ratios, checksums",
      "compare RUN.json [RUN2.json ...] [--json]", compare_description, compare_epilogue,
      tr_cli_compare, NULL, 0},

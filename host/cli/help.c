@@ -66,6 +66,8 @@ static const char *default_text(const struct tr_option *o, char *dst, size_t dst
 {
     switch (o->type) {
     case TR_VALUE_NUMBER:
+        if (o->default_text)
+            return o->default_text; /* not the same everywhere */
         snprintf(dst, dstlen, "%" PRIu64, o->def);
         return dst;
     case TR_VALUE_CHOICE:

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/run.h"
 #include "cli/exit_codes.h"
+#include "output/atomic_file.h"
 
 static int dispatch(int argc, char **argv)
 {
@@ -51,10 +52,8 @@ static int stdout_status(int rc)
     }
     if (!failed || rc != TR_EXIT_OK)
         return rc;
-    if (saved)
-        fprintf(stderr, "tilerace: standard output cannot be written: %s\n", strerror(saved));
-    else
-        fprintf(stderr, "tilerace: standard output cannot be written\n");
+    char msg[200];
+    fprintf(stderr, "tilerace: %s\n", tr_stdout_failure(msg, sizeof(msg), saved));
     return TR_EXIT_IO;
 }
 

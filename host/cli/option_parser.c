@@ -35,6 +35,7 @@ void tr_cli_parser_init(struct tr_cli_parser *ps, enum tr_command_id command, in
                 ps->shortopts[s++] = ':';
         }
     }
+    memset(ps->given, 0, sizeof(ps->given));
     ps->longopts[n] = (struct option){NULL, 0, NULL, 0};
     ps->shortopts[s] = '\0';
     opterr = 0;
@@ -87,6 +88,23 @@ static void suggestion(const struct tr_cli_parser *ps, const char *q, char *dst,
         snprintf(dst, dstlen, "; did you mean %s?", found);
 }
 
+/* id, or TR_CLI_ERROR when it came before and may not repeat: last-wins would hide a
+ * mistake (the HTTP API refuses a repeated parameter the same way). */
+static int once(struct tr_cli_parser *ps, int id, char *err, size_t errlen)
+{
+    const struct tr_option *o = &tr_options[id];
+    if (ps->given[id] && !tr_option_repeatable(o)) {
+        char short_form[8] = "";
+        if (o->short_name)
+            snprintf(short_form, sizeof(short_form), " (-%c)", o->short_name);
+        snprintf(err, errlen, "--%s%s: given more than once (give each option once, see %s)",
+                 o->name, short_form, ps->help);
+        return TR_CLI_ERROR;
+    }
+    ps->given[id] = 1;
+    return id;
+}
+
 int tr_cli_next_option(struct tr_cli_parser *ps, char *err, size_t errlen)
 {
     char q[TR_QUOTE_SIZE(TR_ECHO_CHARS)], hint[600];
@@ -94,7 +112,7 @@ int tr_cli_next_option(struct tr_cli_parser *ps, char *err, size_t errlen)
     if (c == -1)
         return TR_CLI_END;
     if (c >= LONG_OPTION_BASE)
-        return c - LONG_OPTION_BASE;
+        return once(ps, c - LONG_OPTION_BASE, err, errlen);
     if (c == ':') {
         snprintf(err, errlen, "%s: a value is missing (see %s)",
                  tr_usage_refused_option(q, sizeof(q), ps->argc, ps->argv), ps->help);
@@ -102,7 +120,7 @@ int tr_cli_next_option(struct tr_cli_parser *ps, char *err, size_t errlen)
     }
     for (size_t i = 0; i < TR_OPTION_COUNT && c != '?'; i++)
         if (tr_options[i].short_name == c && tr_option_of(&tr_options[i], ps->command))
-            return (int)i;
+            return once(ps, (int)i, err, errlen);
     tr_usage_refused_option(q, sizeof(q), ps->argc, ps->argv);
     suggestion(ps, q, hint, sizeof(hint));
     snprintf(err, errlen, "unknown option '%s'%s (see %s)", q, hint, ps->help);

@@ -19,6 +19,7 @@ struct tr_cli_parser {
     char **argv;
     struct option longopts[TR_OPTION_COUNT + 1];
     char shortopts[2 * TR_OPTION_COUNT + 3];
+    unsigned char given[TR_OPTION_COUNT]; /* a second one is an error unless repeatable */
 };
 
 enum {
@@ -34,7 +35,8 @@ enum {
 void tr_cli_parser_init(struct tr_cli_parser *ps, enum tr_command_id command, int permute,
                         const char *help, int argc, char **argv);
 
-/* The next option's id (its value in optarg), TR_CLI_END, or TR_CLI_ERROR. */
+/* The next option's id (its value in optarg), TR_CLI_END, or TR_CLI_ERROR (also for an
+ * option given twice that the table does not mark repeatable). */
 int tr_cli_next_option(struct tr_cli_parser *ps, char *err, size_t errlen);
 
 /* After the options: 0, or TR_EXIT_USAGE with "unexpected argument 'X' (see HELP)" when an

@@ -1,5 +1,6 @@
 #include "cli/run.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "cli/option_parser.h"
 #include "cli/usage.h"
 #include "cli/exit_codes.h"
+#include "core/device_spec.h"
 #include "core/text_escape.h"
 #include "devices/job.h"
 #include "output/json_document.h"
@@ -22,10 +24,11 @@
 int tr_cli_run_parse(int argc, char **argv, struct tr_run_options *o, char *err, size_t errlen)
 {
     struct tr_cli_parser ps;
-    char q[TR_QUOTE_SIZE(TR_ECHO_PATH_CHARS)], label[48];
+    char label[48];
     int id, rc = 0;
 
     tr_params_defaults(&o->params);
+    o->params.num_threads = tr_params_usable_cpus(); /* the HTTP API keeps the table's 4 */
     o->out = tr_options[TR_OPTION_OUT].default_text;
     o->kernel_dir = NULL;
     tr_run_outputs_init(&o->extras);
@@ -70,13 +73,17 @@ int tr_cli_run_parse(int argc, char **argv, struct tr_run_options *o, char *err,
     if ((rc = tr_params_check(&o->params, err, errlen)) != 0 ||
         (rc = tr_run_outputs_check(&o->extras, o->out, err, errlen)) != 0)
         return rc;
-    if (o->kernel_dir && strcmp(o->params.device, "cpu") == 0) {
-        snprintf(err, errlen,
-                 "--kernel-dir: %s holds OpenCL kernels, and --device cpu runs none "
-                 "(accepted with --device opencl, gpu, pocl or opencl:P.D)",
-                 tr_text_quote(q, sizeof(q), o->kernel_dir, TR_ECHO_PATH_CHARS));
-        return TR_EXIT_USAGE;
-    }
+    /* an option every device of the run would ignore is a mistake */
+    struct tr_device_list list;
+    if (tr_device_list_parse(o->params.device, TR_MAX_THREADS, &list, err, errlen) != 0)
+        return TR_EXIT_USAGE;                               /* checked when it was set */
+    int kind = list.all ? TR_DEVICE_OPENCL : TR_DEVICE_CPU; /* all: OpenCL devices too */
+    for (uint32_t d = 0; d < list.count; d++)
+        if (list.entries[d].spec.kind != TR_DEVICE_CPU)
+            kind = (int)list.entries[d].spec.kind;
+    for (int i = 0; i < TR_OPTION_COUNT; i++)
+        if (ps.given[i] && tr_option_device_check((enum tr_option_id)i, kind, err, errlen) != 0)
+            return TR_EXIT_USAGE;
     return TR_CLI_RUN_GO;
 }
 
@@ -96,8 +103,11 @@ static int run(int argc, char **argv, const struct tr_cli_command *help_of)
         else
             tr_help_overview(stdout);
         /* 0, or 4 when the text could not be written */
-        if (fflush(stdout) != 0 || ferror(stdout))
-            return tr_cli_fail(TR_EXIT_IO, "standard output cannot be written");
+        int flush_failed = fflush(stdout) != 0, flush_errno = flush_failed ? errno : 0;
+        if (flush_failed || ferror(stdout)) {
+            char why[200];
+            return tr_cli_fail(TR_EXIT_IO, "%s", tr_stdout_failure(why, sizeof(why), flush_errno));
+        }
         return TR_EXIT_OK;
     }
     if (rc != TR_CLI_RUN_GO)

@@ -108,17 +108,23 @@ const struct tr_option tr_options[TR_OPTION_COUNT] = {
                                .query = "num_threads",
                                .commands = RUN,
                                NUMBER(1, TR_MAX_THREADS, 4),
-                               .help = "threads (CPU) or lanes (OpenCL)"},
+                               .default_text = "the CPUs tilerace may use; HTTP: 4",
+                               .help = "threads (CPU) or lanes (OpenCL)",
+                               .details = "On the command line the default is the number of "
+                                          "CPUs this process may run on (its affinity mask, "
+                                          "as taskset sets it), at most 256; the HTTP API's "
+                                          "default is 4, as in Hardware Havoc."},
     [TR_OPTION_QUEUE_DEPTH] =
         {.name = "queue-depth",
          .query = "queue_depth",
          .commands = RUN,
          NUMBER(1, TR_MAX_QUEUE_DEPTH, 4),
-         .help = "tiles an OpenCL lane keeps queued on its device (the CPU path does not use it)",
+         .help = "tiles an OpenCL lane keeps queued on its device",
          .details = "With 2 or more the device starts a lane's next tile as soon as it ends the "
                     "last. A queued tile starts only once the time-limit check allows it, so "
                     "the limit is exact at every depth. The CPU path renders each tile in the "
-                    "thread that takes it."},
+                    "thread that takes it: --device cpu refuses this option.",
+         .opencl_only = 1},
     [TR_OPTION_MODE] = {.name = "mode",
                         .commands = RUN,
                         .type = TR_VALUE_CHOICE,
@@ -167,7 +173,8 @@ const struct tr_option tr_options[TR_OPTION_COUNT] = {
          .help = "load the OpenCL kernels from DIR instead of the built-in copy, for kernel "
                  "development",
          .details = "OpenCL devices only: tilerace run refuses it with --device cpu. "
-                    "DIR/mandelbrot.cl must be a regular file of at most 16\u00a0MiB."},
+                    "DIR/mandelbrot.cl must be a regular file of at most 16\u00a0MiB.",
+         .opencl_only = 1},
     [TR_OPTION_OUT] = {.name = "out",
                        .short_name = 'o',
                        .commands = RUN,
@@ -192,10 +199,11 @@ const struct tr_option tr_options[TR_OPTION_COUNT] = {
          .commands = RUN,
          .type = TR_VALUE_PATH,
          .metavar = "FILE",
-         .accepted = "a writable path (not -)",
+         .accepted = "a writable path ending in .png (any case), or one without an extension",
          .default_text = "none",
          .help = "also write the frame as PNG, atomically",
-         .details = "Tiles the time limit left unrendered are marked (see --image-format)."},
+         .details = "Tiles the time limit left unrendered are marked (see --image-format). "
+                    "Another extension (x.jpg) is refused: the image is always PNG."},
     [TR_OPTION_IMAGE_FORMAT] = {.name = "image-format",
                                 .commands = RUN,
                                 .type = TR_VALUE_CHOICE,
@@ -203,7 +211,13 @@ const struct tr_option tr_options[TR_OPTION_COUNT] = {
                                 .choices = image_formats,
                                 .def = 0,
                                 .help =
-                                    "colour map, or the raw counts as 16-bit gray; needs --image"},
+                                    "colour map, or the raw counts as 16-bit gray; needs --image",
+                                .details =
+                                    "A gray16 pixel is its iteration count, 0..max-iter out of "
+                                    "65535, so most viewers show the frame black: stretch its "
+                                    "levels to see it (ImageMagick: magick x.png -auto-level "
+                                    "y.png; GIMP: Colors > Auto > Stretch Contrast), or read "
+                                    "the counts with a program. color is for looking at."},
     [TR_OPTION_STREAM] =
         {.name = "stream",
          .commands = RUN,
@@ -228,8 +242,11 @@ const struct tr_option tr_options[TR_OPTION_COUNT] = {
                               .type = TR_VALUE_PATH,
                               .metavar = "FILE",
                               .accepted = "a writable path, or - for stdout",
-                              .default_text = "none: required",
-                              .help = "where the page goes, written atomically"},
+                              .default_text = "replay.html",
+                              .help = "where the page goes, written atomically",
+                              .details = "Without -o the page is replay.html in the current "
+                                         "folder, and an existing replay.html is kept (exit 2) "
+                                         "unless --force is given. -o FILE replaces FILE."},
     [TR_OPTION_MAX_INPUT_MB] =
         {.name = "max-input-mb",
          .commands = REPLAY,
@@ -249,6 +266,10 @@ const struct tr_option tr_options[TR_OPTION_COUNT] = {
                                         .help = "the largest RUN file compare reads, in MiB",
                                         .details =
                                             "A larger one exits 2; RUN must be a regular file."},
+    [TR_OPTION_FORCE] = {.name = "force",
+                         .commands = REPLAY,
+                         .type = TR_VALUE_NONE,
+                         .help = "replace an existing replay.html when -o is not given"},
 
     [TR_OPTION_JSON] = {.name = "json",
                         .commands = DEVICES,
@@ -381,7 +402,11 @@ const struct tr_option tr_options[TR_OPTION_COUNT] = {
     [TR_OPTION_LOG_REQUESTS] = {.name = "log-requests",
                                 .commands = SERVE,
                                 .type = TR_VALUE_NONE,
-                                .help = "one line per request on stderr"},
+                                .help = "one line per request on stderr",
+                                .details = "The line: the UTC time the request arrived (ISO 8601, "
+                                           "ms), the client's address and port, \"METHOD TARGET\" "
+                                           "(escaped), the status (000: closed unanswered) and the "
+                                           "duration in ms."},
     [TR_OPTION_WARM] =
         {.name = "warm",
          .commands = SERVE,
@@ -508,6 +533,11 @@ const struct tr_option *tr_option_by_query(const char *name)
         if (tr_options[i].query && strcmp(tr_options[i].query, name) == 0)
             return &tr_options[i];
     return NULL;
+}
+
+int tr_option_repeatable(const struct tr_option *o)
+{
+    return o->type == TR_VALUE_TEXT && o->max > 0;
 }
 
 size_t tr_option_choice_count(const struct tr_option *o)

@@ -68,6 +68,7 @@ enum tr_option_id {
     /* compare */
     TR_OPTION_COMPARE_JSON,
     TR_OPTION_COMPARE_MAX_INPUT_MB,
+    TR_OPTION_FORCE,
     /* devices */
     TR_OPTION_JSON,
     TR_OPTION_SELECTORS,
@@ -138,7 +139,8 @@ struct tr_option {
     unsigned commands;   /* bit c: command c (enum tr_command_id) takes it */
     /* TR_VALUE_NUMBER: the accepted range and the default; TR_VALUE_CHOICE and
      * TR_VALUE_DEVICE: def is the default's index in choices; TR_VALUE_TEXT: max > 0 is how
-     * many values it may be given. */
+     * many values it may be given, and makes it repeatable. TR_VALUE_NUMBER: default_text,
+     * when set, says the default where it is not def everywhere. */
     uint64_t min, max, def;
     const struct tr_option_choice *choices; /* ends with a NULL name */
     /* a limit this option shares with others: "width x height" <= span_max */
@@ -148,6 +150,7 @@ struct tr_option {
     const char *default_text; /* PATH, TEXT, FLAG: the default in words; NULL: none */
     const char *help;         /* one line: what it does */
     const char *details;      /* more for --help: lines of at most 52 characters, or NULL */
+    int opencl_only;          /* a run on the CPU path refuses it (tr_option_device_check) */
 };
 
 extern const struct tr_option tr_options[TR_OPTION_COUNT];
@@ -160,6 +163,10 @@ const struct tr_option *tr_option_find(enum tr_command_id command, const char *n
 
 /* The run parameter whose HTTP query name is name, or NULL. */
 const struct tr_option *tr_option_by_query(const char *name);
+
+/* Whether o may be given more than once on the command line (a TEXT option with a count):
+ * any other option given twice is an error, as a repeated HTTP query parameter is. */
+int tr_option_repeatable(const struct tr_option *o);
 
 /* How many choices o has. */
 size_t tr_option_choice_count(const struct tr_option *o);

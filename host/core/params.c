@@ -1,8 +1,10 @@
 #include "core/params.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/device_spec.h"
 #include "core/status.h"
@@ -41,6 +43,32 @@ void tr_params_defaults(struct tr_params *p)
     p->kernel = (enum tr_kernel)tr_options[TR_OPTION_KERNEL].def;
     const struct tr_option *device = &tr_options[TR_OPTION_DEVICE];
     snprintf(p->device, sizeof(p->device), "%s", device->choices[device->def].name);
+}
+
+uint32_t tr_params_usable_cpus(void)
+{
+    cpu_set_t allowed;
+    long online;
+    int n = 0;
+    if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0)
+        n = CPU_COUNT(&allowed);
+    else if ((online = sysconf(_SC_NPROCESSORS_ONLN)) > 0)
+        n = online > TR_MAX_THREADS ? TR_MAX_THREADS : (int)online;
+    if (n < 1)
+        n = 1;
+    return n > TR_MAX_THREADS ? TR_MAX_THREADS : (uint32_t)n;
+}
+
+int tr_option_device_check(enum tr_option_id id, int kind, char *err, size_t errlen)
+{
+    if (!tr_options[id].opencl_only || kind != TR_DEVICE_CPU)
+        return 0;
+    /* cpu is the only selector of the CPU path */
+    snprintf(err, errlen,
+             "--%s: applies to OpenCL devices only, and --device cpu is the CPU path "
+             "(accepted with --device opencl, gpu, pocl or opencl:P.D)",
+             tr_options[id].name);
+    return TR_ERR_USAGE;
 }
 
 int tr_parse_u64(const char *text, uint64_t *out)

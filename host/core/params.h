@@ -29,6 +29,18 @@ struct tr_params {
 /* The defaults of the option table. */
 void tr_params_defaults(struct tr_params *p);
 
+/* The command line's --num-threads default: the CPUs this process may run on (its affinity
+ * mask), 1..TR_MAX_THREADS. The option table's default (4) is the HTTP API's. */
+uint32_t tr_params_usable_cpus(void);
+
+/*
+ * Whether option id means something to a device of kind kind (enum tr_device_kind, as
+ * tr_device_spec_parse resolves a selector): 0, or TR_ERR_USAGE with a one-line message
+ * naming the option, the device and the devices it applies to. A run checks every option it
+ * was given against each device it runs on: an option a device would ignore is an error.
+ */
+int tr_option_device_check(enum tr_option_id id, int kind, char *err, size_t errlen);
+
 /* The whole-number parameter of option id (id < TR_PARAM_NUMBERS). */
 uint32_t tr_params_number(const struct tr_params *p, enum tr_option_id id);
 

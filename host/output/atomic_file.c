@@ -178,13 +178,26 @@ static void release(struct tr_atomic_file *af)
     memset(af, 0, sizeof(*af));
 }
 
+char *tr_stdout_failure(char *dst, size_t dstlen, int errnum)
+{
+    if (errnum == EPIPE)
+        snprintf(dst, dstlen, "standard output cannot be written: %s (its reader has exited)",
+                 strerror(errnum));
+    else if (errnum)
+        snprintf(dst, dstlen, "standard output cannot be written: %s", strerror(errnum));
+    else
+        snprintf(dst, dstlen, "standard output cannot be written");
+    return dst;
+}
+
 static void cannot_write(const struct tr_atomic_file *af, int errnum, char *err, size_t errlen)
 {
     char who[320];
-    if (af->to_stdout)
-        snprintf(who, sizeof(who), "standard output");
-    else
-        snprintf(who, sizeof(who), "'%.300s'", af->shown_path ? af->shown_path : "");
+    if (af->to_stdout) {
+        tr_stdout_failure(err, errlen, errnum);
+        return;
+    }
+    snprintf(who, sizeof(who), "'%.300s'", af->shown_path ? af->shown_path : "");
     if (errnum)
         snprintf(err, errlen, "%s cannot be written: %s", who, strerror(errnum));
     else

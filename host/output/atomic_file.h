@@ -64,4 +64,9 @@ int tr_atomic_file_same_target(const char *a, const char *b);
  * ignored, so a closed pipe is a write error like any other. */
 void tr_atomic_file_install_signal_cleanup(void);
 
+/* "standard output cannot be written: why" for errnum (0: unknown), with what EPIPE means
+ * (the reader of a pipe has gone: tilerace | head). Every message about stdout says it so,
+ * never naming an option. */
+char *tr_stdout_failure(char *dst, size_t dstlen, int errnum);
+
 #endif

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <strings.h>
 
 #include "core/status.h"
 #include "core/params.h"
@@ -33,6 +34,18 @@ int tr_run_outputs_takes(enum tr_option_id id)
            id == TR_OPTION_STREAM || id == TR_OPTION_RECORD_PIXELS || id == TR_OPTION_QUIET;
 }
 
+/* Whether path may name a PNG: its last name ends in .png (any case) or has no extension
+ * (/dev/null, a FIFO, a folder that the open then refuses). */
+static int png_name(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    if (!dot || dot == base)
+        return 1; /* no extension; a leading dot starts a hidden name */
+    return strcasecmp(dot, ".png") == 0;
+}
+
 int tr_run_outputs_option(struct tr_run_outputs *x, enum tr_option_id id, const char *arg,
                           char *err, size_t errlen)
 {
@@ -48,6 +61,13 @@ int tr_run_outputs_option(struct tr_run_outputs *x, enum tr_option_id id, const 
         if (!arg[0] || strcmp(arg, "-") == 0) {
             snprintf(err, errlen, "--image: %s is not a file path (accepted: a .png path)",
                      quote(arg, TR_ECHO_CHARS));
+            return TR_ERR_USAGE;
+        }
+        if (!png_name(arg)) {
+            snprintf(err, errlen,
+                     "--image: %s does not end in .png (accepted: a path ending in .png, any "
+                     "case, or one without an extension: the image is always PNG)",
+                     quote(arg, TR_ECHO_PATH_CHARS));
             return TR_ERR_USAGE;
         }
         x->image_path = arg;
@@ -110,9 +130,8 @@ int tr_run_outputs_check(const struct tr_run_outputs *x, const char *out_path, c
 static void out_failed(const struct tr_run_outputs *x, int errnum, char *err, size_t errlen)
 {
     const char *why = errnum ? strerror(errnum) : NULL;
-    if (strcmp(x->out_path, "-") == 0)
-        snprintf(err, errlen, "--out: standard output cannot be written%s%s", why ? ": " : "",
-                 why ? why : "");
+    if (x->out.to_stdout || strcmp(x->out_path, "-") == 0)
+        tr_stdout_failure(err, errlen, errnum);
     else
         snprintf(err, errlen, "--out: %s cannot be written%s%s",
                  quote(x->out_path, TR_ECHO_PATH_CHARS), why ? ": " : "", why ? why : "");
@@ -194,7 +213,7 @@ int tr_run_outputs_finish(struct tr_run_outputs *x, char *err, size_t errlen)
     tr_progress_stop(x->progress);
     x->progress = NULL;
     if (x->stream_open && tr_tile_stream_failed(&x->tiles)) {
-        out_failed(x, 0, err, errlen);
+        out_failed(x, x->tiles.error, err, errlen);
         return TR_ERR_IO;
     }
     if (x->image_open &&

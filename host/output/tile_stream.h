@@ -17,6 +17,7 @@ struct tr_tile_stream {
     uint32_t frame_width;
     atomic_int *cancel; /* set when a write fails, so the run stops early */
     int failed;
+    int error; /* errno of the failed write, or 0 */
 };
 
 void tr_tile_stream_init(struct tr_tile_stream *s, FILE *f, uint32_t frame_width,

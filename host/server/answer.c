@@ -3,6 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "server/cors.h"
 #include "server/json_answer.h"
@@ -26,6 +30,53 @@ void tr_srv_printable(char *dst, size_t dstlen, const char *src)
     for (char *c = dst; *c; c++)
         if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
             *c = '?';
+}
+
+/* The target for a log line: printable ASCII but for '"' and '\\', the rest as \xNN, so that
+ * a line stays one line and its quoted request cannot be closed early; cut with "...". */
+static void log_escape(char *dst, size_t dstlen, const char *src)
+{
+    size_t used = 0, n = 0;
+    for (; src[n] && n < LOG_TARGET_MAX && used + 5 < dstlen; n++) {
+        unsigned char b = (unsigned char)src[n];
+        if (b > 0x20 && b < 0x7f && b != '"' && b != '\\')
+            dst[used++] = (char)b;
+        else
+            used += (size_t)snprintf(dst + used, dstlen - used, "\\x%02x", b);
+    }
+    snprintf(dst + used, dstlen - used, "%s", src[n] ? "..." : "");
+}
+
+void tr_srv_log_arrival(struct request *rq, struct MHD_Connection *c, const char *target)
+{
+    const union MHD_ConnectionInfo *i =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char host[INET6_ADDRSTRLEN + 8] = "-", port[8] = "";
+    clock_gettime(CLOCK_REALTIME, &rq->arrived);
+    if (i && i->client_addr) {
+        socklen_t len = i->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                              : sizeof(struct sockaddr_in);
+        if (getnameinfo(i->client_addr, len, host, sizeof(host), port, sizeof(port),
+                        NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+            snprintf(host, sizeof(host), "-");
+    }
+    if (strchr(host, ':'))
+        snprintf(rq->client, sizeof(rq->client), "[%s]:%s", host, port);
+    else
+        snprintf(rq->client, sizeof(rq->client), "%s%s%s", host, port[0] ? ":" : "", port);
+    log_escape(rq->log_target, sizeof(rq->log_target), target);
+}
+
+void tr_srv_log_request(const struct request *rq, int64_t now_ns, const char *note)
+{
+    struct tm utc;
+    char when[64] = "-";
+    if (gmtime_r(&rq->arrived.tv_sec, &utc)) {
+        size_t n = strftime(when, 32, "%Y-%m-%dT%H:%M:%S", &utc);
+        snprintf(when + n, sizeof(when) - n, ".%03dZ", (int)(rq->arrived.tv_nsec / 1000000));
+    }
+    tr_srv_log("%s %s \"%s %s\" %03u %.3f ms%s", when, rq->client, rq->method, rq->log_target,
+               rq->status, (double)(now_ns - rq->t0) / 1e6, note);
 }
 
 int tr_srv_connection_fd(struct MHD_Connection *c)

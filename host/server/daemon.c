@@ -130,9 +130,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     if (!rq)
         return;
     if (s->cfg.log_requests)
-        tr_srv_log("%s %s -> %u%s (%.1f ms)", rq->method, rq->target, rq->status,
-                   toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ", connection ended early",
-                   (double)(tr_now_ns() - rq->t0) / 1e6);
+        tr_srv_log_request(
+            rq, tr_now_ns(),
+            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection ended early)");
     tr_srv_render_drop(s, rq);
     tr_srv_busy_add(s, -1);
     free(rq);
@@ -307,6 +307,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         rq->t0 = tr_now_ns();
         tr_srv_printable(rq->method, sizeof(rq->method), method);
         tr_srv_printable(rq->target, sizeof(rq->target), cs && cs->target ? cs->target : url);
+        if (s->cfg.log_requests)
+            tr_srv_log_arrival(rq, c, cs && cs->target ? cs->target : url);
         if (get_or_options && framing_refused(c, msg, sizeof(msg))) {
             rq->answered = 1;
             if (cs)

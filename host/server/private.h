@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "server/host_check.h"
 #include "server/query.h"
@@ -77,12 +78,21 @@ struct request {
     struct render_work *work; /* a render on its own thread; the connection is suspended */
     char method[16];
     char target[LOG_TARGET_MAX + 4];
+    /* --log-requests: when it arrived (wall clock), from where, the target escaped */
+    struct timespec arrived;
+    char client[64];
+    char log_target[LOG_TARGET_MAX * 4 + 4];
 };
 
 /* One stderr line, "tilerace serve: ..." */
 void tr_srv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A short, printable copy for log lines and messages. */
 void tr_srv_printable(char *dst, size_t dstlen, const char *src);
+/* What --log-requests needs of a request as it arrives (the clock, the client, the target):
+ * taken in MHD's thread, never in a render's lanes. */
+void tr_srv_log_arrival(struct request *rq, struct MHD_Connection *c, const char *target);
+/* The request's line: "TIME CLIENT \"METHOD TARGET\" STATUS DURATION ms[ note]". */
+void tr_srv_log_request(const struct request *rq, int64_t now_ns, const char *note);
 /* Counts requests and streams in progress (what a shutdown waits for). */
 void tr_srv_busy_add(struct tr_server *s, int delta);
 int tr_srv_connection_fd(struct MHD_Connection *c);

@@ -77,8 +77,8 @@ class OneLine(unittest.TestCase):
         self.assertIn("unexpected argument 'a\\nb'", self.error("--quiet", "a\nb"))
         self.assertIn("unknown command 'a\\nb'", self.error("a\nb"))
         self.assertIn("devices: unexpected argument 'a\\tb'", self.error("devices", "a\tb"))
-        self.assertIn("--kernel-dir: 'k\\nd' holds OpenCL kernels",
-                      self.error("--kernel-dir", "k\nd"))
+        self.assertIn("--image: 'k\\nd.jpg' does not end in .png",
+                      self.error("--image", "k\nd.jpg"))
         self.assertIn("--image-format: 'x\\ny' is not one of",
                       self.error("--image", "a.png", "--image-format", "x\ny"))
         self.assertIn("--out: '/nonexistent-tilerace/a\\n\\xffb.json' cannot be written",

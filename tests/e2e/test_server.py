@@ -105,7 +105,10 @@ class Endpoints(unittest.TestCase):
         for name, lo, hi, default in fields:
             with self.subTest(field=name):
                 self.assertTrue(rows[name][2].startswith(f"{lo}..{hi}"), rows[name])
-                self.assertEqual(rows[name][3], default)
+                # a default that differs between the command line and HTTP says both
+                http_default = re.search(r"HTTP: (\d+)$", rows[name][3])
+                self.assertEqual(http_default.group(1) if http_default else rows[name][3],
+                                 default)
 
     def test_compute_equals_cli(self):
         q = "width=333&height=217&tile_w=50&tile_h=40&max_iter=77&time_limit_ms=60000&num_threads=3"
@@ -132,8 +135,14 @@ class Endpoints(unittest.TestCase):
                 self.assertEqual(status, 200)
                 tt.validate(doc)
                 _, cli = tt.run("--mode", mode)
-                self.assertEqual(doc["params"], cli["params"])
+                # but for num_threads: the CLI's follows the CPUs, the API's is always 4
+                self.assertEqual(doc["params"]["num_threads"], 4)
+                self.assertEqual(cli["params"]["num_threads"],
+                                 min(len(os.sched_getaffinity(0)), 256))
+                self.assertEqual(dict(doc["params"], num_threads=0),
+                                 dict(cli["params"], num_threads=0))
                 self.assertEqual(doc["params"]["time_limit_ms"], 2000)
+                _, cli = tt.run("--mode", mode, "--num-threads", 4)
                 if not doc["summary"]["time_limited"] and not cli["summary"]["time_limited"]:
                     self.assertEqual(without_timings(doc), without_timings(cli))
 
@@ -277,6 +286,49 @@ class Endpoints(unittest.TestCase):
         self.assertEqual(status, 400)
         self.assertIn("too many query parameters", doc["message"])
         self.assertEqual(self.srv.health()["status"], "ok")
+
+    def test_num_threads_default_is_four(self):
+        # the command line's default follows the CPUs; the API keeps Hardware Havoc's 4
+        status, _, doc = self.srv.get_json("/api/compute/concurrent?width=16&height=16")
+        self.assertEqual(status, 200, doc)
+        self.assertEqual(doc["params"]["num_threads"], 4)
+
+    def test_request_log_lines(self):
+        line_re = re.compile(r'tilerace serve: (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.\d{3}Z '
+                             r'(\S+) "(\S+) (\S+)" (\d{3}) (\d+\.\d{3}) ms$')
+
+        def logged(target):
+            for line in self.srv.log().splitlines():
+                m = line_re.match(line)
+                if m and m.group(4) == target:
+                    return m
+            return None
+
+        def send(target):
+            with socket.create_connection((self.srv.host, self.srv.port), timeout=60) as s:
+                s.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: " +
+                          self.srv.host_header.encode() + b"\r\nConnection: close\r\n\r\n")
+                while s.recv(65536):
+                    pass
+                return "%s:%d" % s.getsockname()[:2]
+
+        render = "/api/compute/dynamic?width=32&height=8&tile_w=7"
+        odd = "/nowhere\\x22x\\x5cy\\x7f\\xff"
+        client = send(render.encode())
+        send(b'/nowhere"x\\y\x7f\xff')
+        deadline = time.time() + 20 * st.SLOW
+        while time.time() < deadline and not (logged(render) and logged(odd)):
+            time.sleep(0.05)
+        m = logged(render)
+        self.assertIsNotNone(m, self.srv.log()[-2000:])
+        when = time.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S")
+        self.assertLess(abs(time.mktime(when) - time.mktime(time.gmtime())), 600)
+        self.assertEqual((m.group(2), m.group(3), m.group(5)), (client, "GET", "200"))
+        self.assertGreater(float(m.group(6)), 0)
+        m = logged(odd)
+        self.assertIsNotNone(m, self.srv.log()[-2000:])
+        self.assertEqual(m.group(3), "GET")
+        self.assertIn(m.group(5), ("400", "404"))  # a malformed URL or an unknown path
 
     def test_health_takes_no_parameters(self):
         status, _, doc = self.srv.get_json("/api/compute/health?x=1")

@@ -1,4 +1,5 @@
 #include <getopt.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,6 +30,59 @@ static void test_defaults_match_seed(void **state)
     assert_int_equal(p.num_threads, 4);
     assert_int_equal(p.mode, TR_MODE_CONCURRENT);
     assert_string_equal(p.device, "cpu");
+}
+
+static void test_option_device_check(void **state)
+{
+    (void)state;
+    char err[256];
+    static const enum tr_device_kind opencl[] = {TR_DEVICE_OPENCL, TR_DEVICE_GPU, TR_DEVICE_POCL,
+                                                 TR_DEVICE_INDEX};
+    /* what only OpenCL uses is refused on the CPU path, by name */
+    assert_int_equal(tr_option_device_check(TR_OPTION_QUEUE_DEPTH, TR_DEVICE_CPU, err, sizeof(err)),
+                     TR_ERR_USAGE);
+    assert_non_null(strstr(err, "--queue-depth: applies to OpenCL devices only"));
+    assert_non_null(strstr(err, "--device cpu"));
+    assert_int_equal(tr_option_device_check(TR_OPTION_KERNEL_DIR, TR_DEVICE_CPU, err, sizeof(err)),
+                     TR_ERR_USAGE);
+    assert_non_null(strstr(err, "--kernel-dir: "));
+    for (size_t i = 0; i < sizeof(opencl) / sizeof(opencl[0]); i++)
+        for (int id = 0; id < TR_OPTION_COUNT; id++)
+            assert_int_equal(
+                tr_option_device_check((enum tr_option_id)id, (int)opencl[i], err, sizeof(err)), 0);
+    /* everything else means something on the CPU path too */
+    for (int id = 0; id < TR_OPTION_COUNT; id++)
+        if (id != TR_OPTION_QUEUE_DEPTH && id != TR_OPTION_KERNEL_DIR)
+            assert_int_equal(
+                tr_option_device_check((enum tr_option_id)id, TR_DEVICE_CPU, err, sizeof(err)), 0);
+}
+
+static void test_usable_cpus_follow_the_affinity_mask(void **state)
+{
+    (void)state;
+    cpu_set_t all, one;
+    assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
+    uint32_t n = tr_params_usable_cpus();
+    assert_true(n >= 1 && n <= TR_MAX_THREADS);
+    assert_int_equal(n, CPU_COUNT(&all) > TR_MAX_THREADS ? TR_MAX_THREADS : CPU_COUNT(&all));
+    int first = 0;
+    while (!CPU_ISSET(first, &all))
+        first++;
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+    assert_int_equal(tr_params_usable_cpus(), 1);
+    assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
+}
+
+static void test_repeatable_options_are_the_counted_lists(void **state)
+{
+    (void)state;
+    for (int id = 0; id < TR_OPTION_COUNT; id++) {
+        int want =
+            id == TR_OPTION_ALLOW_ORIGIN || id == TR_OPTION_ALLOW_HOST || id == TR_OPTION_WARM;
+        assert_int_equal(tr_option_repeatable(&tr_options[id]), want);
+    }
 }
 
 static void test_numbers_accepted_at_bounds(void **state)
@@ -296,6 +350,9 @@ int main(void)
         cmocka_unit_test(test_print_line_keeps_one_line),
         cmocka_unit_test(test_echoed_values_are_escaped),
         cmocka_unit_test(test_refused_option_is_named),
+        cmocka_unit_test(test_option_device_check),
+        cmocka_unit_test(test_usable_cpus_follow_the_affinity_mask),
+        cmocka_unit_test(test_repeatable_options_are_the_counted_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
