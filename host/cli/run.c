@@ -74,16 +74,11 @@ int tr_cli_run_parse(int argc, char **argv, struct tr_run_options *o, char *err,
         (rc = tr_run_outputs_check(&o->extras, o->out, err, errlen)) != 0)
         return rc;
     /* an option every device of the run would ignore is a mistake */
-    struct tr_device_list list;
-    if (tr_device_list_parse(o->params.device, TR_MAX_THREADS, &list, err, errlen) != 0)
-        return TR_EXIT_USAGE;                               /* checked when it was set */
-    int kind = list.all ? TR_DEVICE_OPENCL : TR_DEVICE_CPU; /* all: OpenCL devices too */
-    for (uint32_t d = 0; d < list.count; d++)
-        if (list.entries[d].spec.kind != TR_DEVICE_CPU)
-            kind = (int)list.entries[d].spec.kind;
+    uint64_t given = 0;
     for (int i = 0; i < TR_OPTION_COUNT; i++)
-        if (ps.given[i] && tr_option_device_check((enum tr_option_id)i, kind, err, errlen) != 0)
-            return TR_EXIT_USAGE;
+        given |= (uint64_t)(ps.given[i] != 0) << i;
+    if (tr_params_check_ignored(&o->params, given, 0, err, errlen) != 0)
+        return TR_EXIT_USAGE;
     return TR_CLI_RUN_GO;
 }
 

@@ -11,6 +11,8 @@
 #include "core/text_escape.h"
 #include "core/tile_grid.h"
 
+_Static_assert(TR_OPTION_COUNT <= 64, "the options a run was given are bits of a uint64_t");
+
 /* Where each whole-number parameter lives in struct tr_params. */
 static const size_t number_fields[TR_PARAM_NUMBERS] = {
     [TR_OPTION_WIDTH] = offsetof(struct tr_params, width),
@@ -59,16 +61,33 @@ uint32_t tr_params_usable_cpus(void)
     return n > TR_MAX_THREADS ? TR_MAX_THREADS : (uint32_t)n;
 }
 
-int tr_option_device_check(enum tr_option_id id, int kind, char *err, size_t errlen)
+int tr_option_device_check(enum tr_option_id id, int kind, int http, char *err, size_t errlen)
 {
     if (!tr_options[id].opencl_only || kind != TR_DEVICE_CPU)
         return 0;
     /* cpu is the only selector of the CPU path */
     snprintf(err, errlen,
-             "--%s: applies to OpenCL devices only, and --device cpu is the CPU path "
-             "(accepted with --device opencl, gpu, pocl or opencl:P.D)",
-             tr_options[id].name);
+             "%s%s: applies to OpenCL devices only, and device cpu is the CPU path (accepted with "
+             "an OpenCL device: opencl, gpu, pocl, opencl:P.D, all, or a list naming one of them)",
+             http ? "" : "--", http ? tr_options[id].query : tr_options[id].name);
     return TR_ERR_USAGE;
+}
+
+int tr_params_check_ignored(const struct tr_params *p, uint64_t given, int http, char *err,
+                            size_t errlen)
+{
+    struct tr_device_list list;
+    if (tr_device_list_parse(p->device, TR_MAX_THREADS, &list, err, errlen) != 0)
+        return TR_ERR_USAGE;
+    int kind = list.all ? TR_DEVICE_OPENCL : TR_DEVICE_CPU; /* all: OpenCL devices too */
+    for (uint32_t d = 0; d < list.count; d++)
+        if (list.entries[d].spec.kind != TR_DEVICE_CPU)
+            kind = (int)list.entries[d].spec.kind;
+    for (int i = 0; i < TR_OPTION_COUNT; i++)
+        if ((given >> i & 1) &&
+            tr_option_device_check((enum tr_option_id)i, kind, http, err, errlen) != 0)
+            return TR_ERR_USAGE;
+    return 0;
 }
 
 int tr_parse_u64(const char *text, uint64_t *out)

@@ -36,10 +36,18 @@ uint32_t tr_params_usable_cpus(void);
 /*
  * Whether option id means something to a device of kind kind (enum tr_device_kind, as
  * tr_device_spec_parse resolves a selector): 0, or TR_ERR_USAGE with a one-line message
- * naming the option, the device and the devices it applies to. A run checks every option it
- * was given against each device it runs on: an option a device would ignore is an error.
+ * naming the option (as the command line or, with http set, as the query names it), the
+ * device and the devices it applies to.
  */
-int tr_option_device_check(enum tr_option_id id, int kind, char *err, size_t errlen);
+int tr_option_device_check(enum tr_option_id id, int kind, int http, char *err, size_t errlen);
+
+/*
+ * An option that every device of p->device would ignore is an error: checks each option whose
+ * bit is set in given (bit i: tr_options[i]) against the list's devices (all counts as having
+ * OpenCL devices). Returns 0 or TR_ERR_USAGE as tr_option_device_check.
+ */
+int tr_params_check_ignored(const struct tr_params *p, uint64_t given, int http, char *err,
+                            size_t errlen);
 
 /* The whole-number parameter of option id (id < TR_PARAM_NUMBERS). */
 uint32_t tr_params_number(const struct tr_params *p, enum tr_option_id id);

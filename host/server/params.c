@@ -134,7 +134,8 @@ int tr_http_params_parse(const struct tr_http_target *t, enum tr_mode mode,
             return rc;
         given |= UINT64_C(1) << (tr_option_by_query(t->pairs[i].key) - tr_options);
     }
-    if ((rc = tr_params_check(p, err, errlen)) != 0)
+    if ((rc = tr_params_check(p, err, errlen)) != 0 ||
+        (rc = tr_params_check_ignored(p, given, 1, err, errlen)) != 0)
         return rc;
     return check_caps(p, caps, given, err, errlen);
 }

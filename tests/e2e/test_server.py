@@ -348,12 +348,13 @@ class Endpoints(unittest.TestCase):
 
 
 CLI_ONLY_OPTIONS = ("--help", "-h", "--version", "-o", "--out", "--image", "--image-format",
-                    "--stream", "--record-pixels", "--quiet", "--kernel-dir")
+                    "--stream", "--record-pixels", "--quiet", "--kernel-dir", "--format")
 
 
 def not_a_query(argv):
     """CLI cases that no query can express: other commands, help, output files, images."""
-    return (argv[0] in ("run", "serve", "replay", "devices", "selftest", "bench", "help") or
+    return (argv[0] in ("run", "serve", "replay", "compare", "devices", "selftest", "bench",
+                        "help") or
             any(a.partition("=")[0] in CLI_ONLY_OPTIONS for a in argv))
 
 

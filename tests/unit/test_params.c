@@ -39,22 +39,55 @@ static void test_option_device_check(void **state)
     static const enum tr_device_kind opencl[] = {TR_DEVICE_OPENCL, TR_DEVICE_GPU, TR_DEVICE_POCL,
                                                  TR_DEVICE_INDEX};
     /* what only OpenCL uses is refused on the CPU path, by name */
-    assert_int_equal(tr_option_device_check(TR_OPTION_QUEUE_DEPTH, TR_DEVICE_CPU, err, sizeof(err)),
-                     TR_ERR_USAGE);
+    assert_int_equal(
+        tr_option_device_check(TR_OPTION_QUEUE_DEPTH, TR_DEVICE_CPU, 0, err, sizeof(err)),
+        TR_ERR_USAGE);
     assert_non_null(strstr(err, "--queue-depth: applies to OpenCL devices only"));
-    assert_non_null(strstr(err, "--device cpu"));
-    assert_int_equal(tr_option_device_check(TR_OPTION_KERNEL_DIR, TR_DEVICE_CPU, err, sizeof(err)),
-                     TR_ERR_USAGE);
+    assert_non_null(strstr(err, "device cpu is the CPU path"));
+    assert_int_equal(
+        tr_option_device_check(TR_OPTION_KERNEL_DIR, TR_DEVICE_CPU, 0, err, sizeof(err)),
+        TR_ERR_USAGE);
     assert_non_null(strstr(err, "--kernel-dir: "));
     for (size_t i = 0; i < sizeof(opencl) / sizeof(opencl[0]); i++)
         for (int id = 0; id < TR_OPTION_COUNT; id++)
             assert_int_equal(
-                tr_option_device_check((enum tr_option_id)id, (int)opencl[i], err, sizeof(err)), 0);
+                tr_option_device_check((enum tr_option_id)id, (int)opencl[i], 0, err, sizeof(err)),
+                0);
     /* everything else means something on the CPU path too */
     for (int id = 0; id < TR_OPTION_COUNT; id++)
         if (id != TR_OPTION_QUEUE_DEPTH && id != TR_OPTION_KERNEL_DIR)
             assert_int_equal(
-                tr_option_device_check((enum tr_option_id)id, TR_DEVICE_CPU, err, sizeof(err)), 0);
+                tr_option_device_check((enum tr_option_id)id, TR_DEVICE_CPU, 0, err, sizeof(err)),
+                0);
+}
+
+/* A list: an option is refused only when every device of the list would ignore it. */
+static void test_ignored_options_of_a_device_list(void **state)
+{
+    (void)state;
+    char err[256];
+    struct tr_params p;
+    const uint64_t queue_depth = UINT64_C(1) << TR_OPTION_QUEUE_DEPTH;
+    static const char *cpu_only[] = {"cpu", "cpu@3"};
+    static const char *with_opencl[] = {"cpu,pocl", "pocl@2,cpu", "all", "all@2", "opencl:0.0"};
+    for (size_t i = 0; i < sizeof(cpu_only) / sizeof(cpu_only[0]); i++) {
+        tr_params_defaults(&p);
+        assert_int_equal(tr_params_set_device(&p, "--device", cpu_only[i], err, sizeof(err)), 0);
+        assert_int_equal(tr_params_check_ignored(&p, queue_depth, 0, err, sizeof(err)),
+                         TR_ERR_USAGE);
+        assert_non_null(strstr(err, "--queue-depth: applies to OpenCL devices only"));
+        assert_int_equal(tr_params_check_ignored(&p, queue_depth, 1, err, sizeof(err)),
+                         TR_ERR_USAGE);
+        assert_non_null(strstr(err, "queue_depth: applies to OpenCL devices only"));
+        assert_null(strstr(err, "--"));
+        assert_int_equal(
+            tr_params_check_ignored(&p, UINT64_C(1) << TR_OPTION_WIDTH, 0, err, sizeof(err)), 0);
+    }
+    for (size_t i = 0; i < sizeof(with_opencl) / sizeof(with_opencl[0]); i++) {
+        tr_params_defaults(&p);
+        assert_int_equal(tr_params_set_device(&p, "--device", with_opencl[i], err, sizeof(err)), 0);
+        assert_int_equal(tr_params_check_ignored(&p, queue_depth, 0, err, sizeof(err)), 0);
+    }
 }
 
 static void test_usable_cpus_follow_the_affinity_mask(void **state)
@@ -351,6 +384,7 @@ int main(void)
         cmocka_unit_test(test_echoed_values_are_escaped),
         cmocka_unit_test(test_refused_option_is_named),
         cmocka_unit_test(test_option_device_check),
+        cmocka_unit_test(test_ignored_options_of_a_device_list),
         cmocka_unit_test(test_usable_cpus_follow_the_affinity_mask),
         cmocka_unit_test(test_repeatable_options_are_the_counted_lists),
     };
