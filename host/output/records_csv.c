@@ -11,6 +11,9 @@ enum cell_kind {
                              * microseconds as the JSON does */
     CELL_NS_AS_US,          /* int64_t nanoseconds as whole microseconds, truncated */
     CELL_NS_AS_US_OR_EMPTY, /* the same, empty when negative (the field is absent) */
+    CELL_TEXT_OR_EMPTY,     /* const char *, empty when NULL; a resolved selector needs no
+                             * quoting (no comma, quote or line break) */
+    CELL_FLAG,              /* int as true or false */
 };
 
 struct column {
@@ -38,6 +41,8 @@ static const struct column columns[] = {
     COLUMN("start_time_us", CELL_NS_AS_US, start_ns),
     COLUMN("duration_us", CELL_NS_AS_US, duration_ns),
     COLUMN("device_time_us", CELL_NS_AS_US_OR_EMPTY, device_time_ns),
+    COLUMN("device", CELL_TEXT_OR_EMPTY, device),
+    COLUMN("stolen", CELL_FLAG, stolen),
 };
 #define COLUMN_COUNT (sizeof(columns) / sizeof(columns[0]))
 
@@ -59,6 +64,12 @@ static int write_cell(FILE *f, const struct tr_record *r, const struct column *c
     case CELL_NS_AS_US_OR_EMPTY:
         ns = *(const int64_t *)(const void *)field;
         return ns < 0 ? 0 : fprintf(f, "%" PRId64, ns / 1000);
+    case CELL_TEXT_OR_EMPTY: {
+        const char *text = *(const char *const *)(const void *)field;
+        return text ? fputs(text, f) : 0;
+    }
+    case CELL_FLAG:
+        return fputs(*(const int *)(const void *)field ? "true" : "false", f);
     }
     return -1;
 }

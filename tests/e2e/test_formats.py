@@ -63,6 +63,11 @@ def on_pty(args, terminal):
     return seen.decode("utf-8", "replace").replace("\r\n", "\n"), rest, proc.returncode
 
 
+CSV_COLUMNS = ["task_id", "thread_id", "tile_x", "tile_y", "tile_w", "tile_h", "start_time_ms",
+               "duration_ms", "pixels_computed", "start_time_us", "duration_us", "device_time_us",
+               "device", "stolen"]
+
+
 def without_times(record):
     return {k: v for k, v in record.items() if k not in TIMING}
 
@@ -86,16 +91,22 @@ class Formats(unittest.TestCase):
     def check_csv(self, text, doc):
         rows = list(csv.DictReader(io.StringIO(text)))
         first_line = text.split("\n", 1)[0].split(",")
-        # the JSON record's fields, in its order, device_time_us where a device has it
-        keys = list(doc["data"][0].keys())
-        self.assertEqual(first_line[:len(keys)], keys)
+        # the JSON record's fields in its order; the optional ones (device_time_us where a
+        # device has it, stolen in steal mode) are columns on every run
+        self.assertEqual(first_line, CSV_COLUMNS)
+        for r in doc["data"]:
+            self.assertEqual([k for k in CSV_COLUMNS if k in r], list(r.keys()))
         self.assertEqual(len(rows), len(doc["data"]))
         self.assertEqual(len({r["task_id"] for r in rows}), len(rows))
         by_id = {r["task_id"]: r for r in doc["data"]}
         for row in rows:
             rec = by_id[int(row["task_id"])]
             for k, v in without_times(rec).items():
-                self.assertEqual(int(row[k]), v, (k, row))
+                if k == "device":
+                    self.assertEqual(row[k], v)
+                elif k != "stolen":
+                    self.assertEqual(int(row[k]), v, (k, row))
+            self.assertEqual(row["stolen"], "true" if rec.get("stolen") else "false")
             self.assertEqual(int(row["start_time_ms"]), int(row["start_time_us"]) // 1000)
             self.assertEqual(int(row["duration_ms"]), int(row["duration_us"]) // 1000)
             if "device_time_us" in rec:
@@ -108,6 +119,20 @@ class Formats(unittest.TestCase):
         p = tilerace(*FRAME, "--format", "csv")
         self.assertEqual(p.stderr, b"")
         self.check_csv(p.stdout.decode(), self.doc)
+
+    def test_csv_marks_stolen_tiles(self):
+        # a frame whose top rows are cheap and bottom rows dear, in steal mode: the stolen
+        # column says exactly which tiles left their concurrent-mode chunk
+        frame = [a if a != "concurrent" else "steal" for a in FRAME]
+        p = tilerace(*frame, "--format", "csv")
+        rows = list(csv.DictReader(io.StringIO(p.stdout.decode())))
+        tiles = len(rows)
+        chunk = -(-tiles // 3)
+        self.assertEqual(tiles, 7 * 7)
+        for row in rows:
+            self.assertEqual(row["device"], self.doc["data"][0]["device"])
+            moved = int(row["thread_id"]) != int(row["task_id"]) // chunk
+            self.assertEqual(row["stolen"], "true" if moved else "false", row)
 
     def test_csv_of_a_cut_run_has_only_the_tiles_rendered(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -48,7 +48,9 @@ static struct tr_record records[2] = {
      .pixels_computed = 3,
      .start_ns = 12345678,
      .duration_ns = 999,
-     .device_time_ns = 7000},
+     .device_time_ns = 7000,
+     .device = "opencl:0.0",
+     .stolen = 1},
 };
 
 static void make_job(struct tr_job *job, int complete)
@@ -87,9 +89,9 @@ static void test_csv_cells(void **state)
     char *s = text_of(f);
     assert_string_equal(s, "task_id,thread_id,tile_x,tile_y,tile_w,tile_h,start_time_ms,"
                            "duration_ms,pixels_computed,start_time_us,duration_us,"
-                           "device_time_us\n"
-                           "0,0,0,0,4,3,1,2,12,1999,2500,\n"
-                           "1,1,4,0,1,3,12,0,3,12345,0,7\n");
+                           "device_time_us,device,stolen\n"
+                           "0,0,0,0,4,3,1,2,12,1999,2500,,,false\n"
+                           "1,1,4,0,1,3,12,0,3,12345,0,7,opencl:0.0,true\n");
     free(s);
 }
 
