@@ -56,6 +56,19 @@ void tr_compared_run_from_json(struct tr_compared_run *r, const cJSON *doc, cons
     r->gips = number(item(s, "giga_iterations_per_s"), 0);
     r->time_limited = cJSON_IsTrue(item(s, "time_limited"));
     r->complete = r->checksum[0] && r->tiles_done == r->tiles_total;
+    const cJSON *d;
+    cJSON_ArrayForEach(d, item(s, "devices"))
+    {
+        if (r->n_devices == TR_COMPARED_DEVICES_MAX)
+            break;
+        struct tr_compared_device *e = &r->devices[r->n_devices++];
+        copy_text(e->selector, sizeof(e->selector), item(d, "selector"), "?");
+        copy_text(e->kernel, sizeof(e->kernel), item(d, "kernel"), "?");
+        e->lanes = (uint64_t)number(item(d, "lanes"), 0);
+        e->tiles = (uint64_t)number(item(d, "tiles"), 0);
+        e->gips = number(item(d, "giga_iterations_per_s"), 0);
+        e->share = number(item(d, "frame_share"), 0);
+    }
 }
 
 /* Runs render the same frame, so their checksums must agree, when these match. */
@@ -217,6 +230,19 @@ int tr_comparison_write_text(FILE *f, const struct tr_compared_run *runs, size_t
         tr_text_escape(name, sizeof(name), runs[i].device_name, 80);
         fprintf(f, "device %s: %s\n", selector, name);
     }
+    for (size_t i = 0; i < n; i++) {
+        if (!runs[i].n_devices)
+            continue;
+        fprintf(f, "#%zu split:", i + 1);
+        for (size_t d = 0; d < runs[i].n_devices; d++) {
+            const struct tr_compared_device *e = &runs[i].devices[d];
+            tr_text_escape(selector, sizeof(selector), e->selector, 20);
+            fprintf(f, "%s %s %.1f%% of the frame (%llu tiles, %llu lanes, %.3f Giter/s)",
+                    d ? ";" : "", selector, e->share * 100, (unsigned long long)e->tiles,
+                    (unsigned long long)e->lanes, e->gips);
+        }
+        fputc('\n', f);
+    }
     size_t differ = 0, agree = 0;
     for (size_t i = 0; i < n; i++) {
         const struct tr_compared_run *r = &runs[i];
@@ -284,6 +310,20 @@ static cJSON *run_json(const struct tr_compared_run *r)
              (r->verdict == TR_CHECKSUM_INCOMPLETE
                   ? cJSON_AddNullToObject(o, "checksum_reference")
                   : cJSON_AddNumberToObject(o, "checksum_reference", (double)r->reference));
+    cJSON *devices = ok && r->n_devices ? cJSON_AddArrayToObject(o, "devices") : NULL;
+    for (size_t d = 0; ok && d < r->n_devices; d++) {
+        const struct tr_compared_device *e = &r->devices[d];
+        cJSON *one = cJSON_CreateObject();
+        ok = devices && one && cJSON_AddItemToArray(devices, one) &&
+             cJSON_AddStringToObject(one, "selector", e->selector) &&
+             cJSON_AddStringToObject(one, "kernel", e->kernel) &&
+             cJSON_AddNumberToObject(one, "lanes", (double)e->lanes) &&
+             cJSON_AddNumberToObject(one, "tiles", (double)e->tiles) &&
+             cJSON_AddNumberToObject(one, "giga_iterations_per_s", e->gips) &&
+             cJSON_AddNumberToObject(one, "frame_share", e->share);
+        if (!ok && one && !devices)
+            cJSON_Delete(one);
+    }
     if (!ok) {
         cJSON_Delete(o);
         return NULL;

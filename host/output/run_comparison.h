@@ -1,7 +1,7 @@
 /*
  * `tilerace compare`: runs side by side (device, kernel, mode, frame, tiles, time, rate), each
- * rate as a ratio to the first run's, and whether the checksums of runs that render the same
- * frame agree.
+ * rate as a ratio to the first run's, whether the checksums of runs that render the same
+ * frame agree, and for a run of several devices how they split the frame.
  */
 #ifndef TILERACE_RUN_COMPARISON_H
 #define TILERACE_RUN_COMPARISON_H
@@ -20,6 +20,15 @@ enum tr_checksum_verdict {
     TR_CHECKSUM_INCOMPLETE, /* the run did not render every tile: nothing to compare */
 };
 
+/* One device's part of a run of several devices (summary.devices). */
+struct tr_compared_device {
+    char selector[64], kernel[48];
+    uint64_t lanes, tiles;
+    double gips, share; /* its own rate over the run's elapsed time; its share of the frame */
+};
+
+#define TR_COMPARED_DEVICES_MAX 16
+
 struct tr_compared_run {
     const char *label; /* the file as given */
     /* from the run document; text as it was there (escape it to print) */
@@ -28,6 +37,8 @@ struct tr_compared_run {
     uint64_t width, height, max_iter, threads, tiles_done, tiles_total;
     double elapsed_us, gips;
     int complete, time_limited;
+    struct tr_compared_device devices[TR_COMPARED_DEVICES_MAX]; /* several devices: each one */
+    size_t n_devices;                                           /* 0: a one-device run */
     /* from tr_compare_runs */
     double ratio; /* gips over the first run's; < 0 when it has no rate */
     enum tr_checksum_verdict verdict;

@@ -94,6 +94,38 @@ class SeveralDevices(unittest.TestCase):
                         self.assertEqual(s["total_iterations"], row["total_iterations"])
                         self.check_split(doc, [("cpu", cpu), (self.other, other)])
 
+    def test_compare_shows_each_devices_part(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = []
+            for name, device in (("one.json", "cpu@2"), ("two.json", f"cpu@1,{OTHER}@1")):
+                paths.append(os.path.join(tmp, name))
+                subprocess.run([tt.BINARY, "--device", device, "--mode", "dynamic", "--width",
+                                "200", "--height", "150", "--tile-w", "16", "--tile-h", "16",
+                                "--time-limit-ms", "0", "--quiet", "-o", paths[-1]],
+                               check=True, timeout=300)
+            with open(paths[1]) as f:
+                doc = json.load(f)
+            text = subprocess.run([tt.BINARY, "compare", *paths], capture_output=True,
+                                  check=True, timeout=60).stdout.decode()
+            cmp = json.loads(subprocess.run([tt.BINARY, "compare", "--json", *paths],
+                                            capture_output=True, check=True,
+                                            timeout=60).stdout)
+        self.assertNotIn("devices", cmp["runs"][0])
+        parts = cmp["runs"][1]["devices"]
+        self.assertEqual([d["selector"] for d in parts],
+                         [d["selector"] for d in doc["summary"]["devices"]])
+        for got, want in zip(parts, doc["summary"]["devices"]):
+            self.assertEqual((got["tiles"], got["lanes"]), (want["tiles"], want["lanes"]))
+            self.assertAlmostEqual(got["frame_share"], want["frame_share"])
+        split = [line for line in text.splitlines() if line.startswith("#2 split:")]
+        self.assertEqual(len(split), 1, text)
+        for d in doc["summary"]["devices"]:
+            self.assertIn(f"{d['selector']} {d['frame_share'] * 100:.1f}% of the frame "
+                          f"({d['tiles']} tiles", split[0])
+        self.assertNotIn("#1 split", text)
+        self.assertTrue(cmp["checksums_agree"])
+
     def test_float_frames(self):
         path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data",
                             "golden_float.tsv")
