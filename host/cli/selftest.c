@@ -181,62 +181,31 @@ static int compute_references(struct reference ref[N_FRAMES][2])
 }
 
 /*
- * Splits --device's comma-separated list into selectors, each checked by the --device
- * syntax. Returns how many (1..max), or -1 with a message in err.
- */
-static int parse_device_list(const char *text, char out[][TR_DEVICE_MAXLEN], int max, char *err,
-                             size_t errlen)
-{
-    int n = 0;
-    const char *s = text;
-    for (;;) {
-        const char *end = strchr(s, ',');
-        size_t len = end ? (size_t)(end - s) : strlen(s);
-        char item[TR_DEVICE_MAXLEN], msg[400], q[TR_QUOTE_SIZE(TR_ECHO_CHARS)];
-        struct tr_device_spec spec;
-        if (len >= sizeof(item)) {
-            char shown[TR_ECHO_CHARS + 8];
-            snprintf(shown, sizeof(shown), "%.*s", (int)(sizeof(shown) - 1), s);
-            tr_text_quote(q, sizeof(q), shown, TR_ECHO_CHARS);
-            snprintf(err, errlen,
-                     "%s is too long (accepted: cpu, opencl, gpu, pocl, opencl:P.D with P and D "
-                     "0..999)",
-                     q);
-            return -1;
-        }
-        memcpy(item, s, len);
-        item[len] = '\0';
-        if (n == max) {
-            tr_text_quote(q, sizeof(q), item, TR_ECHO_CHARS);
-            snprintf(err, errlen, "%s is one too many (at most %d devices)", q, max);
-            return -1;
-        }
-        if (tr_device_spec_parse(item, &spec, msg, sizeof(msg)) != 0) {
-            snprintf(err, errlen, "%s", msg);
-            return -1;
-        }
-        snprintf(out[n++], TR_DEVICE_MAXLEN, "%s", item);
-        if (!end)
-            return n;
-        s = end + 1;
-    }
-}
-
-/*
  * The rows to test: the CPU path and every OpenCL device, or the --device list resolved as
  * a run resolves it. Returns 0, or an exit code after printing the error.
  */
 static int make_rows(const char *device_list, const struct tr_cl_device_list *list,
                      struct row **rows_out, size_t *n_out)
 {
-    char requested[TR_MAX_SELFTEST][TR_DEVICE_MAXLEN], err[1024];
+    struct tr_device_list requested;
+    char err[1024];
     int n_requested = 0;
     struct row *rows;
     size_t n = 0;
     if (device_list) {
-        n_requested = parse_device_list(device_list, requested, TR_MAX_SELFTEST, err, sizeof(err));
-        if (n_requested < 0)
+        /* the run's list syntax; selftest picks the lanes itself, and all is the default */
+        if (tr_device_list_parse(device_list, TR_MAX_THREADS, &requested, err, sizeof(err)) != 0)
             return tr_cli_fail(TR_EXIT_USAGE, "selftest: --device: %s", err);
+        for (uint32_t i = 0; i < requested.count; i++)
+            if (requested.entries[i].lanes)
+                return tr_cli_fail(TR_EXIT_USAGE,
+                                   "selftest: --device: '%s@%u': selftest sets the lanes itself "
+                                   "(accepted: selectors without @N)",
+                                   requested.entries[i].text, requested.entries[i].lanes);
+        if (requested.all)
+            device_list = NULL;
+        else
+            n_requested = (int)requested.count;
     }
     rows = calloc(device_list ? (size_t)n_requested : list->count + 1, sizeof(*rows));
     if (!rows)
@@ -254,18 +223,17 @@ static int make_rows(const char *device_list, const struct tr_cl_device_list *li
 #endif
     }
     for (int i = 0; i < n_requested; i++, n++) {
-        struct tr_device_spec spec;
+        const struct tr_device_spec spec = requested.entries[i].spec;
+        const char *given = requested.entries[i].text;
         struct row *r = &rows[n];
-        tr_device_spec_parse(requested[i], &spec, err, sizeof(err)); /* checked above */
-        snprintf(r->requested, sizeof(r->requested), "%.*s", (int)sizeof(r->requested) - 1,
-                 requested[i]);
+        snprintf(r->requested, sizeof(r->requested), "%.*s", (int)sizeof(r->requested) - 1, given);
         if (spec.kind == TR_DEVICE_CPU) {
             snprintf(r->device, sizeof(r->device), "cpu");
         } else {
 #ifdef TILERACE_HAVE_OPENCL
             const struct tr_cl_device *d = NULL;
-            int rc = tr_cl_select(list, &spec, "selftest: --device", requested[i], 0, &d, err,
-                                  sizeof(err));
+            int rc =
+                tr_cl_select(list, &spec, "selftest: --device", given, 0, &d, err, sizeof(err));
             if (rc)
                 return tr_cli_fail(rc, "%s", err);
             snprintf(r->device, sizeof(r->device), "opencl:%u.%u", d->platform_index,
@@ -274,7 +242,7 @@ static int make_rows(const char *device_list, const struct tr_cl_device_list *li
             return tr_cli_fail(TR_EXIT_DEVICE,
                                "selftest: --device: '%s' is an OpenCL device, and this tilerace "
                                "was built without OpenCL (accepted: cpu)",
-                               requested[i]);
+                               given);
 #endif
         }
         for (size_t j = 0; j < n; j++)

@@ -23,7 +23,6 @@
 #define TR_MAX_ALLOW_HOSTS   32           /* serve --allow-host */
 #define TR_MAX_WARM          16           /* serve --warm */
 #define TR_MAX_BENCH_RUNS    100          /* bench --runs */
-#define TR_MAX_SELFTEST      16           /* selftest --device: devices in the list */
 
 /* The commands that take options; bit c of tr_option.commands is command c. */
 enum tr_command_id {

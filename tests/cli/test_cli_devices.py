@@ -220,10 +220,11 @@ class Selftest(unittest.TestCase):
 
     def test_device_list_errors(self):
         cases = [(["--device", "tpu"], 2, "selftest: --device: 'tpu' is not a device"),
-                 (["--device", "cpu,"], 2, "selftest: --device: '' is not a device"),
-                 (["--device", "cpu,cpu"], 2,
-                  "selftest: --device: 'cpu' names cpu, as 'cpu' does (name each device once)"),
-                 (["--device", ",".join(["cpu"] * 17)], 2, "is one too many (at most 16"),
+                 (["--device", "cpu,"], 2, "selftest: --device: 'cpu,' has an empty entry"),
+                 (["--device", "cpu,cpu"], 2, "selftest: --device: 'cpu,cpu' names 'cpu' twice"),
+                 (["--device", "cpu@2"], 2, "'cpu@2': selftest sets the lanes itself"),
+                 (["--device", ",".join(f"opencl:0.{i}" for i in range(17))], 2,
+                  "names more than 16 devices (accepted: 1..16 devices)"),
                  (["--device", "x" * 100], 2, "is too long")]
         if HAS_OPENCL:
             _, aliases, _ = tt.opencl_devices()
