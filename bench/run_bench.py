@@ -393,8 +393,16 @@ def heterogeneous(run, others, label, cpu_lanes, other_lanes):
         out.append(dict(devices=f"cpu,{other}", workload=label, cpu_lanes=cpu_lanes,
                         other_lanes=other_lanes, alone=alone,
                         alone_flags=sorted({f for r in alone_rows.values() for f in r["flags"]}),
-                        together=hetero_summary(alone, together)))
+                        together=hetero_summary(alone, together),
+                        rows=list(alone_rows.values())))
     return out
+
+
+def hetero_flags_after_ceiling(hetero):
+    """The alone rows' flags once derive() has judged them against the ceiling."""
+    for t in hetero:
+        rows = t.pop("rows")
+        t["alone_flags"] = sorted({f for r in rows for f in r["flags"]})
 
 
 def hetero_markdown(lines, hetero):
@@ -715,6 +723,7 @@ def main():
     if args.hetero_only:
         hetero = heterogeneous(run, others, args.hetero_workload, nthreads,
                                args.hetero_lanes or nthreads)
+        hetero_flags_after_ceiling(hetero)  # no ceiling here: only the spreads judged
         lines = [f"# tilerace benchmark: several devices in one run\n",
                  f"- command: `{' '.join(sys.argv)}`\n"]
         hetero_markdown(lines, hetero)
@@ -798,6 +807,7 @@ def main():
 
     ceil = ceiling_summary(run.ceiling_runs)
     derive(run.rows, ceil)
+    hetero_flags_after_ceiling(hetero)
     peaks = dict(kv.split("=") for kv in args.peak_tflops.split(",") if kv)
     peak_rows = []
     for r in run.rows:
