@@ -44,10 +44,22 @@ enum tr_status tr_bench_devices_find(const struct tr_bench_list *wanted,
     memset(out, 0, sizeof(*out));
     int need_opencl = !wanted;
     for (size_t i = 0; wanted && i < wanted->n; i++) {
-        struct tr_params p;
-        if (tr_params_set_device(&p, "--device", wanted->items[i], err, errlen) != 0)
+        /* one selector per item: bench sets the lanes (--threads) and runs devices one by one */
+        struct tr_device_spec spec;
+        char q[TR_QUOTE_SIZE(TR_ECHO_CHARS)], msg[400];
+        tr_text_quote(q, sizeof(q), wanted->items[i], TR_ECHO_CHARS);
+        if (strchr(wanted->items[i], '@') || strcmp(wanted->items[i], "all") == 0) {
+            snprintf(err, errlen,
+                     "--device: %s: bench takes single devices, each run alone (accepted: cpu, "
+                     "opencl, gpu, pocl, opencl:P.D; --threads sets the lanes)",
+                     q);
             return TR_ERR_USAGE;
-        need_opencl |= strcmp(p.device, "cpu") != 0;
+        }
+        if (tr_device_spec_parse(wanted->items[i], &spec, msg, sizeof(msg)) != 0) {
+            snprintf(err, errlen, "--device: %s", msg);
+            return TR_ERR_USAGE;
+        }
+        need_opencl |= spec.kind != TR_DEVICE_CPU;
     }
 #ifdef TILERACE_HAVE_OPENCL
     struct tr_cl_device_list list;

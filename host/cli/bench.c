@@ -142,10 +142,13 @@ static int write_outputs(const struct bench_options *o, const struct tr_bench_re
         int rc = tr_bench_write_json(json->f, rep, TILERACE_VERSION);
         if (rc == -2)
             return tr_cli_fail(TR_EXIT_FAILURE, "bench: out of memory");
+        if (rc != 0)
+            return tr_cli_fail(TR_EXIT_IO, "bench: --json: the report cannot be written");
         files[n++] = json;
     }
     if (o->csv) {
-        tr_bench_write_csv(csv->f, rep);
+        if (tr_bench_write_csv(csv->f, rep) != 0)
+            return tr_cli_fail(TR_EXIT_IO, "bench: --csv: the report cannot be written");
         files[n++] = csv;
     }
     if (n && tr_atomic_files_place(files, n, &failed, err, sizeof(err)) != 0)

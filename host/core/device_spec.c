@@ -79,12 +79,17 @@ static int parse_entry(const char *text, size_t len, uint32_t max_lanes, struct 
         *at = '\0';
         tr_text_quote(q, sizeof(q), at + 1, TR_ECHO_CHARS);
         int bad = tr_parse_u64(at + 1, &n);
+        if (!bad && at[1] == '0' && at[2] != '\0')
+            bad = -3; /* written as the JSON keeps it: no leading zeros */
         if (bad || n < 1 || n > max_lanes) {
             char whole[TR_QUOTE_SIZE(TR_ECHO_CHARS)];
             *at = '@';
             tr_text_quote(whole, sizeof(whole), one, TR_ECHO_CHARS);
             snprintf(err, errlen, "%s: the lane count %s is %s (accepted range 1..%u)", whole, q,
-                     bad == -1 ? "not a whole number" : "out of range", max_lanes);
+                     bad == -1   ? "not a whole number"
+                     : bad == -3 ? "written with a leading zero"
+                                 : "out of range",
+                     max_lanes);
             return -1;
         }
         e->lanes = (uint32_t)n;

@@ -15,9 +15,9 @@
  * Victim: the richest lane (the most tiles left), found by a lock-free scan of every lane's
  * count, then checked again under its lock. With at most a few hundred lanes the scan is
  * cheap next to a tile, each steal takes the most work there is to take (so steals stay few),
- * and a scan that finds every lane empty is the end of the work: no random retries needed to
- * know when to stop. A random victim (Cilk, Rayon) matters with thousands of workers and
- * fine-grained tasks, where the scan would cost more than the work.
+ * and a scan that finds every lane empty, with no steal moving tiles meanwhile, is the end of
+ * the work: no random retries needed to know when to stop. A random victim (Cilk, Rayon) matters
+ * with thousands of workers and fine-grained tasks, where the scan would cost more than the work.
  */
 #ifndef TILERACE_STEAL_DEQUE_H
 #define TILERACE_STEAL_DEQUE_H
@@ -37,6 +37,15 @@ struct tr_steal_deque {
 struct tr_steal_deques {
     struct tr_steal_deque *lane;
     uint32_t lanes;
+    /* A steal moves tiles out of the victim's range before they appear in the thief's: a scan
+     * in between sees them in neither. in_flight counts steals between the two, epoch the
+     * steals finished; a scan that finds nothing is the end of the work only if no steal was
+     * in flight when it began and none finished while it ran. */
+    atomic_uint in_flight;
+    atomic_ullong epoch;
+    /* For tests: called by a thief while the tiles it took are in neither range (NULL). */
+    void (*in_transit_hook)(void *arg);
+    void *in_transit_arg;
 };
 
 /*

@@ -113,12 +113,20 @@ static int expand_all(const struct tr_params *p, uint32_t lanes, struct tr_devic
     list->all = 0;
     list->count = 1;
     list->entries[0] = (struct tr_device_entry){{TR_DEVICE_CPU, 0, 0}, "cpu", lanes};
-    for (size_t i = 0; i < cl.count && list->count < TR_MAX_DEVICES; i++) {
+    for (size_t i = 0; i < cl.count; i++) {
         const struct tr_cl_device *d = &cl.devices[i];
         if (p->precision == TR_PRECISION_DOUBLE ? !d->fp64 : !d->fp32_correct_div)
             continue;
         if (cl.cache_problem && d->is_pocl)
             continue; /* pocl cannot build here */
+        if (list->count == TR_MAX_DEVICES) {
+            snprintf(err, errlen,
+                     "--device: 'all' names more than %d devices here (accepted: at most %d; "
+                     "name the ones to use in a list)",
+                     TR_MAX_DEVICES, TR_MAX_DEVICES);
+            tr_cl_device_list_free(&cl);
+            return TR_ERR_USAGE;
+        }
         struct tr_device_entry *e = &list->entries[list->count++];
         e->spec = (struct tr_device_spec){TR_DEVICE_INDEX, d->platform_index, d->device_index};
         snprintf(e->text, sizeof(e->text), "opencl:%u.%u", d->platform_index % 1000,
@@ -263,7 +271,7 @@ enum tr_status tr_job_run(const struct tr_params *p, const struct tr_job_options
     if (rc == 0)
         rc = tr_run_lanes(&job->params, job->frame, groups, list.count, opt ? &opt->hooks : NULL,
                           &job->run, err, errlen);
-    for (uint32_t i = 0; i < list.count; i++) {
+    for (uint32_t i = list.count; i-- > 0;) { /* in reverse order of opening */
 #ifdef TILERACE_HAVE_OPENCL
         if (opened[i].cl)
             job->devices[i].readback_ns = tr_cl_backend_readback_ns(opened[i].cl);

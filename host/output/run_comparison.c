@@ -22,9 +22,12 @@ static void copy_text(char *dst, size_t len, const cJSON *v, const char *otherwi
     snprintf(dst, len, "%s", cJSON_IsString(v) ? v->valuestring : otherwise);
 }
 
+/* A count from the file: at most 2^53, so that converting it to uint64_t is defined. */
 static double number(const cJSON *v, double otherwise)
 {
-    return cJSON_IsNumber(v) && v->valuedouble >= 0 ? v->valuedouble : otherwise;
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0))
+        return otherwise;
+    return v->valuedouble < 9007199254740992.0 ? v->valuedouble : 9007199254740992.0;
 }
 
 void tr_compared_run_from_json(struct tr_compared_run *r, const cJSON *doc, const char *label)
@@ -255,11 +258,15 @@ int tr_comparison_write_text(FILE *f, const struct tr_compared_run *runs, size_t
                     i + 1, label, (unsigned long long)r->tiles_done,
                     (unsigned long long)r->tiles_total,
                     r->time_limited ? ", the time limit cut it short" : "");
-        else if (r->verdict == TR_CHECKSUM_DIFFERS)
+        else if (r->verdict == TR_CHECKSUM_DIFFERS) {
+            char mine[TR_QUOTE_SIZE(40)], theirs[TR_QUOTE_SIZE(40)];
+            tr_text_escape(mine, sizeof(mine), r->checksum, 40);
+            tr_text_escape(theirs, sizeof(theirs), runs[r->reference].checksum, 40);
             fprintf(f,
                     "#%zu (%s): checksum %s DIFFERS from #%zu's %s: the same frame, other "
                     "pixels.\n",
-                    i + 1, label, r->checksum, r->reference + 1, runs[r->reference].checksum);
+                    i + 1, label, mine, r->reference + 1, theirs);
+        }
         differ += r->verdict == TR_CHECKSUM_DIFFERS;
         agree += r->verdict == TR_CHECKSUM_AGREES;
     }

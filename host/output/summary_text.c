@@ -44,15 +44,35 @@ int tr_summary_text_write(FILE *f, const struct tr_job *job, const struct tr_pro
     const int w = LABEL_WIDTH;
 
     /* names come from drivers: escaped, so that each stays on its line */
-    tr_text_escape(name, sizeof(name), d->name, 80);
-    tr_text_escape(platform, sizeof(platform), d->platform, 80);
-    fprintf(f, "%-*s%s: %s (%s, %s)\n", w, "device", d->selector, name, d->type, platform);
-    fprintf(f, "%-*s%s\n", w, "kernel", d->kernel);
+    uint32_t asked = 0;
+    if (job->n_devices > 1) {
+        /* one line per device: its part of the frame, with its own kernel */
+        for (uint32_t i = 0; i < job->n_devices; i++) {
+            const struct tr_device_info *e = &job->devices[i];
+            const struct tr_group_run *g = &r->groups[i];
+            uint64_t pixels = (uint64_t)p->width * p->height;
+            tr_text_escape(name, sizeof(name), e->name, 80);
+            fprintf(f, "%-*s%s: %s (%s), %s, %u lane%s: %llu tiles, %.1f%% of the frame\n", w,
+                    i ? "" : "devices", e->resolved, name, e->type, e->kernel, e->lanes,
+                    e->lanes == 1 ? "" : "s", (unsigned long long)g->tiles,
+                    pixels ? 100.0 * (double)g->pixels / (double)pixels : 0.0);
+            asked += e->lanes;
+        }
+    } else {
+        tr_text_escape(name, sizeof(name), d->name, 80);
+        tr_text_escape(platform, sizeof(platform), d->platform, 80);
+        fprintf(f, "%-*s%s: %s (%s, %s)\n", w, "device", d->selector, name, d->type, platform);
+        fprintf(f, "%-*s%s\n", w, "kernel", d->kernel);
+        asked = job->n_devices ? job->devices[0].lanes : p->num_threads;
+    }
     fprintf(f, "%-*s%s\n", w, "precision", tr_precision_name(p->precision));
     fprintf(f, "%-*s%s, %u thread%s", w, "mode", tr_mode_name(p->mode), r->lanes,
             r->lanes == 1 ? "" : "s");
-    if (r->lanes != p->num_threads)
-        fprintf(f, " (of %u asked)", p->num_threads);
+    if (r->lanes != asked)
+        fprintf(f, " (of %u asked)", asked);
+    if (p->mode == TR_MODE_STEAL)
+        fprintf(f, ", %llu steal%s", (unsigned long long)r->steals_total,
+                r->steals_total == 1 ? "" : "s");
     fputc('\n', f);
     fprintf(f, "%-*s%ux%u/%u in %ux%u tiles\n", w, "frame", p->width, p->height, p->max_iter,
             p->tile_w, p->tile_h);

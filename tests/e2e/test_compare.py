@@ -132,6 +132,18 @@ class Compare(unittest.TestCase):
         self.assertFalse(out["checksums_agree"])
         self.assertEqual(out["runs"][1]["checksum_verdict"], "differs")
 
+    def test_a_hostile_checksum_is_escaped(self):
+        doc = json.loads(json.dumps(self.cpu_doc))
+        doc["summary"]["checksum"] = "\x1b[31mred\nforged line"
+        bad = os.path.join(self.tmp.name, "hostile.json")
+        with open(bad, "w") as f:
+            json.dump(doc, f)
+        p = tilerace("compare", self.cpu, bad)
+        text = p.stdout.decode()
+        self.assertNotIn("\x1b", text)
+        self.assertFalse(any(line.startswith("forged") for line in text.splitlines()), text)
+        self.assertIn("DIFFERS", text)
+
     def test_huge_file_refused(self):
         big = os.path.join(self.tmp.name, "big.json")
         with open(big, "w") as f:

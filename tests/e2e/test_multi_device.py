@@ -126,6 +126,20 @@ class SeveralDevices(unittest.TestCase):
         self.assertNotIn("#1 split", text)
         self.assertTrue(cmp["checksums_agree"])
 
+    def test_summary_names_each_device(self):
+        p = subprocess.run([tt.BINARY, "--device", f"cpu@2,{OTHER}@1", "--mode", "steal",
+                            "--format", "summary", "--width", "200", "--height", "150",
+                            "--tile-w", "16", "--tile-h", "16", "--time-limit-ms", "0"],
+                           capture_output=True, check=True, timeout=300)
+        text = p.stdout.decode()
+        lines = text.splitlines()
+        self.assertTrue(lines[0].startswith("devices    cpu: "), text)
+        self.assertIn(", 2 lanes: ", lines[0])
+        self.assertTrue(lines[1].startswith(f"           {self.other}: "), text)
+        self.assertIn(", 1 lane: ", lines[1])
+        mode = next(line for line in lines if line.startswith("mode "))
+        self.assertRegex(mode, r"^mode +steal, 3 threads, \d+ steals?$")
+
     def test_float_frames(self):
         path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data",
                             "golden_float.tsv")

@@ -84,6 +84,7 @@ struct race {
     struct tr_steal_deques d;
     atomic_uchar *seen;
     atomic_int duplicates;
+    atomic_int quit_early; /* a lane was told "no work left" while some range still had tiles */
     pthread_barrier_t start;
     int slow_lane;
 };
@@ -108,6 +109,16 @@ static void *race_main(void *arg)
             nanosleep(&ts, NULL);
         }
     }
+    /* -1 means no tile is left to take: ranges only shrink from now on, so every range, read
+     * under its lock, must be empty (tiles a steal had moved but not yet published when the
+     * lane looked would show up here) */
+    for (uint32_t i = 0; i < r->d.lanes; i++) {
+        struct tr_steal_deque *q = &r->d.lane[i];
+        pthread_mutex_lock(&q->lock);
+        if (atomic_load(&q->back) > atomic_load(&q->front))
+            atomic_store(&r->quit_early, 1);
+        pthread_mutex_unlock(&q->lock);
+    }
     return NULL;
 }
 
@@ -118,6 +129,7 @@ static void run_race(const uint32_t *first, const uint32_t *end, int slow_lane)
     r->seen = calloc(RACE_TILES, sizeof(*r->seen));
     assert_non_null(r->seen);
     atomic_init(&r->duplicates, 0);
+    atomic_init(&r->quit_early, 0);
     r->slow_lane = slow_lane;
     init(&r->d, RACE_LANES, first, end);
     pthread_barrier_init(&r->start, NULL, RACE_LANES);
@@ -133,6 +145,7 @@ static void run_race(const uint32_t *first, const uint32_t *end, int slow_lane)
         taken += lanes[i].taken;
     }
     assert_int_equal(atomic_load(&r->duplicates), 0);
+    assert_int_equal(atomic_load(&r->quit_early), 0);
     for (uint32_t id = 0; id < RACE_TILES; id++)
         assert_int_equal(atomic_load(&r->seen[id]), 1);
     assert_int_equal(taken, RACE_TILES);
@@ -158,6 +171,54 @@ static void test_many_threads_every_tile_once(void **state)
         end[i] = i + 1 == RACE_LANES ? RACE_TILES : RACE_TILES / RACE_LANES * (i + 1);
     }
     run_race(first, end, 3);
+}
+
+/* A lane that looks for work while a steal has tiles in neither range waits for them: it must
+ * not conclude that the work is over. Lane 0 has [0, 3); lane 1 steals [1, 3) and, while
+ * those tiles are in transit, lane 0 takes its last tile and lane 2 looks for work. */
+struct transit {
+    struct tr_steal_deques *d;
+    pthread_t looker;
+    atomic_int looker_done;
+    int64_t looker_got;
+};
+
+static void *looker_main(void *arg)
+{
+    struct transit *t = arg;
+    t->looker_got = tr_steal_deques_next(t->d, 2);
+    atomic_store(&t->looker_done, 1);
+    return NULL;
+}
+
+static void while_in_transit(void *arg)
+{
+    struct transit *t = arg;
+    assert_int_equal(tr_steal_deques_take(t->d, 0), 0); /* lane 0's last tile */
+    assert_int_equal(pthread_create(&t->looker, NULL, looker_main, t), 0);
+    /* give the looker time to scan while the stolen tiles are in no range */
+    for (int i = 0; i < 200 && !atomic_load(&t->looker_done); i++) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void test_no_end_of_work_while_a_steal_is_in_transit(void **state)
+{
+    (void)state;
+    struct tr_steal_deques d;
+    uint32_t first[] = {0, 3, 3}, end[] = {3, 3, 3};
+    init(&d, 3, first, end);
+    struct transit t = {.d = &d};
+    atomic_init(&t.looker_done, 0);
+    d.in_transit_hook = while_in_transit;
+    d.in_transit_arg = &t;
+    assert_int_equal(tr_steal_deques_steal(&d, 1), 1); /* takes [1, 3), keeps 2 for others */
+    d.in_transit_hook = NULL;
+    pthread_join(t.looker, NULL);
+    assert_int_equal(t.looker_got, 2); /* not -1: tile 2 was still to come */
+    assert_int_equal(tr_steal_deques_next(&d, 1), -1);
+    tr_steal_deques_destroy(&d);
 }
 
 /* An owner and a thief race for a last tile, again and again: exactly one gets it. */
@@ -213,6 +274,7 @@ int main(void)
         cmocka_unit_test(test_thief_takes_back_half),
         cmocka_unit_test(test_richest_victim),
         cmocka_unit_test(test_many_threads_every_tile_once),
+        cmocka_unit_test(test_no_end_of_work_while_a_steal_is_in_transit),
         cmocka_unit_test(test_owner_and_thieves_race_for_the_last_tile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
