@@ -406,6 +406,9 @@ int tr_mpi_run(int argc, char **argv, int thread_level)
     jo.kernel_dir = o.kernel_dir;
     jo.hooks.pin_lanes = !host_shared(comm);
     if (rank == 0) {
+        /* Open MPI gives a rank's stdout a pseudo-terminal wherever mpirun's goes: the
+         * document is JSON unless --format asks for another */
+        o.extras.format_given = 1;
         tr_atomic_file_install_signal_cleanup();
         rc = tr_run_outputs_begin(&o.extras, &o.params, o.out, &job, &jo, err, sizeof(err));
     }
