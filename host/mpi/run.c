@@ -99,7 +99,7 @@ static struct frame_params frame_params_of(const struct tr_params *p)
 static int differ(const struct frame_params *a, const struct frame_params *b, int r, char *err,
                   size_t errlen)
 {
-    static const char *const names[] = {"--width",    "--height",     "--tile-w", "--tile-h",
+    static const char *const names[] = {"--width",    "--height",        "--tile-w", "--tile-h",
                                         "--max-iter", "--time-limit-ms", "--mode",   "--precision"};
     const uint32_t *x = &a->width, *y = &b->width;
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
