@@ -172,6 +172,25 @@ class Mpi(unittest.TestCase):
                 ids = [r["task_id"] for r in doc["data"]]
                 self.assertEqual(len(ids), len(set(ids)))
 
+    def test_image_and_counts_from_rank_zero(self):
+        """The PNG is byte for byte a one-process run's; --record-pixels' counts come from
+        the frame rank 0 assembled."""
+        frame = ["--width", 200, "--height", 150, "--max-iter", 200, "--tile-w", 16,
+                 "--tile-h", 16, "--time-limit-ms", 0]
+        with tempfile.TemporaryDirectory() as d:
+            one, many = os.path.join(d, "one.png"), os.path.join(d, "many.png")
+            tt.run(*frame, "--image", one)
+            p, doc = launch([(3, frame + ["--mode", "dynamic", "--image", many,
+                                          "--record-pixels"])])
+            self.assertEqual(p.returncode, 0, p.stderr.decode())
+            with open(one, "rb") as a, open(many, "rb") as b:
+                self.assertEqual(a.read(), b.read())
+            _, ref = tt.run(*frame, "--record-pixels")
+            counts = {r["task_id"]: r["data"] for r in ref["data"]}
+            self.assertEqual({r["rank"] for r in doc["data"]}, {0, 1, 2})
+            for r in doc["data"]:
+                self.assertEqual(r["data"], counts[r["task_id"]])
+
     def test_stream_refused(self):
         p, _ = launch([(2, ["--width", 64, "--height", 64, "--stream"])])
         self.assertEqual(p.returncode, 2)
