@@ -10,9 +10,9 @@ static int join(void *arg, uint32_t lanes, int failed, uint32_t *first_lane, uin
 {
     struct tr_mpi_span *s = arg;
     uint32_t mine[2] = {lanes, failed ? 1u : 0u};
-    uint32_t *all = malloc((size_t)s->size * sizeof(mine));
+    uint32_t *all = s->joined;
     int any_failed = 1;
-    if (all && MPI_Allgather(mine, 2, MPI_UINT32_T, all, 2, MPI_UINT32_T, s->comm) == MPI_SUCCESS) {
+    if (MPI_Allgather(mine, 2, MPI_UINT32_T, all, 2, MPI_UINT32_T, s->comm) == MPI_SUCCESS) {
         uint32_t before = 0, total = 0;
         any_failed = 0;
         for (int r = 0; r < s->size; r++) {
@@ -25,7 +25,6 @@ static int join(void *arg, uint32_t lanes, int failed, uint32_t *first_lane, uin
         *first_lane = before;
         *all_lanes = total;
     }
-    free(all);
     s->stage = 1;
     return any_failed;
 }
@@ -92,6 +91,7 @@ int tr_mpi_span_init(struct tr_mpi_span *s, MPI_Comm comm, int time_limited)
     atomic_init(&s->limit_elsewhere, 0);
     atomic_init(&s->watching, 0);
     s->lanes = calloc((size_t)s->size, sizeof(*s->lanes));
+    s->joined = calloc(2 * (size_t)s->size, sizeof(*s->joined));
     MPI_Aint bytes = s->rank == 0 ? 2 * (MPI_Aint)sizeof(int64_t) : 0;
     int ok = MPI_Win_allocate(bytes, sizeof(int64_t), MPI_INFO_NULL, comm, &s->win_base, &s->win) ==
              MPI_SUCCESS;
@@ -100,8 +100,9 @@ int tr_mpi_span_init(struct tr_mpi_span *s, MPI_Comm comm, int time_limited)
     /* the zeroes are in place before any rank reads them */
     ok = ok && MPI_Barrier(comm) == MPI_SUCCESS &&
          MPI_Win_lock_all(MPI_MODE_NOCHECK, s->win) == MPI_SUCCESS;
-    if (!ok || !s->lanes) {
+    if (!ok || !s->lanes || !s->joined) {
         free(s->lanes);
+        free(s->joined);
         return -1;
     }
     s->hooks =
@@ -133,5 +134,6 @@ void tr_mpi_span_destroy(struct tr_mpi_span *s)
     MPI_Win_unlock_all(s->win);
     MPI_Win_free(&s->win);
     free(s->lanes);
-    s->lanes = NULL;
+    free(s->joined);
+    s->lanes = s->joined = NULL;
 }

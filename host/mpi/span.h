@@ -18,9 +18,10 @@ struct tr_mpi_span {
     int rank, size;
     MPI_Win win; /* at rank 0: [0] the next free tile, [1] the limit passed */
     int64_t *win_base;
-    int watch_limit; /* a time limit, and other ranks to hear of it */
-    int stage;       /* collectives done: 1 join, 2 the origin */
-    uint32_t *lanes; /* each rank's lanes (size entries), after the join */
+    int watch_limit;  /* a time limit, and other ranks to hear of it */
+    int stage;        /* collectives done: 1 join, 2 the origin */
+    uint32_t *lanes;  /* each rank's lanes (size entries), after the join */
+    uint32_t *joined; /* the join's gather: each rank's lanes and whether it failed */
     atomic_int limit_elsewhere;
     atomic_int watching;
     pthread_t watcher;
