@@ -55,6 +55,7 @@ struct tr_job {
     /* A run across processes: each one's share, in rank order; NULL otherwise. */
     const struct tr_rank_info *ranks;
     uint32_t n_ranks;
+    int64_t gather_ns; /* the ranks' end to rank 0 holding the frame, records, checksum */
 };
 
 /*

@@ -12,6 +12,7 @@
 #include "cli/run.h"
 #include "cli/usage.h"
 #include "core/checksum.h"
+#include "core/clock.h"
 #include "core/text_escape.h"
 #include "devices/job.h"
 #include "mpi/span.h"
@@ -44,7 +45,7 @@ struct part {
     struct tr_group_run *groups;
     uint64_t *steals;
     struct wire_record *records;
-    uint16_t *counts; /* the records' tiles, in record order; NULL for rank 0's own */
+    MPI_Datatype tiles; /* where its tiles' counts lie in the frame (MPI_DATATYPE_NULL: none) */
 };
 
 /*
@@ -124,12 +125,55 @@ static int differ(const struct frame_params *a, const struct frame_params *b, in
     return 0;
 }
 
-/* This rank's results, packed; counts only when copy_counts. Returns 0 or -1. */
+/* An empty part, safe to free. */
+static void part_clear(struct part *pt)
+{
+    memset(pt, 0, sizeof(*pt));
+    pt->tiles = MPI_DATATYPE_NULL;
+}
+
+/*
+ * The frame's rows of these tiles, in their order, as one datatype of counts: a rank sends
+ * its tiles straight from its frame and rank 0 receives them straight into its own, with
+ * nothing packed or copied on either side. Returns 0 or -1 (out of memory, too many rows).
+ */
+static int tiles_type(const struct wire_record *records, uint64_t n, uint32_t width,
+                      MPI_Datatype *type)
+{
+    uint64_t rows = 0;
+    *type = MPI_DATATYPE_NULL;
+    for (uint64_t i = 0; i < n; i++)
+        rows += records[i].tile_h;
+    if (rows == 0)
+        return 0;
+    if (rows > INT_MAX)
+        return -1;
+    int *len = malloc(rows * sizeof(*len)), *at = malloc(rows * sizeof(*at));
+    int rc = -1;
+    if (len && at) {
+        size_t k = 0;
+        for (uint64_t i = 0; i < n; i++)
+            for (uint32_t y = 0; y < records[i].tile_h; y++, k++) {
+                len[k] = (int)records[i].tile_w;
+                /* under 2^28 pixels: an int */
+                at[k] = (int)((uint64_t)(records[i].tile_y + y) * width + records[i].tile_x);
+            }
+        rc = MPI_Type_indexed((int)rows, len, at, MPI_UINT16_T, type) == MPI_SUCCESS &&
+                     MPI_Type_commit(type) == MPI_SUCCESS
+                 ? 0
+                 : -1;
+    }
+    free(len);
+    free(at);
+    return rc;
+}
+
+/* This rank's results, packed, and where its tiles' counts lie. Returns 0 or -1. */
 static int pack(const struct tr_job *job, const struct tr_run_options *o, const char *host,
-                int copy_counts, struct part *pt)
+                struct part *pt)
 {
     const struct tr_run *run = &job->run;
-    memset(pt, 0, sizeof(*pt));
+    part_clear(pt);
     pt->head.n_records = run->n_records;
     pt->head.total_iterations = run->total_iterations;
     pt->head.elapsed_ns = run->elapsed_ns;
@@ -160,38 +204,21 @@ static int pack(const struct tr_job *job, const struct tr_run_options *o, const 
         pixels += r->pixels_computed;
     }
     pt->head.pixels = pixels;
-    if (!copy_counts)
-        return 0;
-    pt->counts = malloc((pixels + 1) * sizeof(*pt->counts));
-    if (!pt->counts)
-        return -1;
-    uint16_t *c = pt->counts;
-    for (size_t i = 0; i < n; i++) {
-        const struct tr_record *r = &run->records[i];
-        for (uint32_t y = 0; y < r->tile_h; y++, c += r->tile_w)
-            memcpy(c, job->frame + (size_t)(r->tile_y + y) * job->params.width + r->tile_x,
-                   r->tile_w * sizeof(*c));
-    }
-    return 0;
+    return tiles_type(pt->records, n, job->params.width, &pt->tiles);
 }
 
 static void part_free(struct part *pt)
 {
+    if (pt->tiles != MPI_DATATYPE_NULL)
+        MPI_Type_free(&pt->tiles);
     free(pt->devices);
     free(pt->groups);
     free(pt->steals);
     free(pt->records);
-    free(pt->counts);
-    memset(pt, 0, sizeof(*pt));
+    part_clear(pt);
 }
 
-/* MPI counts are ints: a message of more is refused (a frame of 2^31 pixels and more). */
-static int fits(uint64_t bytes)
-{
-    return bytes < (uint64_t)INT_MAX;
-}
-
-static void send_part(const struct part *pt, MPI_Comm comm)
+static void send_part(const struct part *pt, const uint16_t *frame, MPI_Comm comm)
 {
     const struct wire_head *h = &pt->head;
     MPI_Send(h, sizeof(*h), MPI_BYTE, 0, TAG_HEAD, comm);
@@ -201,21 +228,22 @@ static void send_part(const struct part *pt, MPI_Comm comm)
     MPI_Send(pt->steals, (int)h->n_steals, MPI_UINT64_T, 0, TAG_STEALS, comm);
     MPI_Send(pt->records, (int)(h->n_records * sizeof(*pt->records)), MPI_BYTE, 0, TAG_RECORDS,
              comm);
-    MPI_Send(pt->counts, (int)h->pixels, MPI_UINT16_T, 0, TAG_COUNTS, comm);
+    if (pt->tiles != MPI_DATATYPE_NULL)
+        MPI_Send(frame, 1, pt->tiles, 0, TAG_COUNTS, comm);
 }
 
-static int recv_part(struct part *pt, int from, MPI_Comm comm)
+/* Rank from's results; its tiles' counts straight into frame (width wide). Returns 0 or -1. */
+static int recv_part(struct part *pt, int from, uint16_t *frame, uint32_t width, MPI_Comm comm)
 {
     struct wire_head *h = &pt->head;
-    memset(pt, 0, sizeof(*pt));
+    part_clear(pt);
     MPI_Recv(h, sizeof(*h), MPI_BYTE, from, TAG_HEAD, comm, MPI_STATUS_IGNORE);
     h->devices[sizeof(h->devices) - 1] = h->host[sizeof(h->host) - 1] = '\0';
     pt->devices = malloc((h->n_devices + 1) * sizeof(*pt->devices));
     pt->groups = malloc((h->n_devices + 1) * sizeof(*pt->groups));
     pt->steals = malloc((h->n_steals + 1) * sizeof(*pt->steals));
     pt->records = malloc((h->n_records + 1) * sizeof(*pt->records));
-    pt->counts = malloc((h->pixels + 1) * sizeof(*pt->counts));
-    if (!pt->devices || !pt->groups || !pt->steals || !pt->records || !pt->counts)
+    if (!pt->devices || !pt->groups || !pt->steals || !pt->records)
         return -1;
     MPI_Recv(pt->devices, (int)(h->n_devices * sizeof(*pt->devices)), MPI_BYTE, from, TAG_DEVICES,
              comm, MPI_STATUS_IGNORE);
@@ -224,7 +252,10 @@ static int recv_part(struct part *pt, int from, MPI_Comm comm)
     MPI_Recv(pt->steals, (int)h->n_steals, MPI_UINT64_T, from, TAG_STEALS, comm, MPI_STATUS_IGNORE);
     MPI_Recv(pt->records, (int)(h->n_records * sizeof(*pt->records)), MPI_BYTE, from, TAG_RECORDS,
              comm, MPI_STATUS_IGNORE);
-    MPI_Recv(pt->counts, (int)h->pixels, MPI_UINT16_T, from, TAG_COUNTS, comm, MPI_STATUS_IGNORE);
+    if (tiles_type(pt->records, h->n_records, width, &pt->tiles) != 0)
+        return -1;
+    if (pt->tiles != MPI_DATATYPE_NULL)
+        MPI_Recv(frame, 1, pt->tiles, from, TAG_COUNTS, comm, MPI_STATUS_IGNORE);
     return 0;
 }
 
@@ -282,18 +313,12 @@ static int merge(struct tr_job *job, struct part *parts, int size, struct tr_ran
         }
         memcpy(all_steals + s, pt->steals, pt->head.n_steals * sizeof(*all_steals));
         s += pt->head.n_steals;
-        const uint16_t *c = pt->counts;
         for (uint64_t i = 0; i < pt->head.n_records; i++) {
             const struct wire_record *w = &pt->records[i];
             records[k++] = (struct tr_record){
                 w->task_id, w->thread_id,        w->tile_x,      w->tile_y,      w->tile_w,
                 w->tile_h,  w->pixels,           w->start_ns,    w->duration_ns, w->device_time_ns,
                 NULL,       d + w->device_index, (int)w->stolen, (uint32_t)r,    info->host};
-            if (!c)
-                continue; /* rank 0's counts are in the frame already */
-            for (uint32_t y = 0; y < w->tile_h; y++, c += w->tile_w)
-                memcpy(job->frame + (size_t)(w->tile_y + y) * job->params.width + w->tile_x, c,
-                       w->tile_w * sizeof(*c));
         }
         d += pt->head.n_devices;
     }
@@ -425,34 +450,35 @@ int tr_mpi_run(int argc, char **argv, int thread_level)
         return rc;
     }
 
-    /* the results, to rank 0 */
+    /* the results, to rank 0: the time it takes is the summary's gather_us */
+    MPI_Barrier(comm);
+    int64_t gather_start = tr_now_ns();
     struct part *parts = rank == 0 ? calloc((size_t)size, sizeof(*parts)) : NULL;
     struct part own;
+    part_clear(&own);
     struct tr_rank_info *ranks = rank == 0 ? calloc((size_t)size, sizeof(*ranks)) : NULL;
-    rc = pack(&job, &o, host, rank != 0, &own) != 0 || (rank == 0 && (!parts || !ranks));
-    if (!rc &&
-        !(fits(own.head.n_records * sizeof(struct wire_record)) && fits(own.head.pixels * 2))) {
-        snprintf(err, sizeof(err), "%llu pixels are more than one MPI message carries",
-                 (unsigned long long)own.head.pixels);
-        rc = TR_EXIT_USAGE;
-    } else if (rc) {
+    for (int r = 0; parts && r < size; r++)
+        part_clear(&parts[r]);
+    rc = pack(&job, &o, host, &own) != 0 || (rank == 0 && (!parts || !ranks));
+    if (rc) {
         snprintf(err, sizeof(err), "out of memory for the results of %llu tiles",
                  (unsigned long long)job.run.n_records);
         rc = TR_EXIT_FAILURE;
     }
     if ((rc = agree(comm, rank, size, rc, err)) == 0) {
         if (rank != 0) {
-            send_part(&own, comm);
+            send_part(&own, job.frame, comm);
         } else {
             parts[0] = own;
-            memset(&own, 0, sizeof(own));
+            part_clear(&own);
             for (int r = 1; r < size && !rc; r++)
-                if (recv_part(&parts[r], r, comm) != 0) {
+                if (recv_part(&parts[r], r, job.frame, job.params.width, comm) != 0) {
                     /* the sender goes on regardless: MPI_Abort is the one way out */
                     tr_cli_fail(TR_EXIT_FAILURE, "out of memory for rank %d's results", r);
                     MPI_Abort(comm, TR_EXIT_FAILURE);
                 }
             rc = merge(&job, parts, size, ranks, err, sizeof(err));
+            job.gather_ns = tr_now_ns() - gather_start;
             if (rc == 0)
                 rc = tr_run_outputs_finish(&o.extras, err, sizeof(err));
             if (rc)

@@ -89,6 +89,8 @@ static cJSON *device_share_json(const struct tr_job *job, uint32_t i)
  * Returns 1, or 0 when out of memory. */
 static int add_ranks(cJSON *summary, const struct tr_job *job)
 {
+    if (!cJSON_AddNumberToObject(summary, "gather_us", (double)(job->gather_ns / 1000)))
+        return 0;
     cJSON *list = cJSON_AddArrayToObject(summary, "ranks");
     double elapsed_s = (double)job->run.elapsed_ns / 1e9;
     for (uint32_t i = 0; list && i < job->n_ranks; i++) {

@@ -76,6 +76,7 @@ class Mpi(unittest.TestCase):
                           for r in range(n_ranks)])
         self.assertEqual(s["threads_used"], used)
         self.assertEqual(sum(k["tiles"] for k in ranks), s["tiles_completed"])
+        self.assertGreaterEqual(s["gather_us"], 0)
         self.assertEqual(sum(k["pixels"] for k in ranks), p["width"] * p["height"])
         self.assertEqual(sum(k["total_iterations"] for k in ranks), s["total_iterations"])
 
