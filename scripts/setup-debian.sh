@@ -12,7 +12,8 @@ for arg in "$@"; do
   case "$arg" in
     --tests) packages+=(libcmocka-dev python3-jsonschema python3-numpy wrk chromium
                         clang libclang-rt-14-dev
-                        man-db groff-base zsh binutils) ;;  # the install test: man -l, zsh -n, objdump
+                        man-db groff-base zsh binutils  # the install test: man -l, zsh -n, objdump
+                        openmpi-bin libopenmpi-dev) ;;  # tilerace-mpi and its tests
     --bench) packages+=(gnuplot-nox) ;;
     *) echo "setup-debian.sh: unknown argument '$arg' (accepted: --tests, --bench)" >&2; exit 2 ;;
   esac

@@ -22,6 +22,16 @@ struct tr_device_info {
     int64_t first_tile_ns; /* from the job's start (device set-up included) to the first tile */
 };
 
+/* One process of a run across processes (tilerace-mpi's ranks): summary.ranks. */
+struct tr_rank_info {
+    char host[256];
+    char devices[TR_DEVICE_LIST_MAXLEN]; /* its --device */
+    uint32_t first_device, n_devices;    /* its entries in the job's devices */
+    uint32_t lanes;                      /* lanes that ran */
+    uint64_t tiles, pixels, iterations;
+    int64_t elapsed_ns; /* its origin to its last lane's end */
+};
+
 struct tr_device_cache; /* devices/device_cache.h */
 
 struct tr_job_options {
@@ -42,6 +52,10 @@ struct tr_job {
     struct tr_device_info device; /* the device; the first of several, selector the list */
     struct tr_device_info devices[TR_MAX_DEVICES]; /* each in the list's order */
     uint32_t n_devices;
+    /* A run across processes: each one's share, in rank order; NULL otherwise. */
+    const struct tr_rank_info *ranks;
+    uint32_t n_ranks;
+    int64_t gather_ns; /* the ranks' end to rank 0 holding the frame, records, checksum */
 };
 
 /*

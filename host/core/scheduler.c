@@ -36,8 +36,10 @@ struct shared {
     int64_t limit_ns; /* 0: no limit */
     atomic_int stop;  /* "time exceeded": no tile starts; also set on failure */
     atomic_int cancelled;
-    atomic_uint next_tile;         /* dynamic mode */
-    struct tr_steal_deques deques; /* steal mode */
+    const struct tr_lane_span *span; /* NULL: the lanes are all of the run's */
+    atomic_int limit_told;           /* the span heard that the limit passed here */
+    atomic_uint next_tile;           /* dynamic mode */
+    struct tr_steal_deques deques;   /* steal mode */
     int64_t origin_ns;
 
     /* Finished tiles on their way to the output thread. */
@@ -69,6 +71,7 @@ struct lane {
     uint32_t group, index_in_group;
     struct tr_start_check check; /* may_start for a backend that starts queued tiles itself */
     uint32_t index, n_lanes;
+    uint32_t thread_id;  /* its place in the whole run's lane list */
     int cpu;             /* to pin to, or -1 */
     uint32_t first, end; /* static chunk */
     int64_t output_wait_ns;
@@ -103,6 +106,10 @@ uint32_t tr_lane_count(enum tr_mode mode, uint64_t tiles, uint32_t threads)
 static int64_t next_task(struct lane *l, uint32_t *cursor)
 {
     struct shared *s = l->s;
+    if (s->p->mode == TR_MODE_DYNAMIC && s->span && s->span->next_tile) {
+        int64_t id = s->span->next_tile(s->span->arg);
+        return id >= 0 && (uint64_t)id < s->grid.tiles ? id : -1;
+    }
     if (s->p->mode == TR_MODE_DYNAMIC) {
         unsigned id = atomic_fetch_add(&s->next_tile, 1);
         return id < s->grid.tiles ? (int64_t)id : -1;
@@ -113,15 +120,15 @@ static int64_t next_task(struct lane *l, uint32_t *cursor)
 }
 
 /* Steal mode: each lane's deque starts with its Hardware Havoc chunk of the run's all_lanes
- * lanes. Returns 0 or -1. */
-static int steal_init(struct shared *s, uint32_t lanes, uint32_t all_lanes)
+ * lanes (this process's lanes start at first_lane of them). Returns 0 or -1. */
+static int steal_init(struct shared *s, uint32_t lanes, uint32_t all_lanes, uint32_t first_lane)
 {
     uint32_t *first = calloc(lanes ? lanes : 1, sizeof(*first));
     uint32_t *end = calloc(lanes ? lanes : 1, sizeof(*end));
     int rc = -1;
     if (first && end) {
         for (uint32_t i = 0; i < lanes; i++)
-            tr_chunk_range(s->grid.tiles, all_lanes, i, &first[i], &end[i]);
+            tr_chunk_range(s->grid.tiles, all_lanes, first_lane + i, &first[i], &end[i]);
         rc = tr_steal_deques_init(&s->deques, lanes, first, end);
     }
     free(first);
@@ -150,9 +157,16 @@ static int may_start(struct lane *l, int64_t *now)
         atomic_store(&s->stop, 1);
         return 0;
     }
+    if (s->span && s->span->limit_elsewhere &&
+        atomic_load_explicit(s->span->limit_elsewhere, memory_order_relaxed)) {
+        atomic_store(&s->stop, 1);
+        return 0;
+    }
     *now = tr_now_ns() - s->origin_ns;
     if (s->limit_ns && *now >= s->limit_ns) {
         atomic_store(&s->stop, 1);
+        if (s->span && s->span->limit_passed && !atomic_exchange(&s->limit_told, 1))
+            s->span->limit_passed(s->span->arg);
         return 0;
     }
     return 1;
@@ -245,7 +259,7 @@ static void lane_loop(struct lane *l, void *ctx)
         const struct tr_tile *tile = &st->tile;
         struct tr_record *r = &s->slots[tile->task_id];
         r->task_id = tile->task_id;
-        r->thread_id = l->index;
+        r->thread_id = l->thread_id;
         r->tile_x = tile->x;
         r->tile_y = tile->y;
         r->tile_w = tile->w;
@@ -484,16 +498,27 @@ enum tr_status tr_run_lanes(const struct tr_params *p, uint16_t *frame,
     atomic_init(&s.stop, 0);
     atomic_init(&s.cancelled, 0);
     atomic_init(&s.next_tile, 0);
+    atomic_init(&s.limit_told, 0);
+    s.span = hooks ? hooks->span : NULL;
     pthread_mutex_init(&s.lock, NULL);
     pthread_cond_init(&s.cond, NULL);
 
-    uint32_t n = tr_lane_count(p->mode, s.grid.tiles, all_lanes);
+    /* With other processes, the mode shares the tiles over every process's lanes, and this
+     * process runs the ones of them that are its own. */
+    uint32_t first_lane = 0, run_lanes = all_lanes;
+    int span_failed = 0;
+    if (s.span && s.span->join(s.span->arg, all_lanes, 0, &first_lane, &run_lanes) != 0)
+        span_failed = 1;
+    uint32_t n = tr_lane_count(p->mode, s.grid.tiles, run_lanes);
+    n = span_failed || n <= first_lane ? 0 : n - first_lane;
+    if (n > all_lanes)
+        n = all_lanes;
     out->tiles_total = s.grid.tiles;
     out->lanes = n;
-    s.slots = calloc(s.grid.tiles, sizeof(*s.slots));
-    s.done = calloc(s.grid.tiles, 1);
-    lanes = calloc(n, sizeof(*lanes));
-    threads = calloc(n, sizeof(*threads));
+    s.slots = calloc(s.grid.tiles ? s.grid.tiles : 1, sizeof(*s.slots));
+    s.done = calloc(s.grid.tiles ? s.grid.tiles : 1, 1);
+    lanes = calloc(n ? n : 1, sizeof(*lanes));
+    threads = calloc(n ? n : 1, sizeof(*threads));
     size_t queue_tiles =
         hooks && hooks->output_queue_tiles ? hooks->output_queue_tiles : OUTPUT_QUEUE_TILES;
     if (queue_tiles > s.grid.tiles)
@@ -505,7 +530,7 @@ enum tr_status tr_run_lanes(const struct tr_params *p, uint16_t *frame,
         rc = TR_ERR_INTERNAL;
         goto cleanup;
     }
-    if (p->mode == TR_MODE_STEAL && (steal_init(&s, n, all_lanes) != 0 ||
+    if (p->mode == TR_MODE_STEAL && (steal_init(&s, n, run_lanes, first_lane) != 0 ||
                                      !(out->steals = calloc(n ? n : 1, sizeof(*out->steals))))) {
         snprintf(err, errlen, "out of memory for %u tile deques", n);
         rc = TR_ERR_INTERNAL;
@@ -560,11 +585,12 @@ enum tr_status tr_run_lanes(const struct tr_params *p, uint16_t *frame,
         lanes[i].group = g;
         lanes[i].index_in_group = in_group;
         lanes[i].index = i;
+        lanes[i].thread_id = first_lane + i;
         lanes[i].n_lanes = n;
         lanes[i].check = (struct tr_start_check){check_may_start, check_now, &lanes[i]};
         lanes[i].cpu = n_cpus ? nth_cpu(&allowed, (int)(i % (uint32_t)n_cpus)) : -1;
         if (p->mode == TR_MODE_CONCURRENT || p->mode == TR_MODE_STEAL)
-            tr_chunk_range(s.grid.tiles, all_lanes, i, &lanes[i].first, &lanes[i].end);
+            tr_chunk_range(s.grid.tiles, run_lanes, first_lane + i, &lanes[i].first, &lanes[i].end);
         else if (p->mode == TR_MODE_SEQUENTIAL)
             lanes[i].end = (uint32_t)s.grid.tiles;
         if (pthread_create(&threads[i], NULL, lane_main, &lanes[i]) != 0) {
@@ -580,6 +606,13 @@ enum tr_status tr_run_lanes(const struct tr_params *p, uint16_t *frame,
     pthread_mutex_lock(&s.lock);
     while (s.ready < started)
         pthread_cond_wait(&s.cond, &s.lock);
+    if (s.span) {
+        /* the other processes' lanes are ready too when the barrier lets this one go */
+        pthread_mutex_unlock(&s.lock);
+        if (s.span->before_origin(s.span->arg, span_failed || atomic_load(&s.stop)) != 0)
+            atomic_store(&s.stop, 1);
+        pthread_mutex_lock(&s.lock);
+    }
     s.origin_ns = tr_now_ns();
     s.go = 1;
     pthread_cond_broadcast(&s.cond);

@@ -75,6 +75,30 @@ struct tr_backend {
     void *self;
 };
 
+/*
+ * A run whose lanes are one part of a list shared with other processes (the ranks of an MPI
+ * job): this process's lanes are lanes first_lane.. of all_lanes, thread_id numbers them in
+ * the whole list, and a mode shares the tiles out over the whole list. The callbacks are the
+ * points where the processes meet; each is called exactly once per run, in this order.
+ */
+struct tr_lane_span {
+    /* From the caller's thread before any lane starts, with this process's lane count and
+     * whether it failed already: sets the place of its lanes in the whole list. Returns 0,
+     * or nonzero when some process failed: the run then renders nothing. */
+    int (*join)(void *arg, uint32_t lanes, int failed, uint32_t *first_lane, uint32_t *all_lanes);
+    /* From the caller's thread once every lane is ready, just before the origin is taken (a
+     * barrier): returns nonzero when some process failed, and no tile starts. */
+    int (*before_origin)(void *arg, int failed);
+    /* Dynamic mode, from a lane: the whole run's next free tile (or any number past the
+     * last when none is left). NULL: this process's own counter. */
+    int64_t (*next_tile)(void *arg);
+    /* From the first lane of this process to see the time limit pass: tells the others. */
+    void (*limit_passed)(void *arg);
+    /* Set (by a thread of the caller's) once another process saw the limit pass. */
+    atomic_int *limit_elsewhere;
+    void *arg;
+};
+
 struct tr_run_hooks {
     /* Called for each finished tile, never from a lane: from the run's output thread, and
      * for the tiles it had not reached when the lanes ended, from tr_run_tiles' caller's
@@ -96,6 +120,8 @@ struct tr_run_hooks {
      * (measured here: 2 lanes at half speed for 80 ms). For one run per process (the CLI),
      * not for a server running several renders at once. */
     int pin_lanes;
+    /* NULL: the run's lanes are all this process's. */
+    const struct tr_lane_span *span;
 };
 
 /*
@@ -134,7 +160,7 @@ struct tr_run {
     int64_t output_wait_ns;    /* lanes' total wait for room in the output queue */
     struct tr_group_run groups[TR_MAX_DEVICES];
     uint32_t n_groups;
-    uint64_t *steals;          /* steal mode: each lane's successful steals; else NULL */
+    uint64_t *steals; /* steal mode: each lane's successful steals; else NULL */
     uint64_t steals_total;
 };
 

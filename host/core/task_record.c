@@ -42,6 +42,9 @@ struct cJSON *tr_record_to_json(const struct tr_record *r)
              NULL;
     if (ok && r->device)
         ok = cJSON_AddStringToObject(o, "device", r->device) != NULL;
+    if (ok && r->host)
+        ok = cJSON_AddNumberToObject(o, "rank", r->rank) != NULL &&
+             cJSON_AddStringToObject(o, "host", r->host) != NULL;
     if (ok && r->stolen)
         ok = cJSON_AddTrueToObject(o, "stolen") != NULL;
     if (!ok) {
@@ -90,7 +93,8 @@ int tr_record_format(const struct tr_record *r, char *buf, size_t len)
 {
     int64_t start_us = r->start_ns / 1000, duration_us = r->duration_ns / 1000;
     int64_t device_us = r->device_time_ns >= 0 ? r->device_time_ns / 1000 : 0;
-    if (len < TR_RECORD_TEXT_MAX || r->pixels_computed >= (uint64_t)PLAIN_DIGITS_BELOW ||
+    /* a host name may need escaping: cJSON writes the records of a run across processes */
+    if (len < TR_RECORD_TEXT_MAX || r->host || r->pixels_computed >= (uint64_t)PLAIN_DIGITS_BELOW ||
         !plain(start_us) || !plain(duration_us) || !plain(device_us))
         return -1;
     char *p = buf;

@@ -23,6 +23,10 @@ struct tr_record {
      * (thread_id differs from concurrent mode's). Written as "stolen":true, only when set:
      * other records, and every record of other modes, have no such field. */
     int stolen;
+    /* A run across processes (MPI ranks): the rank that rendered it and its host name,
+     * written as "rank" and "host" after "device". NULL host: neither field. */
+    uint32_t rank;
+    const char *host;
 };
 
 /* Sorts by start_time_us, then task_id: the order of the output. */

@@ -85,6 +85,43 @@ static cJSON *device_share_json(const struct tr_job *job, uint32_t i)
     return o;
 }
 
+/* A run across processes: summary.ranks, each rank's host, devices, lanes, tiles and rate.
+ * Returns 1, or 0 when out of memory. */
+static int add_ranks(cJSON *summary, const struct tr_job *job)
+{
+    if (!cJSON_AddNumberToObject(summary, "gather_us", (double)(job->gather_ns / 1000)))
+        return 0;
+    cJSON *list = cJSON_AddArrayToObject(summary, "ranks");
+    double elapsed_s = (double)job->run.elapsed_ns / 1e9;
+    for (uint32_t i = 0; list && i < job->n_ranks; i++) {
+        const struct tr_rank_info *k = &job->ranks[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON *devices = o ? cJSON_AddArrayToObject(o, "devices") : NULL;
+        int ok = devices && cJSON_AddItemToArray(list, o);
+        if (!ok) {
+            cJSON_Delete(o);
+            return 0;
+        }
+        for (uint32_t d = 0; ok && d < k->n_devices; d++)
+            ok = cJSON_AddItemToArray(
+                devices, cJSON_CreateString(job->devices[k->first_device + d].resolved));
+        /* over the run's elapsed time, so the ranks' rates add up to the run's */
+        ok = ok && cJSON_AddNumberToObject(o, "rank", i) &&
+             cJSON_AddStringToObject(o, "host", k->host) &&
+             cJSON_AddStringToObject(o, "device_list", k->devices) &&
+             cJSON_AddNumberToObject(o, "lanes", k->lanes) &&
+             cJSON_AddNumberToObject(o, "tiles", (double)k->tiles) &&
+             cJSON_AddNumberToObject(o, "pixels", (double)k->pixels) &&
+             cJSON_AddNumberToObject(o, "total_iterations", (double)k->iterations) &&
+             cJSON_AddNumberToObject(o, "elapsed_us", (double)(k->elapsed_ns / 1000)) &&
+             cJSON_AddNumberToObject(o, "giga_iterations_per_s",
+                                     elapsed_s > 0 ? (double)k->iterations / elapsed_s / 1e9 : 0.0);
+        if (!ok)
+            return 0;
+    }
+    return list != NULL;
+}
+
 struct cJSON *tr_json_summary(const struct tr_job *job)
 {
     const struct tr_run *r = &job->run;
@@ -140,6 +177,10 @@ struct cJSON *tr_json_summary(const struct tr_job *job)
             cJSON_Delete(o);
             return NULL;
         }
+    }
+    if (job->n_ranks && !add_ranks(o, job)) {
+        cJSON_Delete(o);
+        return NULL;
     }
     return o;
 }

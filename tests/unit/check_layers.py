@@ -15,7 +15,7 @@ import os
 import re
 import sys
 
-#   core <- cpu, output <- opencl <- devices <- bench, replay, server <- cli
+#   core <- cpu, output <- opencl <- devices <- bench, replay, server <- cli <- mpi
 LAYERS = {
     "core": (),
     "cpu": ("core",),
@@ -26,9 +26,10 @@ LAYERS = {
     "replay": ("output",),
     "server": ("devices", "replay"),
     "cli": ("bench", "devices", "replay", "server"),
+    "mpi": ("cli",),
 }
 # Optional packages: the include paths that belong to one library only.
-PACKAGE_HEADERS = {"CL/": "opencl", "microhttpd.h": "server"}
+PACKAGE_HEADERS = {"CL/": "opencl", "microhttpd.h": "server", "mpi.h": "mpi"}
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^">]+)[">]')
 LINK = re.compile(r"target_link_libraries\(\s*tilerace_(\w+)([^)]*)\)")

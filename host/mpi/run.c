@@ -1,0 +1,498 @@
+#include "mpi/run.h"
+
+#include <limits.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/help.h"
+#include "cli/run.h"
+#include "cli/usage.h"
+#include "core/checksum.h"
+#include "core/clock.h"
+#include "core/text_escape.h"
+#include "devices/job.h"
+#include "mpi/span.h"
+#include "output/run_outputs.h"
+
+#define ERR_LEN 512
+
+enum { TAG_HEAD = 1, TAG_DEVICES, TAG_GROUPS, TAG_STEALS, TAG_RECORDS, TAG_COUNTS };
+
+/* What a rank sends rank 0 after its run. */
+struct wire_head {
+    uint64_t n_records, pixels, total_iterations;
+    int64_t elapsed_ns;
+    uint32_t n_devices, lanes, n_steals;
+    int32_t cancelled;
+    char devices[TR_DEVICE_LIST_MAXLEN];
+    char host[256];
+};
+
+struct wire_record {
+    uint32_t task_id, thread_id, tile_x, tile_y, tile_w, tile_h, device_index, stolen;
+    uint64_t pixels;
+    int64_t start_ns, duration_ns, device_time_ns;
+};
+
+/* One rank's results, at rank 0. */
+struct part {
+    struct wire_head head;
+    struct tr_device_info *devices;
+    struct tr_group_run *groups;
+    uint64_t *steals;
+    struct wire_record *records;
+    MPI_Datatype tiles; /* where its tiles' counts lie in the frame (MPI_DATATYPE_NULL: none) */
+};
+
+/*
+ * Every rank brings a status and a message: returns the first failing rank's status on every
+ * rank (0 when none failed), rank 0 having printed that rank's message in one line.
+ */
+static int agree(MPI_Comm comm, int rank, int size, int status, const char *msg)
+{
+    int *all = calloc((size_t)size, sizeof(int));
+    char text[ERR_LEN] = "";
+    if (!all)
+        MPI_Abort(comm, TR_EXIT_FAILURE); /* no memory for a few ints: nothing else can go on */
+    MPI_Allgather(&status, 1, MPI_INT, all, 1, MPI_INT, comm);
+    int first = -1;
+    for (int r = 0; r < size && first < 0; r++)
+        if (all[r])
+            first = r;
+    int result = first < 0 ? 0 : all[first];
+    free(all);
+    if (first < 0)
+        return 0;
+    if (first != 0 && rank == first)
+        MPI_Send(msg, (int)strlen(msg) + 1, MPI_CHAR, 0, 0, comm);
+    if (rank == 0) {
+        if (first == 0)
+            snprintf(text, sizeof(text), "%s", msg);
+        else
+            MPI_Recv(text, ERR_LEN, MPI_CHAR, first, 0, comm, MPI_STATUS_IGNORE);
+        char line[ERR_LEN + 32];
+        if (first == 0 || strncmp(text, "rank ", 5) == 0)
+            snprintf(line, sizeof(line), "%s", text);
+        else
+            snprintf(line, sizeof(line), "rank %d: %s", first, text);
+        tr_cli_fail(result, "%s", line);
+    }
+    return result;
+}
+
+/* The parameters every rank must share: the frame and the rule of the run. */
+struct frame_params {
+    uint32_t width, height, tile_w, tile_h, max_iter, time_limit_ms, mode, precision;
+};
+
+static struct frame_params frame_params_of(const struct tr_params *p)
+{
+    return (struct frame_params){
+        p->width,    p->height,        p->tile_w,         p->tile_h,
+        p->max_iter, p->time_limit_ms, (uint32_t)p->mode, (uint32_t)p->precision};
+}
+
+/* At rank 0: the first difference between rank r's parameters and rank 0's, or 0. */
+static int differ(const struct frame_params *a, const struct frame_params *b, int r, char *err,
+                  size_t errlen)
+{
+    static const char *const names[] = {"--width",    "--height",        "--tile-w", "--tile-h",
+                                        "--max-iter", "--time-limit-ms", "--mode",   "--precision"};
+    const uint32_t *x = &a->width, *y = &b->width;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (x[i] == y[i])
+            continue;
+        if (i == 6)
+            snprintf(err, errlen, "rank %d has --mode %s and rank 0 --mode %s", r,
+                     tr_mode_name((enum tr_mode)y[i]), tr_mode_name((enum tr_mode)x[i]));
+        else if (i == 7)
+            snprintf(err, errlen, "rank %d has --precision %s and rank 0 --precision %s", r,
+                     tr_precision_name((enum tr_precision)y[i]),
+                     tr_precision_name((enum tr_precision)x[i]));
+        else
+            snprintf(err, errlen, "rank %d has %s %u and rank 0 %s %u", r, names[i], y[i], names[i],
+                     x[i]);
+        size_t n = strlen(err);
+        snprintf(err + n, errlen - n,
+                 ": every rank needs the same frame parameters (width, height, tile size, "
+                 "max-iter, time limit, mode, precision)");
+        return 1;
+    }
+    return 0;
+}
+
+/* An empty part, safe to free. */
+static void part_clear(struct part *pt)
+{
+    memset(pt, 0, sizeof(*pt));
+    pt->tiles = MPI_DATATYPE_NULL;
+}
+
+/*
+ * The frame's rows of these tiles, in their order, as one datatype of counts: a rank sends
+ * its tiles straight from its frame and rank 0 receives them straight into its own, with
+ * nothing packed or copied on either side. Returns 0 or -1 (out of memory, too many rows).
+ */
+static int tiles_type(const struct wire_record *records, uint64_t n, uint32_t width,
+                      MPI_Datatype *type)
+{
+    uint64_t rows = 0;
+    *type = MPI_DATATYPE_NULL;
+    for (uint64_t i = 0; i < n; i++)
+        rows += records[i].tile_h;
+    if (rows == 0)
+        return 0;
+    if (rows > INT_MAX)
+        return -1;
+    int *len = malloc(rows * sizeof(*len)), *at = malloc(rows * sizeof(*at));
+    int rc = -1;
+    if (len && at) {
+        size_t k = 0;
+        for (uint64_t i = 0; i < n; i++)
+            for (uint32_t y = 0; y < records[i].tile_h; y++, k++) {
+                len[k] = (int)records[i].tile_w;
+                /* under 2^28 pixels: an int */
+                at[k] = (int)((uint64_t)(records[i].tile_y + y) * width + records[i].tile_x);
+            }
+        rc = MPI_Type_indexed((int)rows, len, at, MPI_UINT16_T, type) == MPI_SUCCESS &&
+                     MPI_Type_commit(type) == MPI_SUCCESS
+                 ? 0
+                 : -1;
+    }
+    free(len);
+    free(at);
+    return rc;
+}
+
+/* This rank's results, packed, and where its tiles' counts lie. Returns 0 or -1. */
+static int pack(const struct tr_job *job, const struct tr_run_options *o, const char *host,
+                struct part *pt)
+{
+    const struct tr_run *run = &job->run;
+    part_clear(pt);
+    pt->head.n_records = run->n_records;
+    pt->head.total_iterations = run->total_iterations;
+    pt->head.elapsed_ns = run->elapsed_ns;
+    pt->head.n_devices = job->n_devices;
+    pt->head.lanes = run->lanes;
+    pt->head.n_steals = run->steals ? run->lanes : 0;
+    pt->head.cancelled = run->cancelled;
+    snprintf(pt->head.devices, sizeof(pt->head.devices), "%s", o->params.device);
+    snprintf(pt->head.host, sizeof(pt->head.host), "%s", host);
+    size_t n = run->n_records;
+    pt->devices = malloc((job->n_devices + 1) * sizeof(*pt->devices));
+    pt->groups = malloc((job->n_devices + 1) * sizeof(*pt->groups));
+    pt->steals = malloc((pt->head.n_steals + 1) * sizeof(*pt->steals));
+    pt->records = malloc((n + 1) * sizeof(*pt->records));
+    if (!pt->devices || !pt->groups || !pt->steals || !pt->records)
+        return -1;
+    memcpy(pt->devices, job->devices, job->n_devices * sizeof(*pt->devices));
+    memcpy(pt->groups, run->groups, job->n_devices * sizeof(*pt->groups));
+    if (pt->head.n_steals)
+        memcpy(pt->steals, run->steals, pt->head.n_steals * sizeof(*pt->steals));
+    uint64_t pixels = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct tr_record *r = &run->records[i];
+        pt->records[i] = (struct wire_record){
+            r->task_id,         r->thread_id, r->tile_x,       r->tile_y,
+            r->tile_w,          r->tile_h,    r->device_index, (uint32_t)r->stolen,
+            r->pixels_computed, r->start_ns,  r->duration_ns,  r->device_time_ns};
+        pixels += r->pixels_computed;
+    }
+    pt->head.pixels = pixels;
+    return tiles_type(pt->records, n, job->params.width, &pt->tiles);
+}
+
+static void part_free(struct part *pt)
+{
+    if (pt->tiles != MPI_DATATYPE_NULL)
+        MPI_Type_free(&pt->tiles);
+    free(pt->devices);
+    free(pt->groups);
+    free(pt->steals);
+    free(pt->records);
+    part_clear(pt);
+}
+
+static void send_part(const struct part *pt, const uint16_t *frame, MPI_Comm comm)
+{
+    const struct wire_head *h = &pt->head;
+    MPI_Send(h, sizeof(*h), MPI_BYTE, 0, TAG_HEAD, comm);
+    MPI_Send(pt->devices, (int)(h->n_devices * sizeof(*pt->devices)), MPI_BYTE, 0, TAG_DEVICES,
+             comm);
+    MPI_Send(pt->groups, (int)(h->n_devices * sizeof(*pt->groups)), MPI_BYTE, 0, TAG_GROUPS, comm);
+    MPI_Send(pt->steals, (int)h->n_steals, MPI_UINT64_T, 0, TAG_STEALS, comm);
+    MPI_Send(pt->records, (int)(h->n_records * sizeof(*pt->records)), MPI_BYTE, 0, TAG_RECORDS,
+             comm);
+    if (pt->tiles != MPI_DATATYPE_NULL)
+        MPI_Send(frame, 1, pt->tiles, 0, TAG_COUNTS, comm);
+}
+
+/* Rank from's results; its tiles' counts straight into frame (width wide). Returns 0 or -1. */
+static int recv_part(struct part *pt, int from, uint16_t *frame, uint32_t width, MPI_Comm comm)
+{
+    struct wire_head *h = &pt->head;
+    part_clear(pt);
+    MPI_Recv(h, sizeof(*h), MPI_BYTE, from, TAG_HEAD, comm, MPI_STATUS_IGNORE);
+    h->devices[sizeof(h->devices) - 1] = h->host[sizeof(h->host) - 1] = '\0';
+    pt->devices = malloc((h->n_devices + 1) * sizeof(*pt->devices));
+    pt->groups = malloc((h->n_devices + 1) * sizeof(*pt->groups));
+    pt->steals = malloc((h->n_steals + 1) * sizeof(*pt->steals));
+    pt->records = malloc((h->n_records + 1) * sizeof(*pt->records));
+    if (!pt->devices || !pt->groups || !pt->steals || !pt->records)
+        return -1;
+    MPI_Recv(pt->devices, (int)(h->n_devices * sizeof(*pt->devices)), MPI_BYTE, from, TAG_DEVICES,
+             comm, MPI_STATUS_IGNORE);
+    MPI_Recv(pt->groups, (int)(h->n_devices * sizeof(*pt->groups)), MPI_BYTE, from, TAG_GROUPS,
+             comm, MPI_STATUS_IGNORE);
+    MPI_Recv(pt->steals, (int)h->n_steals, MPI_UINT64_T, from, TAG_STEALS, comm, MPI_STATUS_IGNORE);
+    MPI_Recv(pt->records, (int)(h->n_records * sizeof(*pt->records)), MPI_BYTE, from, TAG_RECORDS,
+             comm, MPI_STATUS_IGNORE);
+    if (tiles_type(pt->records, h->n_records, width, &pt->tiles) != 0)
+        return -1;
+    if (pt->tiles != MPI_DATATYPE_NULL)
+        MPI_Recv(frame, 1, pt->tiles, from, TAG_COUNTS, comm, MPI_STATUS_IGNORE);
+    return 0;
+}
+
+/* At rank 0: every rank's part into job, whose own run is part 0's. Returns 0 or a status. */
+static int merge(struct tr_job *job, struct part *parts, int size, struct tr_rank_info *ranks,
+                 char *err, size_t errlen)
+{
+    uint64_t n = 0, lanes = 0, steals = 0;
+    uint32_t devices = 0;
+    for (int r = 0; r < size; r++) {
+        n += parts[r].head.n_records;
+        lanes += parts[r].head.lanes;
+        steals += parts[r].head.n_steals;
+        devices += parts[r].head.n_devices;
+    }
+    if (devices > TR_MAX_DEVICES) {
+        snprintf(err, errlen,
+                 "the ranks' device lists give %u devices in all, out of range (accepted "
+                 "range: 1 to %d devices across the ranks)",
+                 devices, TR_MAX_DEVICES);
+        return TR_EXIT_USAGE;
+    }
+    struct tr_record *records = malloc((n + 1) * sizeof(*records));
+    uint64_t *all_steals = steals ? malloc(steals * sizeof(*all_steals)) : NULL;
+    if (!records || (steals && !all_steals)) {
+        free(records);
+        free(all_steals);
+        snprintf(err, errlen, "out of memory for %llu tile records", (unsigned long long)n);
+        return TR_EXIT_FAILURE;
+    }
+    struct tr_run *run = &job->run;
+    size_t k = 0, s = 0;
+    uint32_t d = 0;
+    int cancelled = 0;
+    int64_t elapsed = 0;
+    for (int r = 0; r < size; r++) {
+        const struct part *pt = &parts[r];
+        struct tr_rank_info *info = &ranks[r];
+        memset(info, 0, sizeof(*info));
+        snprintf(info->host, sizeof(info->host), "%s", pt->head.host);
+        snprintf(info->devices, sizeof(info->devices), "%s", pt->head.devices);
+        info->first_device = d;
+        info->n_devices = pt->head.n_devices;
+        info->lanes = pt->head.lanes;
+        info->tiles = pt->head.n_records;
+        info->pixels = pt->head.pixels;
+        info->iterations = pt->head.total_iterations;
+        info->elapsed_ns = pt->head.elapsed_ns;
+        cancelled |= pt->head.cancelled;
+        if (pt->head.elapsed_ns > elapsed)
+            elapsed = pt->head.elapsed_ns;
+        for (uint32_t i = 0; i < pt->head.n_devices; i++) {
+            job->devices[d + i] = pt->devices[i];
+            run->groups[d + i] = pt->groups[i];
+        }
+        memcpy(all_steals + s, pt->steals, pt->head.n_steals * sizeof(*all_steals));
+        s += pt->head.n_steals;
+        for (uint64_t i = 0; i < pt->head.n_records; i++) {
+            const struct wire_record *w = &pt->records[i];
+            records[k++] = (struct tr_record){
+                w->task_id, w->thread_id,        w->tile_x,      w->tile_y,      w->tile_w,
+                w->tile_h,  w->pixels,           w->start_ns,    w->duration_ns, w->device_time_ns,
+                NULL,       d + w->device_index, (int)w->stolen, (uint32_t)r,    info->host};
+        }
+        d += pt->head.n_devices;
+    }
+    for (size_t i = 0; i < k; i++)
+        records[i].device = job->devices[records[i].device_index].resolved;
+    tr_records_sort(records, k);
+    free(run->records);
+    free(run->steals);
+    run->records = records;
+    run->n_records = k;
+    run->steals = all_steals;
+    run->steals_total = 0;
+    for (size_t i = 0; i < s; i++)
+        run->steals_total += all_steals[i];
+    run->lanes = (uint32_t)lanes;
+    run->n_groups = devices;
+    job->n_devices = devices;
+    job->device = job->devices[0];
+    run->elapsed_ns = elapsed;
+    run->cancelled = cancelled;
+    run->complete = k == run->tiles_total;
+    run->time_limited = !run->complete && !cancelled;
+    size_t pixels = (size_t)job->params.width * job->params.height;
+    run->total_iterations = tr_sum_counts(job->frame, pixels);
+    run->checksum = run->complete ? tr_fnv1a64_counts(job->frame, pixels) : 0;
+    job->ranks = ranks;
+    job->n_ranks = (uint32_t)size;
+    return 0;
+}
+
+/* Whether another rank shares this one's host: then the lanes are left to the kernel instead
+ * of every rank pinning its lane i to the host's i-th CPU. */
+static int host_shared(MPI_Comm comm)
+{
+    MPI_Comm local;
+    int n = 1;
+    if (MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local) == MPI_SUCCESS) {
+        MPI_Comm_size(local, &n);
+        MPI_Comm_free(&local);
+    }
+    return n > 1;
+}
+
+int tr_mpi_run(int argc, char **argv, int thread_level)
+{
+    MPI_Comm comm = MPI_COMM_WORLD;
+    int rank = 0, size = 1, len = 0, rc;
+    char host[MPI_MAX_PROCESSOR_NAME] = "", err[ERR_LEN] = "";
+    struct tr_run_options o;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    MPI_Get_processor_name(host, &len);
+
+    if (thread_level < MPI_THREAD_MULTIPLE) {
+        if (rank == 0)
+            tr_cli_fail(TR_EXIT_FAILURE,
+                        "this MPI library gives thread level %d, and tilerace-mpi's lanes need "
+                        "MPI_THREAD_MULTIPLE (%d)",
+                        thread_level, MPI_THREAD_MULTIPLE);
+        return TR_EXIT_FAILURE;
+    }
+    rc = tr_cli_run_parse(argc, argv, &o, err, sizeof(err));
+    /* rank 0's --help or --version answers for all */
+    int answer = rc == TR_CLI_RUN_HELP || rc == TR_CLI_RUN_VERSION ? rc : 0;
+    MPI_Bcast(&answer, 1, MPI_INT, 0, comm);
+    if (answer) {
+        if (rank != 0)
+            return TR_EXIT_OK;
+        if (answer == TR_CLI_RUN_VERSION)
+            tr_version(stdout);
+        else
+            tr_help_command(stdout, tr_cli_command_of(TR_CMD_RUN));
+        return fflush(stdout) == 0 && !ferror(stdout)
+                   ? TR_EXIT_OK
+                   : tr_cli_fail(TR_EXIT_IO, "standard output cannot be written");
+    }
+    if (rc == TR_CLI_RUN_GO && o.extras.stream) {
+        snprintf(err, sizeof(err),
+                 "--stream: tilerace-mpi sends the tiles to rank 0 at the end of the run, so "
+                 "it cannot stream them (accepted: tilerace run --stream)");
+        rc = TR_EXIT_USAGE;
+    }
+    if ((rc = agree(comm, rank, size, rc == TR_CLI_RUN_GO ? 0 : rc, err)) != 0)
+        return rc;
+
+    /* every rank renders the same frame by the same rule */
+    struct frame_params mine = frame_params_of(&o.params);
+    struct frame_params *all = rank == 0 ? calloc((size_t)size, sizeof(*all)) : NULL;
+    if (rank == 0 && !all)
+        MPI_Abort(comm, TR_EXIT_FAILURE);
+    MPI_Gather(&mine, sizeof(mine), MPI_BYTE, all, sizeof(mine), MPI_BYTE, 0, comm);
+    rc = 0;
+    for (int r = 1; rank == 0 && r < size && !rc; r++)
+        if (differ(&all[0], &all[r], r, err, sizeof(err)))
+            rc = TR_EXIT_USAGE;
+    free(all);
+    if ((rc = agree(comm, rank, size, rc, err)) != 0)
+        return rc;
+
+    struct tr_mpi_span span;
+    if (tr_mpi_span_init(&span, comm, o.params.time_limit_ms > 0) != 0) {
+        if (rank == 0)
+            tr_cli_fail(TR_EXIT_FAILURE, "could not set up the cluster's tile counter");
+        MPI_Abort(comm, TR_EXIT_FAILURE); /* a window is collective: no rank can go on alone */
+    }
+    struct tr_job job;
+    struct tr_job_options jo;
+    memset(&job, 0, sizeof(job));
+    memset(&jo, 0, sizeof(jo));
+    jo.kernel_dir = o.kernel_dir;
+    jo.hooks.pin_lanes = !host_shared(comm);
+    if (rank == 0) {
+        /* Open MPI gives a rank's stdout a pseudo-terminal wherever mpirun's goes: the
+         * document is JSON unless --format asks for another */
+        o.extras.format_given = 1;
+        tr_atomic_file_install_signal_cleanup();
+        rc = tr_run_outputs_begin(&o.extras, &o.params, o.out, &job, &jo, err, sizeof(err));
+    }
+    jo.hooks.span = &span.hooks;
+    if (rc == 0)
+        rc = tr_job_run(&o.params, &jo, &job, err, sizeof(err));
+    tr_mpi_span_catch_up(&span, rc != 0);
+    tr_mpi_span_end(&span);
+    tr_mpi_span_destroy(&span);
+    if ((rc = agree(comm, rank, size, rc, err)) != 0) {
+        if (rank == 0)
+            tr_run_outputs_close(&o.extras);
+        tr_job_free(&job);
+        return rc;
+    }
+
+    /* the results, to rank 0: the time it takes is the summary's gather_us */
+    MPI_Barrier(comm);
+    int64_t gather_start = tr_now_ns();
+    struct part *parts = rank == 0 ? calloc((size_t)size, sizeof(*parts)) : NULL;
+    struct part own;
+    part_clear(&own);
+    struct tr_rank_info *ranks = rank == 0 ? calloc((size_t)size, sizeof(*ranks)) : NULL;
+    for (int r = 0; parts && r < size; r++)
+        part_clear(&parts[r]);
+    rc = pack(&job, &o, host, &own) != 0 || (rank == 0 && (!parts || !ranks));
+    if (rc) {
+        snprintf(err, sizeof(err), "out of memory for the results of %llu tiles",
+                 (unsigned long long)job.run.n_records);
+        rc = TR_EXIT_FAILURE;
+    }
+    if ((rc = agree(comm, rank, size, rc, err)) == 0) {
+        if (rank != 0) {
+            send_part(&own, job.frame, comm);
+        } else {
+            parts[0] = own;
+            part_clear(&own);
+            for (int r = 1; r < size && !rc; r++)
+                if (recv_part(&parts[r], r, job.frame, job.params.width, comm) != 0) {
+                    /* the sender goes on regardless: MPI_Abort is the one way out */
+                    tr_cli_fail(TR_EXIT_FAILURE, "out of memory for rank %d's results", r);
+                    MPI_Abort(comm, TR_EXIT_FAILURE);
+                }
+            rc = merge(&job, parts, size, ranks, err, sizeof(err));
+            job.gather_ns = tr_now_ns() - gather_start;
+            if (rc == 0)
+                rc = tr_run_outputs_finish(&o.extras, err, sizeof(err));
+            if (rc)
+                tr_cli_fail(rc, "%s", err);
+            tr_run_outputs_close(&o.extras);
+        }
+    }
+    part_free(&own);
+    for (int r = 0; parts && r < size; r++)
+        part_free(&parts[r]);
+    free(parts);
+    tr_job_free(&job);
+    free(ranks);
+    /* rank 0's writing decides every rank's exit code */
+    MPI_Bcast(&rc, 1, MPI_INT, 0, comm);
+    return rc;
+}

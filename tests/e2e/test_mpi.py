@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""tilerace-mpi across the ranks of an MPI job (mpirun, as root with --oversubscribe): the
+golden frames with 1, 2 and 3 ranks in every mode; each task_id once, thread_id numbered over
+every rank's lanes, rank by rank, and records naming their rank; MPMD with cpu on one rank and
+pocl on another (in a build with OpenCL); parameters that differ between ranks refused; a rank
+with a missing device ends the run with one error and exit 3 and no output file; no tile starts
+after the time limit on any rank; --stream refused.
+
+TILERACE_MPI_BIN is tilerace-mpi, MPIEXEC mpirun (ctest sets both)."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import tilerace_test as tt  # noqa: E402
+
+MPI_BIN = os.environ.get("TILERACE_MPI_BIN", "build/tilerace-mpi")
+MPIEXEC = os.environ.get("MPIEXEC", "mpirun")
+# -q: Open MPI's own notes on a rank's non-zero exit would add lines to stderr
+LAUNCH = [MPIEXEC, "-q", "--allow-run-as-root", "--oversubscribe"]
+MODES = ("sequential", "concurrent", "dynamic", "steal")
+
+
+def launch(ranks, timeout=300):
+    """ranks: one argument list per rank group, [(count, [args...]), ...] (MPMD with ':').
+    Returns (CompletedProcess, the document or None)."""
+    cmd = list(LAUNCH)
+    for i, (count, args) in enumerate(ranks):
+        if i:
+            cmd.append(":")
+        cmd += ["-np", str(count), MPI_BIN] + [str(a) for a in args]
+    p = subprocess.run(cmd, capture_output=True, timeout=timeout)
+    doc = json.loads(p.stdout) if p.returncode == 0 and p.stdout.startswith(b"{") else None
+    return p, doc
+
+
+def error_lines(p):
+    """stderr's lines, less the warning Open MPI's event library may print when ranks end at
+    once ("[warn] Epoll MOD(1) on fd 25 failed"): not tilerace's."""
+    return [line for line in p.stderr.decode().splitlines()
+            if line.strip() and not line.startswith("[warn] Epoll")]
+
+
+def lanes_used(mode, tiles, lanes):
+    """Lanes a mode uses for this many tiles (core's tr_lane_count)."""
+    if mode == "sequential":
+        return 1
+    if mode == "dynamic":
+        return min(lanes, tiles)
+    chunk = -(-tiles // min(lanes, tiles))
+    return -(-tiles // chunk)
+
+
+class Mpi(unittest.TestCase):
+    def check_cluster(self, doc, n_ranks, lanes_per_rank):
+        """Records, ranks and lanes of a complete run of n_ranks ranks."""
+        tt.validate(doc)
+        tt.check_records(self, doc)
+        s, p = doc["summary"], doc["params"]
+        ranks = s["ranks"]
+        self.assertEqual([k["rank"] for k in ranks], list(range(n_ranks)))
+        ids = sorted(r["task_id"] for r in doc["data"])
+        self.assertEqual(ids, list(range(s["tiles_total"])))  # each task_id exactly once
+        # thread_id: rank 0's lanes first, then rank 1's, ...
+        owner = [k["rank"] for k in ranks for _ in range(k["lanes"])]
+        for r in doc["data"]:
+            self.assertEqual(owner[r["thread_id"]], r["rank"], r)
+            self.assertEqual(r["host"], ranks[r["rank"]]["host"])
+        # the mode shares the tiles over every rank's lanes; a rank runs those of its own
+        used = lanes_used(p["mode"], s["tiles_total"], lanes_per_rank * n_ranks)
+        self.assertEqual([k["lanes"] for k in ranks],
+                         [max(0, min(lanes_per_rank, used - r * lanes_per_rank))
+                          for r in range(n_ranks)])
+        self.assertEqual(s["threads_used"], used)
+        self.assertEqual(sum(k["tiles"] for k in ranks), s["tiles_completed"])
+        self.assertGreaterEqual(s["gather_us"], 0)
+        self.assertEqual(sum(k["pixels"] for k in ranks), p["width"] * p["height"])
+        self.assertEqual(sum(k["total_iterations"] for k in ranks), s["total_iterations"])
+
+    def test_golden_every_mode_and_rank_count(self):
+        for row in tt.golden_rows():
+            # the largest frame once per rank count: the others cover every mode
+            big = row["width"] * row["height"] * row["max_iter"] > 10 ** 8
+            for n in (1, 2, 3):
+                for mode in MODES[2:3] if big else MODES:
+                    with self.subTest(ranks=n, mode=mode, w=row["width"], h=row["height"]):
+                        p, doc = launch([(n, ["--width", row["width"], "--height",
+                                              row["height"], "--max-iter", row["max_iter"],
+                                              "--tile-w", 32, "--tile-h", 32, "--mode", mode,
+                                              "--num-threads", 2, "--time-limit-ms", 0,
+                                              "--device", "cpu"])])
+                        self.assertEqual(p.returncode, 0, p.stderr.decode())
+                        self.check_cluster(doc, n, 2)
+                        s = doc["summary"]
+                        self.assertEqual(s["checksum"], row["checksum"])
+                        self.assertEqual(s["total_iterations"], row["total_iterations"])
+
+    def mpmd_cpu_and_pocl(self):
+        row = tt.golden_rows()[0]
+        frame = ["--width", row["width"], "--height", row["height"], "--max-iter",
+                 row["max_iter"], "--tile-w", 16, "--tile-h", 16, "--time-limit-ms", 0]
+        for mode in MODES:
+            with self.subTest(mode=mode):
+                p, doc = launch([(1, frame + ["--mode", mode, "--device", "cpu@2"]),
+                                 (1, frame + ["--mode", mode, "--device", "pocl@2"])])
+                self.assertEqual(p.returncode, 0, p.stderr.decode())
+                self.check_cluster(doc, 2, 2)
+                s = doc["summary"]
+                self.assertEqual(s["checksum"], row["checksum"])
+                self.assertEqual(s["ranks"][0]["devices"], ["cpu"])
+                self.assertTrue(s["ranks"][1]["devices"][0].startswith("opencl:"))
+                for r in doc["data"]:
+                    self.assertEqual(r["device"], s["ranks"][r["rank"]]["devices"][0])
+
+    # a build without OpenCL has no pocl to pair with the CPU: there the test does not exist
+    if "opencl" in tt.BUILD_HAS:
+        test_mpmd_cpu_and_pocl = mpmd_cpu_and_pocl
+
+    def test_mismatched_parameters_refused(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "run.json")
+            base = ["--width", 64, "--height", 64, "--out", out]
+            for other, word in ((["--max-iter", 100], "--max-iter 100"),
+                                (["--mode", "dynamic"], "--mode dynamic"),
+                                (["--tile-w", 8], "--tile-w 8"),
+                                (["--time-limit-ms", 5], "--time-limit-ms 5"),
+                                (["--precision", "float"], "--precision float")):
+                with self.subTest(other=other):
+                    p, _ = launch([(1, base), (2, base + other)])
+                    self.assertEqual(p.returncode, 2)
+                    lines = error_lines(p)
+                    self.assertEqual(len(lines), 1, lines)
+                    self.assertIn("rank 1 has " + word, lines[0])
+                    self.assertFalse(os.path.exists(out))
+            # what does not change the frame may differ: the devices, the lanes
+            p, doc = launch([(1, base + ["--num-threads", 1]), (1, base + ["--num-threads", 3])])
+            self.assertEqual(p.returncode, 0, p.stderr.decode())
+            self.assertTrue(os.path.exists(out))
+
+    def test_rank_with_missing_device(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "run.json")
+            base = ["--width", 64, "--height", 64, "--out", out]
+            for bad_rank in (0, 1, 2):
+                with self.subTest(bad_rank=bad_rank):
+                    groups = [(1, base + (["--device", "opencl:9.9"] if r == bad_rank else []))
+                              for r in range(3)]
+                    p, _ = launch(groups)
+                    self.assertEqual(p.returncode, 3)
+                    lines = error_lines(p)
+                    self.assertEqual(len(lines), 1, lines)
+                    self.assertIn("opencl:9.9", lines[0])
+                    if bad_rank:
+                        self.assertIn(f"rank {bad_rank}:", lines[0])
+                    self.assertFalse(os.path.exists(out))
+
+    def test_time_limit_across_ranks(self):
+        limit_ms = 40
+        for mode in ("concurrent", "dynamic", "steal"):
+            with self.subTest(mode=mode):
+                p, doc = launch([(3, ["--width", 1920, "--height", 1080, "--max-iter", 1000,
+                                      "--tile-w", 32, "--tile-h", 32, "--mode", mode,
+                                      "--num-threads", 1, "--time-limit-ms", limit_ms])])
+                self.assertEqual(p.returncode, 0, p.stderr.decode())
+                tt.validate(doc)
+                s = doc["summary"]
+                self.assertTrue(s["time_limited"])
+                self.assertLess(s["tiles_completed"], s["tiles_total"])
+                self.assertIsNone(s["checksum"])
+                for r in doc["data"]:
+                    self.assertLess(r["start_time_us"], limit_ms * 1000, r)
+                ids = [r["task_id"] for r in doc["data"]]
+                self.assertEqual(len(ids), len(set(ids)))
+
+    def test_image_and_counts_from_rank_zero(self):
+        """The PNG is byte for byte a one-process run's; --record-pixels' counts come from
+        the frame rank 0 assembled."""
+        frame = ["--width", 200, "--height", 150, "--max-iter", 200, "--tile-w", 16,
+                 "--tile-h", 16, "--time-limit-ms", 0]
+        with tempfile.TemporaryDirectory() as d:
+            one, many = os.path.join(d, "one.png"), os.path.join(d, "many.png")
+            tt.run(*frame, "--image", one)
+            p, doc = launch([(3, frame + ["--mode", "dynamic", "--image", many,
+                                          "--record-pixels"])])
+            self.assertEqual(p.returncode, 0, p.stderr.decode())
+            with open(one, "rb") as a, open(many, "rb") as b:
+                self.assertEqual(a.read(), b.read())
+            _, ref = tt.run(*frame, "--record-pixels")
+            counts = {r["task_id"]: r["data"] for r in ref["data"]}
+            self.assertEqual({r["rank"] for r in doc["data"]}, {0, 1, 2})
+            for r in doc["data"]:
+                self.assertEqual(r["data"], counts[r["task_id"]])
+
+    def test_stream_refused(self):
+        p, _ = launch([(2, ["--width", 64, "--height", 64, "--stream"])])
+        self.assertEqual(p.returncode, 2)
+        lines = error_lines(p)
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn("--stream", lines[0])
+        self.assertEqual(p.stdout, b"")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
