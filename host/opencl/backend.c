@@ -53,6 +53,12 @@ struct cl_lane {
     int gate_ready;
     struct queued_kernel queued[TR_MAX_QUEUE_DEPTH]; /* by sequence number, oldest at head */
     uint64_t head, count;
+    /* Events of tiles that did not run (cancelled or failed), released only once the queue
+     * has finished: pocl 3.1 goes on marking a cancelled chain of commands failed on its own
+     * threads after clWaitForEvents has returned, and releasing them meanwhile is a race its
+     * failure path does not survive (an abort seen once in a test run). */
+    cl_event unran[2 * TR_MAX_QUEUE_DEPTH];
+    size_t n_unran;
 };
 
 /* OK when cle is CL_SUCCESS; else TR_ERR_DEVICE with what failed, on which device, in err. */
@@ -144,10 +150,15 @@ static int retire_tile(struct cl_lane *l, int ran, int64_t *start_ns, int64_t *e
         apply_gates(l, &b, seq);
     }
     int started = tr_gate_retire(&l->gate, ran, start_ns, end_ns);
-    if (qk->kernel)
-        clReleaseEvent(qk->kernel);
-    if (qk->gate)
-        clReleaseEvent(qk->gate);
+    cl_event done[2] = {qk->kernel, qk->gate};
+    for (int i = 0; i < 2; i++) {
+        if (!done[i])
+            continue;
+        if (!ran && l->n_unran < sizeof(l->unran) / sizeof(l->unran[0]))
+            l->unran[l->n_unran++] = done[i]; /* released by lane_free, after clFinish */
+        else
+            clReleaseEvent(done[i]);
+    }
     l->head++;
     l->count--;
     return started;
@@ -172,6 +183,10 @@ static void lane_free(struct cl_lane *l)
         }
         retire_tile(l, status == CL_COMPLETE, &start, &end);
     }
+    if (l->queue)
+        clFinish(l->queue); /* every gate is open or cancelled by now: this ends */
+    while (l->n_unran)
+        clReleaseEvent(l->unran[--l->n_unran]);
     if (l->gate_ready)
         tr_gate_destroy(&l->gate);
     if (l->kernel)

@@ -161,7 +161,8 @@ class Mpi(unittest.TestCase):
         limit_ms = 40
         for mode in ("concurrent", "dynamic", "steal"):
             with self.subTest(mode=mode):
-                p, doc = launch([(3, ["--width", 1920, "--height", 1080, "--max-iter", 1000,
+                # far more work than 40 ms on any machine: the limit always cuts it short
+                p, doc = launch([(3, ["--width", 1920, "--height", 1080, "--max-iter", 20000,
                                       "--tile-w", 32, "--tile-h", 32, "--mode", mode,
                                       "--num-threads", 1, "--time-limit-ms", limit_ms])])
                 self.assertEqual(p.returncode, 0, p.stderr.decode())
