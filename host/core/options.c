@@ -426,8 +426,8 @@ const struct tr_option tr_options[TR_OPTION_COUNT] = {
          .commands = BENCH,
          .type = TR_VALUE_TEXT,
          .metavar = "LIST",
-         .accepted = "selectors as run's --device takes them (cpu, opencl, gpu, pocl, "
-                     "opencl:P.D), comma-separated",
+         .accepted = "single devices (cpu, opencl, gpu, pocl, opencl:P.D), comma-separated; "
+                     "each runs alone",
          .default_text = "cpu and every OpenCL device",
          .help = "the devices to compare",
          .details = "Two selectors that name one device exit 2, one that names no device "
