@@ -43,16 +43,11 @@ static double kernel_rate_of(const struct tr_run *run)
     return kernel_ns > 0 ? (double)run->total_iterations / (double)kernel_ns : -1;
 }
 
-static int compare_doubles(const void *a, const void *b)
+static double median_of(const double *v, size_t n)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median_of(double *v, size_t n)
-{
-    qsort(v, n, sizeof(*v), compare_doubles);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    struct tr_bench_stats st;
+    tr_bench_stats_of(v, n, &st);
+    return st.median;
 }
 
 void tr_bench_measure(const struct tr_bench_case *c, const struct tr_bench_run_settings *s,

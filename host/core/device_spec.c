@@ -153,3 +153,11 @@ uint32_t tr_device_entry_lanes(const struct tr_device_entry *e, uint32_t num_thr
 {
     return e->lanes ? e->lanes : num_threads;
 }
+
+uint32_t tr_device_list_lanes(const struct tr_device_list *list, uint32_t num_threads)
+{
+    uint32_t lanes = 0;
+    for (uint32_t i = 0; i < list->count; i++)
+        lanes += tr_device_entry_lanes(&list->entries[i], num_threads);
+    return lanes;
+}

@@ -58,4 +58,7 @@ int tr_device_list_parse(const char *text, uint32_t max_lanes, struct tr_device_
 /* The lanes entry i gets: its @N, else num_threads. */
 uint32_t tr_device_entry_lanes(const struct tr_device_entry *e, uint32_t num_threads);
 
+/* The lanes of every entry of the list together. */
+uint32_t tr_device_list_lanes(const struct tr_device_list *list, uint32_t num_threads);
+
 #endif

@@ -246,9 +246,7 @@ int tr_params_check(const struct tr_params *p, char *err, size_t errlen)
     char why[QUOTED_SIZE * 2 + 200];
     if (tr_device_list_parse(p->device, TR_MAX_THREADS, &list, why, sizeof(why)) == 0 &&
         list.count > 1) {
-        uint32_t lanes = 0;
-        for (uint32_t i = 0; i < list.count; i++)
-            lanes += tr_device_entry_lanes(&list.entries[i], p->num_threads);
+        uint32_t lanes = tr_device_list_lanes(&list, p->num_threads);
         if (lanes > TR_MAX_THREADS) {
             char q[QUOTED_SIZE];
             quote_value(q, sizeof(q), p->device);

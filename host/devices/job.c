@@ -227,9 +227,7 @@ enum tr_status tr_job_run(const struct tr_params *p, const struct tr_job_options
         list =
             (struct tr_device_list){{{{TR_DEVICE_CPU, 0, 0}, "cpu", list.entries[0].lanes}}, 1, 0};
 #endif
-        uint32_t lanes = 0;
-        for (uint32_t i = 0; i < list.count; i++)
-            lanes += tr_device_entry_lanes(&list.entries[i], p->num_threads);
+        uint32_t lanes = tr_device_list_lanes(&list, p->num_threads);
         if (lanes > TR_MAX_THREADS) {
             snprintf(err, errlen,
                      "%s: 'all' is %u devices with %u lanes in all, out of range (accepted range "

@@ -152,11 +152,9 @@ static uint32_t list_lanes(const struct tr_params *p)
 {
     struct tr_device_list list;
     char why[400];
-    uint32_t lanes = 0;
     if (tr_device_list_parse(p->device, TR_MAX_THREADS, &list, why, sizeof(why)) != 0)
         return p->num_threads;
-    for (uint32_t i = 0; i < list.count; i++)
-        lanes += tr_device_entry_lanes(&list.entries[i], p->num_threads);
+    uint32_t lanes = tr_device_list_lanes(&list, p->num_threads);
     return list.all ? lanes * TR_MAX_DEVICES : lanes;
 }
 

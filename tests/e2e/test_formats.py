@@ -45,15 +45,7 @@ def on_pty(args, terminal):
     proc = subprocess.Popen([tt.BINARY] + [str(a) for a in args], stdin=subprocess.DEVNULL,
                             **streams)
     os.close(slave)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:  # EIO: every writer has closed the terminal
-            break
-        if not chunk:
-            break
-        seen += chunk
+    seen = tt.read_terminal(master)
     proc.wait(timeout=300)
     os.close(master)
     other.seek(0)

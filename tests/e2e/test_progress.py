@@ -27,15 +27,7 @@ def run_on_pty(args):
     proc = subprocess.Popen([tt.BINARY, "--device", DEVICE] + args, stdout=out_file,
                             stderr=slave, stdin=subprocess.DEVNULL)
     os.close(slave)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:  # EIO: every writer has closed the terminal
-            break
-        if not chunk:
-            break
-        seen += chunk
+    seen = tt.read_terminal(master)
     proc.wait(timeout=120)
     os.close(master)
     out_file.seek(0)

@@ -151,3 +151,18 @@ def check_records(tc, doc):
     if doc["summary"]["tiles_completed"] == doc["summary"]["tiles_total"]:
         tc.assertEqual(sum(r["pixels_computed"] for r in doc["data"]),
                        p["width"] * p["height"])
+
+
+def read_terminal(master):
+    """Everything written to a pseudo-terminal, read from its master side until every writer
+    has closed it."""
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: every writer has closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    return seen
