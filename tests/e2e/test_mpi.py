@@ -184,7 +184,9 @@ class Mpi(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             one, many = os.path.join(d, "one.png"), os.path.join(d, "many.png")
             tt.run(*frame, "--image", one)
-            p, doc = launch([(3, frame + ["--mode", "dynamic", "--image", many,
+            # concurrent: each rank has a chunk of its own (in dynamic mode one rank may take
+            # every tile before the others start)
+            p, doc = launch([(3, frame + ["--mode", "concurrent", "--image", many,
                                           "--record-pixels"])])
             self.assertEqual(p.returncode, 0, p.stderr.decode())
             with open(one, "rb") as a, open(many, "rb") as b:
