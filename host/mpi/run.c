@@ -286,7 +286,8 @@ static int merge(struct tr_job *job, struct part *parts, int size, struct tr_ran
             job->devices[d + i] = pt->devices[i];
             run->groups[d + i] = pt->groups[i];
         }
-        memcpy(all_steals + s, pt->steals, pt->head.n_steals * sizeof(*all_steals));
+        if (pt->head.n_steals)
+            memcpy(all_steals + s, pt->steals, pt->head.n_steals * sizeof(*all_steals));
         s += pt->head.n_steals;
         for (uint64_t i = 0; i < pt->head.n_records; i++) {
             const struct tr_wire_record *w = &pt->records[i];
