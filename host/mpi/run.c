@@ -16,26 +16,21 @@
 #include "core/text_escape.h"
 #include "devices/job.h"
 #include "mpi/span.h"
+#include "mpi/tile_relay.h"
 #include "output/run_outputs.h"
 
 #define ERR_LEN 512
 
-enum { TAG_HEAD = 1, TAG_DEVICES, TAG_GROUPS, TAG_STEALS, TAG_RECORDS, TAG_COUNTS };
+enum { TAG_HEAD = 1, TAG_DEVICES, TAG_GROUPS, TAG_STEALS };
 
-/* What a rank sends rank 0 after its run. */
+/* What a rank sends rank 0 after its run; its tiles went there as they finished. */
 struct wire_head {
-    uint64_t n_records, pixels, total_iterations;
-    int64_t elapsed_ns;
+    uint64_t n_records, pixels, total_iterations, sent_bytes;
+    int64_t elapsed_ns, send_ns;
     uint32_t n_devices, lanes, n_steals;
     int32_t cancelled;
     char devices[TR_DEVICE_LIST_MAXLEN];
     char host[256];
-};
-
-struct wire_record {
-    uint32_t task_id, thread_id, tile_x, tile_y, tile_w, tile_h, device_index, stolen;
-    uint64_t pixels;
-    int64_t start_ns, duration_ns, device_time_ns;
 };
 
 /* One rank's results, at rank 0. */
@@ -44,8 +39,7 @@ struct part {
     struct tr_device_info *devices;
     struct tr_group_run *groups;
     uint64_t *steals;
-    struct wire_record *records;
-    MPI_Datatype tiles; /* where its tiles' counts lie in the frame (MPI_DATATYPE_NULL: none) */
+    struct tr_wire_record *records;
 };
 
 /*
@@ -129,61 +123,44 @@ static int differ(const struct frame_params *a, const struct frame_params *b, in
 static void part_clear(struct part *pt)
 {
     memset(pt, 0, sizeof(*pt));
-    pt->tiles = MPI_DATATYPE_NULL;
+}
+
+/* The sum of the counts of job's own tiles in its frame. */
+static uint64_t tiles_iterations(const struct tr_job *job)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < job->run.n_records; i++) {
+        const struct tr_record *r = &job->run.records[i];
+        for (uint32_t y = 0; y < r->tile_h; y++)
+            sum += tr_sum_counts(job->frame + (size_t)(r->tile_y + y) * job->params.width +
+                                     r->tile_x,
+                                 r->tile_w);
+    }
+    return sum;
 }
 
 /*
- * The frame's rows of these tiles, in their order, as one datatype of counts: a rank sends
- * its tiles straight from its frame and rank 0 receives them straight into its own, with
- * nothing packed or copied on either side. Returns 0 or -1 (out of memory, too many rows).
+ * This rank's results, packed: at rank 0 with its records, at another rank without (they
+ * went to rank 0 as the tiles finished). Returns 0 or -1 (out of memory).
  */
-static int tiles_type(const struct wire_record *records, uint64_t n, uint32_t width,
-                      MPI_Datatype *type)
-{
-    uint64_t rows = 0;
-    *type = MPI_DATATYPE_NULL;
-    for (uint64_t i = 0; i < n; i++)
-        rows += records[i].tile_h;
-    if (rows == 0)
-        return 0;
-    if (rows > INT_MAX)
-        return -1;
-    int *len = malloc(rows * sizeof(*len)), *at = malloc(rows * sizeof(*at));
-    int rc = -1;
-    if (len && at) {
-        size_t k = 0;
-        for (uint64_t i = 0; i < n; i++)
-            for (uint32_t y = 0; y < records[i].tile_h; y++, k++) {
-                len[k] = (int)records[i].tile_w;
-                /* under 2^28 pixels: an int */
-                at[k] = (int)((uint64_t)(records[i].tile_y + y) * width + records[i].tile_x);
-            }
-        rc = MPI_Type_indexed((int)rows, len, at, MPI_UINT16_T, type) == MPI_SUCCESS &&
-                     MPI_Type_commit(type) == MPI_SUCCESS
-                 ? 0
-                 : -1;
-    }
-    free(len);
-    free(at);
-    return rc;
-}
-
-/* This rank's results, packed, and where its tiles' counts lie. Returns 0 or -1. */
 static int pack(const struct tr_job *job, const struct tr_run_options *o, const char *host,
-                struct part *pt)
+                const struct tr_mpi_relay *relay, struct part *pt)
 {
     const struct tr_run *run = &job->run;
     part_clear(pt);
     pt->head.n_records = run->n_records;
-    pt->head.total_iterations = run->total_iterations;
+    /* rank 0's frame holds other ranks' tiles too */
+    pt->head.total_iterations = relay->rank == 0 ? tiles_iterations(job) : relay->sent_iterations;
+    pt->head.sent_bytes = relay->sent_bytes;
     pt->head.elapsed_ns = run->elapsed_ns;
+    pt->head.send_ns = relay->send_ns;
     pt->head.n_devices = job->n_devices;
     pt->head.lanes = run->lanes;
     pt->head.n_steals = run->steals ? run->lanes : 0;
     pt->head.cancelled = run->cancelled;
     snprintf(pt->head.devices, sizeof(pt->head.devices), "%s", o->params.device);
     snprintf(pt->head.host, sizeof(pt->head.host), "%s", host);
-    size_t n = run->n_records;
+    size_t n = relay->rank == 0 ? run->n_records : 0;
     pt->devices = malloc((job->n_devices + 1) * sizeof(*pt->devices));
     pt->groups = malloc((job->n_devices + 1) * sizeof(*pt->groups));
     pt->steals = malloc((pt->head.n_steals + 1) * sizeof(*pt->steals));
@@ -194,23 +171,20 @@ static int pack(const struct tr_job *job, const struct tr_run_options *o, const 
     memcpy(pt->groups, run->groups, job->n_devices * sizeof(*pt->groups));
     if (pt->head.n_steals)
         memcpy(pt->steals, run->steals, pt->head.n_steals * sizeof(*pt->steals));
-    uint64_t pixels = 0;
     for (size_t i = 0; i < n; i++) {
         const struct tr_record *r = &run->records[i];
-        pt->records[i] = (struct wire_record){
+        pt->records[i] = (struct tr_wire_record){
             r->task_id,         r->thread_id, r->tile_x,       r->tile_y,
             r->tile_w,          r->tile_h,    r->device_index, (uint32_t)r->stolen,
             r->pixels_computed, r->start_ns,  r->duration_ns,  r->device_time_ns};
-        pixels += r->pixels_computed;
     }
-    pt->head.pixels = pixels;
-    return tiles_type(pt->records, n, job->params.width, &pt->tiles);
+    for (size_t i = 0; i < run->n_records; i++)
+        pt->head.pixels += run->records[i].pixels_computed;
+    return 0;
 }
 
 static void part_free(struct part *pt)
 {
-    if (pt->tiles != MPI_DATATYPE_NULL)
-        MPI_Type_free(&pt->tiles);
     free(pt->devices);
     free(pt->groups);
     free(pt->steals);
@@ -218,7 +192,7 @@ static void part_free(struct part *pt)
     part_clear(pt);
 }
 
-static void send_part(const struct part *pt, const uint16_t *frame, MPI_Comm comm)
+static void send_part(const struct part *pt, MPI_Comm comm)
 {
     const struct wire_head *h = &pt->head;
     MPI_Send(h, sizeof(*h), MPI_BYTE, 0, TAG_HEAD, comm);
@@ -226,14 +200,13 @@ static void send_part(const struct part *pt, const uint16_t *frame, MPI_Comm com
              comm);
     MPI_Send(pt->groups, (int)(h->n_devices * sizeof(*pt->groups)), MPI_BYTE, 0, TAG_GROUPS, comm);
     MPI_Send(pt->steals, (int)h->n_steals, MPI_UINT64_T, 0, TAG_STEALS, comm);
-    MPI_Send(pt->records, (int)(h->n_records * sizeof(*pt->records)), MPI_BYTE, 0, TAG_RECORDS,
-             comm);
-    if (pt->tiles != MPI_DATATYPE_NULL)
-        MPI_Send(frame, 1, pt->tiles, 0, TAG_COUNTS, comm);
 }
 
-/* Rank from's results; its tiles' counts straight into frame (width wide). Returns 0 or -1. */
-static int recv_part(struct part *pt, int from, uint16_t *frame, uint32_t width, MPI_Comm comm)
+/*
+ * Rank from's results, with the records its tiles brought (taken from received). Returns 0,
+ * -1 when out of memory, -2 when they are not as many tiles as the rank says it rendered.
+ */
+static int recv_part(struct part *pt, int from, struct tr_relay_records *received, MPI_Comm comm)
 {
     struct wire_head *h = &pt->head;
     part_clear(pt);
@@ -242,20 +215,20 @@ static int recv_part(struct part *pt, int from, uint16_t *frame, uint32_t width,
     pt->devices = malloc((h->n_devices + 1) * sizeof(*pt->devices));
     pt->groups = malloc((h->n_devices + 1) * sizeof(*pt->groups));
     pt->steals = malloc((h->n_steals + 1) * sizeof(*pt->steals));
-    pt->records = malloc((h->n_records + 1) * sizeof(*pt->records));
-    if (!pt->devices || !pt->groups || !pt->steals || !pt->records)
+    if (!pt->devices || !pt->groups || !pt->steals)
         return -1;
     MPI_Recv(pt->devices, (int)(h->n_devices * sizeof(*pt->devices)), MPI_BYTE, from, TAG_DEVICES,
              comm, MPI_STATUS_IGNORE);
     MPI_Recv(pt->groups, (int)(h->n_devices * sizeof(*pt->groups)), MPI_BYTE, from, TAG_GROUPS,
              comm, MPI_STATUS_IGNORE);
     MPI_Recv(pt->steals, (int)h->n_steals, MPI_UINT64_T, from, TAG_STEALS, comm, MPI_STATUS_IGNORE);
-    MPI_Recv(pt->records, (int)(h->n_records * sizeof(*pt->records)), MPI_BYTE, from, TAG_RECORDS,
-             comm, MPI_STATUS_IGNORE);
-    if (tiles_type(pt->records, h->n_records, width, &pt->tiles) != 0)
-        return -1;
-    if (pt->tiles != MPI_DATATYPE_NULL)
-        MPI_Recv(frame, 1, pt->tiles, from, TAG_COUNTS, comm, MPI_STATUS_IGNORE);
+    pt->records = received->records;
+    received->records = NULL;
+    if (received->n != h->n_records)
+        return -2;
+    for (size_t i = 0; i < received->n; i++)
+        if (pt->records[i].device_index >= h->n_devices)
+            return -2;
     return 0;
 }
 
@@ -304,6 +277,8 @@ static int merge(struct tr_job *job, struct part *parts, int size, struct tr_ran
         info->pixels = pt->head.pixels;
         info->iterations = pt->head.total_iterations;
         info->elapsed_ns = pt->head.elapsed_ns;
+        info->sent_bytes = pt->head.sent_bytes;
+        info->send_ns = pt->head.send_ns;
         cancelled |= pt->head.cancelled;
         if (pt->head.elapsed_ns > elapsed)
             elapsed = pt->head.elapsed_ns;
@@ -311,10 +286,11 @@ static int merge(struct tr_job *job, struct part *parts, int size, struct tr_ran
             job->devices[d + i] = pt->devices[i];
             run->groups[d + i] = pt->groups[i];
         }
-        memcpy(all_steals + s, pt->steals, pt->head.n_steals * sizeof(*all_steals));
+        if (pt->head.n_steals)
+            memcpy(all_steals + s, pt->steals, pt->head.n_steals * sizeof(*all_steals));
         s += pt->head.n_steals;
         for (uint64_t i = 0; i < pt->head.n_records; i++) {
-            const struct wire_record *w = &pt->records[i];
+            const struct tr_wire_record *w = &pt->records[i];
             records[k++] = (struct tr_record){
                 w->task_id, w->thread_id,        w->tile_x,      w->tile_y,      w->tile_w,
                 w->tile_h,  w->pixels,           w->start_ns,    w->duration_ns, w->device_time_ns,
@@ -395,12 +371,6 @@ int tr_mpi_run(int argc, char **argv, int thread_level)
                    ? TR_EXIT_OK
                    : tr_cli_fail(TR_EXIT_IO, "standard output cannot be written");
     }
-    if (rc == TR_CLI_RUN_GO && o.extras.stream) {
-        snprintf(err, sizeof(err),
-                 "--stream: tilerace-mpi sends the tiles to rank 0 at the end of the run, so "
-                 "it cannot stream them (accepted: tilerace run --stream)");
-        rc = TR_EXIT_USAGE;
-    }
     if ((rc = agree(comm, rank, size, rc == TR_CLI_RUN_GO ? 0 : rc, err)) != 0)
         return rc;
 
@@ -418,6 +388,12 @@ int tr_mpi_run(int argc, char **argv, int thread_level)
     if ((rc = agree(comm, rank, size, rc, err)) != 0)
         return rc;
 
+    struct tr_mpi_relay relay;
+    if (tr_mpi_relay_init(&relay, comm, &o.params, host) != 0) {
+        if (rank == 0)
+            tr_cli_fail(TR_EXIT_FAILURE, "out of memory for the tiles' way to rank 0");
+        return TR_EXIT_FAILURE;
+    }
     struct tr_mpi_span span;
     if (tr_mpi_span_init(&span, comm, o.params.time_limit_ms > 0) != 0) {
         if (rank == 0)
@@ -438,46 +414,71 @@ int tr_mpi_run(int argc, char **argv, int thread_level)
         rc = tr_run_outputs_begin(&o.extras, &o.params, o.out, &job, &jo, err, sizeof(err));
     }
     jo.hooks.span = &span.hooks;
+    /* at rank 0 even when it cannot run: it still hears every rank's last tile */
+    if (tr_mpi_relay_start(&relay, &job, 0, &jo.hooks) != 0 && rc == 0) {
+        snprintf(err, sizeof(err), "could not start the thread that receives the ranks' tiles");
+        rc = TR_EXIT_FAILURE;
+    }
     if (rc == 0)
         rc = tr_job_run(&o.params, &jo, &job, err, sizeof(err));
+    if (rank != 0)
+        tr_mpi_relay_finish(&relay);
     tr_mpi_span_catch_up(&span, rc != 0);
     tr_mpi_span_end(&span);
     tr_mpi_span_destroy(&span);
     if ((rc = agree(comm, rank, size, rc, err)) != 0) {
-        if (rank == 0)
+        if (rank == 0) {
+            tr_mpi_relay_finish(&relay);
             tr_run_outputs_close(&o.extras);
+        }
+        tr_mpi_relay_destroy(&relay);
         tr_job_free(&job);
         return rc;
     }
 
-    /* the results, to rank 0: the time it takes is the summary's gather_us */
+    /* every rank's lanes have ended: what is still on its way to rank 0, and the ranks'
+     * heads, take the summary's gather_us */
     MPI_Barrier(comm);
     int64_t gather_start = tr_now_ns();
+    if (rank == 0)
+        tr_mpi_relay_finish(&relay);
     struct part *parts = rank == 0 ? calloc((size_t)size, sizeof(*parts)) : NULL;
     struct part own;
     part_clear(&own);
     struct tr_rank_info *ranks = rank == 0 ? calloc((size_t)size, sizeof(*ranks)) : NULL;
     for (int r = 0; parts && r < size; r++)
         part_clear(&parts[r]);
-    rc = pack(&job, &o, host, &own) != 0 || (rank == 0 && (!parts || !ranks));
+    rc = pack(&job, &o, host, &relay, &own) != 0 || (rank == 0 && (!parts || !ranks)) ||
+         relay.out_of_memory;
     if (rc) {
         snprintf(err, sizeof(err), "out of memory for the results of %llu tiles",
                  (unsigned long long)job.run.n_records);
         rc = TR_EXIT_FAILURE;
+    } else if (relay.bad_message) {
+        snprintf(err, sizeof(err), "a message to rank 0 was no tile of this frame");
+        rc = TR_EXIT_FAILURE;
     }
     if ((rc = agree(comm, rank, size, rc, err)) == 0) {
         if (rank != 0) {
-            send_part(&own, job.frame, comm);
+            send_part(&own, comm);
         } else {
             parts[0] = own;
             part_clear(&own);
-            for (int r = 1; r < size && !rc; r++)
-                if (recv_part(&parts[r], r, job.frame, job.params.width, comm) != 0) {
+            for (int r = 1; r < size; r++) {
+                int got = recv_part(&parts[r], r, &relay.from[r], comm);
+                if (got == -1) {
                     /* the sender goes on regardless: MPI_Abort is the one way out */
                     tr_cli_fail(TR_EXIT_FAILURE, "out of memory for rank %d's results", r);
                     MPI_Abort(comm, TR_EXIT_FAILURE);
                 }
-            rc = merge(&job, parts, size, ranks, err, sizeof(err));
+                if (got != 0 && rc == 0) {
+                    snprintf(err, sizeof(err),
+                             "rank %d's tiles that reached rank 0 are not the ones it rendered", r);
+                    rc = TR_EXIT_FAILURE;
+                }
+            }
+            if (rc == 0)
+                rc = merge(&job, parts, size, ranks, err, sizeof(err));
             job.gather_ns = tr_now_ns() - gather_start;
             if (rc == 0)
                 rc = tr_run_outputs_finish(&o.extras, err, sizeof(err));
@@ -490,6 +491,7 @@ int tr_mpi_run(int argc, char **argv, int thread_level)
     for (int r = 0; parts && r < size; r++)
         part_free(&parts[r]);
     free(parts);
+    tr_mpi_relay_destroy(&relay);
     tr_job_free(&job);
     free(ranks);
     /* rank 0's writing decides every rank's exit code */

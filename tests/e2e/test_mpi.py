@@ -4,7 +4,7 @@ golden frames with 1, 2 and 3 ranks in every mode; each task_id once, thread_id 
 every rank's lanes, rank by rank, and records naming their rank; MPMD with cpu on one rank and
 pocl on another (in a build with OpenCL); parameters that differ between ranks refused; a rank
 with a missing device ends the run with one error and exit 3 and no output file; no tile starts
-after the time limit on any rank; --stream refused.
+after the time limit on any rank; --stream's lines from every rank.
 
 TILERACE_MPI_BIN is tilerace-mpi, MPIEXEC mpirun (ctest sets both)."""
 import json
@@ -33,7 +33,12 @@ def launch(ranks, timeout=300):
             cmd.append(":")
         cmd += ["-np", str(count), MPI_BIN] + [str(a) for a in args]
     p = subprocess.run(cmd, capture_output=True, timeout=timeout)
-    doc = json.loads(p.stdout) if p.returncode == 0 and p.stdout.startswith(b"{") else None
+    doc = None
+    if p.returncode == 0 and p.stdout.startswith(b"{"):
+        try:
+            doc = json.loads(p.stdout)
+        except json.JSONDecodeError:  # --stream's lines: the caller reads them
+            pass
     return p, doc
 
 
@@ -197,13 +202,40 @@ class Mpi(unittest.TestCase):
             for r in doc["data"]:
                 self.assertEqual(r["data"], counts[r["task_id"]])
 
-    def test_stream_refused(self):
-        p, _ = launch([(2, ["--width", 64, "--height", 64, "--stream"])])
-        self.assertEqual(p.returncode, 2)
-        lines = error_lines(p)
-        self.assertEqual(len(lines), 1, lines)
-        self.assertIn("--stream", lines[0])
-        self.assertEqual(p.stdout, b"")
+    def test_stream_from_every_rank(self):
+        """--stream: each rank's tiles reach rank 0 as they finish, one line each with its
+        rank, host and counts, then the document; the counts are a one-process run's."""
+        frame = ["--width", 200, "--height", 150, "--max-iter", 200, "--tile-w", 16,
+                 "--tile-h", 16, "--time-limit-ms", 0]
+        _, ref = tt.run(*frame, "--record-pixels")
+        counts = {r["task_id"]: r["data"] for r in ref["data"]}
+        for mode in ("concurrent", "dynamic", "steal"):
+            with self.subTest(mode=mode):
+                p, _ = launch([(3, frame + ["--mode", mode, "--num-threads", 1, "--stream"])])
+                self.assertEqual(p.returncode, 0, p.stderr.decode())
+                lines = p.stdout.decode().splitlines()
+                doc = json.loads(lines[-1])
+                tiles = [json.loads(line) for line in lines[:-1]]
+                self.check_cluster(doc, 3, 1)
+                self.assertEqual(doc["summary"]["checksum"], ref["summary"]["checksum"])
+                self.assertEqual(sorted(t["task_id"] for t in tiles),
+                                 list(range(doc["summary"]["tiles_total"])))
+                hosts = {k["rank"]: k["host"] for k in doc["summary"]["ranks"]}
+                by_id = {r["task_id"]: r for r in doc["data"]}
+                for t in tiles:
+                    self.assertEqual(t["data"], counts[t["task_id"]])
+                    self.assertEqual(t["host"], hosts[t["rank"]])
+                    rec = dict(t)
+                    del rec["data"]
+                    self.assertEqual(rec, by_id[t["task_id"]])
+                if mode == "concurrent":  # each rank has a chunk of its own
+                    self.assertEqual({t["rank"] for t in tiles}, {0, 1, 2})
+                for k in doc["summary"]["ranks"]:
+                    # the other ranks' tiles came to rank 0 as messages: records and counts
+                    if k["rank"]:
+                        self.assertGreaterEqual(k["sent_bytes"], 2 * k["pixels"])
+                    else:
+                        self.assertEqual(k["sent_bytes"], 0)
 
 
 if __name__ == "__main__":

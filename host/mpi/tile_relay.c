@@ -1,0 +1,275 @@
+#include "mpi/tile_relay.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/clock.h"
+
+/* The one tag of the relay's own communicator. An empty message: the sender's last. */
+#define TAG_TILE 1
+
+/*
+ * A blocking MPI call spins a core while it waits (Open MPI polls), and the lanes need every
+ * core: the relay's waits look, then sleep this long, then look again. A tile reaches rank 0
+ * at most this much later than its sender let it go.
+ */
+#define IDLE_SLEEP_NS 200000
+/* A sender's messages on their way at once: up to this many, within this many bytes. */
+#define SENDS_MAX   32
+#define SENDS_BYTES (8u << 20)
+
+static void idle(void)
+{
+    const struct timespec t = {0, IDLE_SLEEP_NS};
+    nanosleep(&t, NULL);
+}
+
+/* Waits for a send to complete without spinning. */
+static void wait_send(MPI_Request *req)
+{
+    int done = 0;
+    while (*req != MPI_REQUEST_NULL && (MPI_Test(req, &done, MPI_STATUS_IGNORE), !done))
+        idle();
+}
+
+/* A tile's message: this header, then its counts, row by row (tile_w * tile_h). */
+struct tile_head {
+    struct tr_wire_record record;
+    char device[TR_DEVICE_MAXLEN]; /* the resolved selector of the device that rendered it */
+};
+
+int tr_mpi_relay_init(struct tr_mpi_relay *r, MPI_Comm comm, const struct tr_params *p,
+                      const char *host)
+{
+    char mine[TR_MPI_HOST_MAXLEN] = "";
+    memset(r, 0, sizeof(*r));
+    MPI_Comm_rank(comm, &r->rank);
+    MPI_Comm_size(comm, &r->size);
+    r->width = p->width;
+    r->height = p->height;
+    r->tile_w = p->tile_w;
+    r->tile_h = p->tile_h;
+    r->buf_len = sizeof(struct tile_head) + (size_t)p->tile_w * p->tile_h * sizeof(uint16_t);
+    r->buf = malloc(r->buf_len);
+    if (r->rank != 0) {
+        size_t n = SENDS_BYTES / r->buf_len;
+        r->n_sends = n < 2 ? 2 : n > SENDS_MAX ? SENDS_MAX : (uint32_t)n;
+        r->send_bufs = malloc((size_t)r->n_sends * r->buf_len);
+        r->sends = malloc(r->n_sends * sizeof(*r->sends));
+        for (uint32_t i = 0; r->sends && i < r->n_sends; i++)
+            r->sends[i] = MPI_REQUEST_NULL;
+    } else {
+        r->hosts = calloc((size_t)r->size, sizeof(*r->hosts));
+        r->from = calloc((size_t)r->size, sizeof(*r->from));
+    }
+    int ok = r->buf && (r->rank != 0 ? r->send_bufs && r->sends : r->hosts && r->from), all_ok = 0;
+    snprintf(mine, sizeof(mine), "%s", host);
+    MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_LAND, comm);
+    if (all_ok) {
+        MPI_Gather(mine, sizeof(mine), MPI_CHAR, r->hosts, sizeof(mine), MPI_CHAR, 0, comm);
+        MPI_Comm_dup(comm, &r->comm);
+        pthread_mutex_init(&r->outputs_lock, NULL);
+        return 0;
+    }
+    free(r->buf);
+    free(r->send_bufs);
+    free(r->sends);
+    free(r->hosts);
+    free(r->from);
+    memset(r, 0, sizeof(*r));
+    return -1;
+}
+
+/* A sending rank's output thread: the tile to rank 0, on its way when this returns. */
+static void send_tile(void *user, const struct tr_record *rec, const uint16_t *counts)
+{
+    struct tr_mpi_relay *r = user;
+    MPI_Request *req = &r->sends[r->next_send];
+    unsigned char *buf = r->send_bufs + (size_t)r->next_send * r->buf_len;
+    r->next_send = (r->next_send + 1) % r->n_sends;
+    int64_t start = tr_now_ns();
+    wait_send(req); /* the oldest of the sends on their way */
+    r->send_ns += tr_now_ns() - start;
+    struct tile_head head = {{rec->task_id, rec->thread_id, rec->tile_x, rec->tile_y, rec->tile_w,
+                              rec->tile_h, rec->device_index, (uint32_t)rec->stolen,
+                              rec->pixels_computed, rec->start_ns, rec->duration_ns,
+                              rec->device_time_ns},
+                             ""};
+    snprintf(head.device, sizeof(head.device), "%s", rec->device ? rec->device : "");
+    memcpy(buf, &head, sizeof(head));
+    uint16_t *out = (uint16_t *)(buf + sizeof(head));
+    size_t row = rec->tile_w * sizeof(uint16_t);
+    if (r->packed)
+        memcpy(out, counts, row * rec->tile_h);
+    else
+        for (uint32_t y = 0; y < rec->tile_h; y++)
+            memcpy(out + (size_t)y * rec->tile_w,
+                   counts + (size_t)(rec->tile_y + y) * r->width + rec->tile_x, row);
+    size_t bytes = sizeof(head) + row * rec->tile_h;
+    for (size_t i = 0; i < (size_t)rec->tile_w * rec->tile_h; i++)
+        r->sent_iterations += out[i];
+    start = tr_now_ns();
+    MPI_Isend(buf, (int)bytes, MPI_BYTE, 0, TAG_TILE, r->comm, req);
+    /* moves the others along: over some transports a send progresses only inside MPI calls */
+    int any = 0;
+    MPI_Testall((int)r->n_sends, r->sends, &any, MPI_STATUSES_IGNORE);
+    r->send_ns += tr_now_ns() - start;
+    r->sent_bytes += bytes;
+}
+
+/* At rank 0, from its output thread: one of its own tiles, for its outputs. */
+static void own_tile(void *user, const struct tr_record *rec, const uint16_t *frame)
+{
+    struct tr_mpi_relay *r = user;
+    struct tr_record named = *rec;
+    named.rank = 0;
+    named.host = r->hosts[0];
+    pthread_mutex_lock(&r->outputs_lock);
+    r->outputs.on_tile(r->outputs.user, &named, frame);
+    pthread_mutex_unlock(&r->outputs_lock);
+}
+
+/* Keeps a record rank `from` sent. Returns 0 or -1 (out of memory). */
+static int keep(struct tr_relay_records *list, const struct tr_wire_record *w)
+{
+    if (list->n == list->cap) {
+        size_t cap = list->cap ? 2 * list->cap : 256;
+        struct tr_wire_record *grown = realloc(list->records, cap * sizeof(*grown));
+        if (!grown)
+            return -1;
+        list->records = grown;
+        list->cap = cap;
+    }
+    list->records[list->n++] = *w;
+    return 0;
+}
+
+/* Whether a message of `bytes` is a tile of this frame, whole. */
+static int is_tile(const struct tr_mpi_relay *r, const struct tile_head *h, size_t bytes)
+{
+    const struct tr_wire_record *w = &h->record;
+    return w->tile_w >= 1 && w->tile_w <= r->tile_w && w->tile_h >= 1 && w->tile_h <= r->tile_h &&
+           w->tile_x <= r->width - w->tile_w && w->tile_y <= r->height - w->tile_h &&
+           bytes == sizeof(*h) + (size_t)w->tile_w * w->tile_h * sizeof(uint16_t);
+}
+
+/* One tile from rank `from`: its counts into the frame, its record kept and shown. */
+static void receive_tile(struct tr_mpi_relay *r, int from, size_t bytes)
+{
+    struct tile_head head;
+    memcpy(&head, r->buf, sizeof(head));
+    head.device[sizeof(head.device) - 1] = '\0';
+    const struct tr_wire_record *w = &head.record;
+    if (!is_tile(r, &head, bytes)) {
+        r->bad_message = 1;
+        return;
+    }
+    if (keep(&r->from[from], w) != 0) {
+        r->out_of_memory = 1;
+        return;
+    }
+    /* No rank renders a tile before the run's origin, a barrier that rank 0 reaches with its
+     * frame allocated; the frame lives until after tr_mpi_relay_finish. */
+    uint16_t *frame = r->job->frame;
+    const uint16_t *counts = (const uint16_t *)(r->buf + sizeof(head));
+    for (uint32_t y = 0; y < w->tile_h; y++)
+        memcpy(frame + (size_t)(w->tile_y + y) * r->width + w->tile_x,
+               counts + (size_t)y * w->tile_w, w->tile_w * sizeof(uint16_t));
+    if (!r->outputs.on_tile)
+        return;
+    struct tr_record rec = {w->task_id,     w->thread_id,      w->tile_x,     w->tile_y,
+                            w->tile_w,      w->tile_h,         w->pixels,     w->start_ns,
+                            w->duration_ns, w->device_time_ns, head.device,   w->device_index,
+                            (int)w->stolen, (uint32_t)from,    r->hosts[from]};
+    pthread_mutex_lock(&r->outputs_lock);
+    r->outputs.on_tile(r->outputs.user, &rec, frame);
+    pthread_mutex_unlock(&r->outputs_lock);
+}
+
+static void *receive(void *arg)
+{
+    struct tr_mpi_relay *r = arg;
+    int sending = r->size - 1;
+    while (sending > 0) {
+        MPI_Message msg;
+        MPI_Status st;
+        int bytes = 0;
+        int found = 0;
+        MPI_Improbe(MPI_ANY_SOURCE, TAG_TILE, r->comm, &found, &msg, &st);
+        if (!found) {
+            idle();
+            continue;
+        }
+        MPI_Get_count(&st, MPI_BYTE, &bytes);
+        if (bytes == 0) {
+            MPI_Mrecv(NULL, 0, MPI_BYTE, &msg, MPI_STATUS_IGNORE);
+            sending--;
+        } else if ((size_t)bytes > r->buf_len) {
+            /* no tile of this frame is that long: received and dropped, so the sender goes on */
+            unsigned char *drop = malloc((size_t)bytes);
+            MPI_Mrecv(drop, drop ? bytes : 0, MPI_BYTE, &msg, MPI_STATUS_IGNORE);
+            free(drop);
+            r->bad_message = 1;
+        } else {
+            MPI_Mrecv(r->buf, bytes, MPI_BYTE, &msg, MPI_STATUS_IGNORE);
+            receive_tile(r, st.MPI_SOURCE, (size_t)bytes);
+        }
+    }
+    return NULL;
+}
+
+int tr_mpi_relay_start(struct tr_mpi_relay *r, const struct tr_job *job, int packed,
+                       struct tr_run_hooks *hooks)
+{
+    r->job = job;
+    if (r->rank != 0) {
+        r->packed = packed;
+        hooks->on_tile = send_tile;
+        hooks->user = r;
+        hooks->want_counts = 1;
+        return 0;
+    }
+    r->outputs = *hooks;
+    if (hooks->on_tile) {
+        hooks->on_tile = own_tile;
+        hooks->user = r;
+    }
+    if (r->size > 1) {
+        if (pthread_create(&r->receiver, NULL, receive, r) != 0)
+            return -1;
+        r->receiver_started = 1;
+    }
+    return 0;
+}
+
+void tr_mpi_relay_finish(struct tr_mpi_relay *r)
+{
+    if (r->rank != 0) {
+        int64_t start = tr_now_ns();
+        for (uint32_t i = 0; i < r->n_sends; i++)
+            wait_send(&r->sends[i]);
+        MPI_Request last;
+        MPI_Isend(NULL, 0, MPI_BYTE, 0, TAG_TILE, r->comm, &last);
+        wait_send(&last);
+        r->send_ns += tr_now_ns() - start;
+    } else if (r->receiver_started)
+        pthread_join(r->receiver, NULL);
+    else if (r->size > 1)
+        receive(r); /* no thread: here, once this rank's run is over */
+    r->receiver_started = 0;
+}
+
+void tr_mpi_relay_destroy(struct tr_mpi_relay *r)
+{
+    MPI_Comm_free(&r->comm);
+    pthread_mutex_destroy(&r->outputs_lock);
+    for (int i = 0; r->from && i < r->size; i++)
+        free(r->from[i].records);
+    free(r->from);
+    free(r->hosts);
+    free(r->buf);
+    free(r->send_bufs);
+    free(r->sends);
+    memset(r, 0, sizeof(*r));
+}
