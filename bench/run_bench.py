@@ -89,6 +89,9 @@ def parse_args(argv=None):
     ap.add_argument("--hetero-lanes", type=int, default=0,
                     help="lanes of the OpenCL device in it, alone and together [the thread "
                          "count]")
+    ap.add_argument("--only", choices=["mpi"], default=None,
+                    help="only one section: mpi (tilerace-mpi against tilerace run, gathering, "
+                         "the cluster counter), into NAME-mpi.{md,json,csv}")
     ap.add_argument("--peak-tflops", default="",
                     help="the GPU's datasheet peak, e.g. double=34,float=67 (TFLOP/s, an FMA "
                          "counted as 2): adds a peak-frame comparison at 8 flops per iteration")
@@ -195,10 +198,11 @@ class Runner:
             raise RuntimeError(f"{' '.join(cmd)} exited {p.returncode}: {p.stderr.decode()}")
         return p.stdout, wall
 
-    def tilerace_timed(self, params, extra=(), env=None):
-        """One tilerace run; returns (its document, whole-process wall ns)."""
+    def tilerace_timed(self, params, extra=(), env=None, launcher=None):
+        """One tilerace run (launcher: the command before the options, tilerace-mpi under
+        mpirun); returns (its document, whole-process wall ns)."""
         out = os.path.join(self.tmp, "run.json")
-        cmd = [self.binary, "--out", out, "--time-limit-ms", "0", "--quiet"]
+        cmd = (launcher or [self.binary]) + ["--out", out, "--time-limit-ms", "0", "--quiet"]
         for k, v in params.items():
             if k != "workload":  # a label, not an option
                 cmd += ["--" + k.replace("_", "-"), str(v)]
@@ -681,6 +685,341 @@ def server_latency(run, device):
     return row
 
 
+# ---- MPI: tilerace-mpi across ranks (skipped, with a note, without mpirun or tilerace-mpi) ----
+
+# mpirun binds a lone rank to one core by default, which would put both of its lanes on that
+# core: every launch here leaves placement to tilerace-mpi (it pins its lanes by local rank).
+MPI_LAUNCH = ["--allow-run-as-root", "--oversubscribe", "--bind-to", "none"]
+MPI_LANES = 2          # both sides of each ratio: 2 lanes in all
+MPI_RANKS = [1, 2, 3]  # the gather and counter tables
+MPI_GATHER_FRAME = (4096, 4096, 1)  # 32 MiB of counts, next to nothing to render
+MPI_COUNTER_FRAME = (512, 512, 4)   # 16384 tiles of 4x4 at max_iter 1: the counter's rate
+MPI_COUNTER_THREADS = [1, 2]
+COUNT_BYTES = 2  # a pixel's count in the frame rank 0 assembles (uint16)
+
+
+def mpi_tools(args):
+    """{mpirun, mpi, counter} for the MPI section, or a note saying why it is skipped."""
+    here = os.path.dirname(os.path.abspath(args.binary))
+    mpirun = shutil.which("mpirun")
+    mpi = os.path.join(here, "tilerace-mpi")
+    counter = os.path.join(here, "tilerace-mpi-counter")
+    if not mpirun:
+        return None, "no mpirun on PATH (Debian: openmpi-bin)"
+    if not os.access(mpi, os.X_OK):
+        return None, (f"no {mpi} (it is built where the Open MPI development files are: "
+                      "libopenmpi-dev, `scripts/setup-debian.sh --tests`)")
+    return dict(mpirun=mpirun, mpi=mpi,
+                counter=counter if os.access(counter, os.X_OK) else None), None
+
+
+def mpi_launcher(tools, ranks):
+    return [tools["mpirun"], *MPI_LAUNCH, "-np", str(ranks), tools["mpi"]]
+
+
+def mpi_side_run(run, tools, ranks, params):
+    """ranks 0: `tilerace run` in one process; else tilerace-mpi over that many ranks."""
+    if not ranks:
+        return run.tilerace_timed(params)
+    return run.tilerace_timed(params, launcher=mpi_launcher(tools, ranks))
+
+
+def mpi_row(section, label, ranks, params, timed):
+    """A row of the MPI tables from its timed runs [(document, wall ns)]: the in-process rate
+    and elapsed time, the whole process (mpirun's launch included) and gather_us."""
+    docs = [d for d, _ in timed]
+    s0 = docs[0]["summary"]
+    if len({d["summary"]["checksum"] for d in docs}) != 1:
+        raise RuntimeError(f"checksums differ between runs of {label} {params}")
+    gips = stats(d["summary"]["giga_iterations_per_s"] for d in docs)
+    elapsed = stats(d["summary"]["elapsed_us"] / 1000 for d in docs)
+    wall = stats(w / 1e6 for _, w in timed)
+    gathers = [d["summary"].get("gather_us") for d in docs]
+    gather = stats(g / 1000 for g in gathers) if None not in gathers else None
+    tile_rate = stats(d["summary"]["tiles_completed"] / (d["summary"]["elapsed_us"] / 1e6)
+                      for d in docs if d["summary"]["elapsed_us"] > 0) \
+        if all(d["summary"]["elapsed_us"] > 0 for d in docs) else None
+    # the counts rank 0 received from the other ranks
+    moved = [COUNT_BYTES * sum(k["pixels"] for k in d["summary"]["ranks"] if k["rank"] != 0)
+             for d in docs if "ranks" in d["summary"]]
+    row = dict(section=section, label=label, ranks=ranks or None, device="cpu",
+               workload=params.get("workload") or f"{params['width']}x{params['height']}/"
+                                                  f"{params['max_iter']}",
+               width=params["width"], height=params["height"], max_iter=params["max_iter"],
+               tile_w=params["tile_w"], tile_h=params["tile_h"], mode=params["mode"],
+               kernel=params.get("kernel", "auto"), precision=params.get("precision", "double"),
+               num_threads=params["num_threads"], threads_used=s0["threads_used"],
+               tiles=s0["tiles_total"], total_iterations=s0["total_iterations"],
+               checksum=s0["checksum"], runs=len(docs),
+               gips_median=gips["median"], gips_min=gips["min"], gips_max=gips["max"],
+               gips_spread=gips["spread"], elapsed_ms_median=elapsed["median"],
+               elapsed_ms_min=elapsed["min"], elapsed_ms_max=elapsed["max"],
+               wall_ms_median=wall["median"], wall_ms_min=wall["min"], wall_ms_max=wall["max"],
+               process_gips=s0["total_iterations"] / (wall["median"] * 1e6),
+               gather_ms_median=gather and gather["median"], gather_ms_min=gather and gather["min"],
+               gather_ms_max=gather and gather["max"],
+               moved_bytes=statistics.median(moved) if moved else None,
+               tiles_per_s_median=tile_rate and tile_rate["median"],
+               tiles_per_s_min=tile_rate and tile_rate["min"],
+               tiles_per_s_max=tile_rate and tile_rate["max"])
+    watched = [gips, wall] + ([gather] if gather else []) + ([tile_rate] if tile_rate else [])
+    row["flags"] = sorted({f for st in watched for f in flags_for(st)})
+    # the CSV's common columns: the section's own figure as rate_*
+    if section == "mpi-counter" and tile_rate:
+        row.update(rate_median=tile_rate["median"], rate_min=tile_rate["min"],
+                   rate_max=tile_rate["max"], rate_unit="tiles/s")
+    elif section == "mpi-gather" and gather:
+        row.update(rate_median=gather["median"], rate_min=gather["min"], rate_max=gather["max"],
+                   rate_unit="gather ms")
+    print(f"  mpi        {label:<22} {row['workload']:<15} {gips['median']:8.3f} Giter/s "
+          f"({gips['min']:.3f}-{gips['max']:.3f}), elapsed {elapsed['median']:.1f} ms, wall "
+          f"{wall['median']:.1f} ms" + (f", gather {gather['median']:.1f} ms" if gather else "")
+          + (f", {tile_rate['median']:.0f} tiles/s" if tile_rate else "")
+          + (f"  FLAGGED: {', '.join(row['flags'])}" if row["flags"] else ""),
+          file=sys.stderr, flush=True)
+    return row
+
+
+def mpi_interleaved(run, tools, section, sides):
+    """sides: [(label, ranks, params)]; one warm-up each, then the repeats, the sides taking
+    turns; returns their rows."""
+    timed = {label: [] for label, _, _ in sides}
+    for i in range(1 + run.repeats):
+        for label, ranks, params in sides:
+            result = mpi_side_run(run, tools, ranks, params)
+            if i:
+                timed[label].append(result)
+    return [mpi_row(section, label, ranks, params, timed[label])
+            for label, ranks, params in sides]
+
+
+def mpi_ratio(name, workload, over, under, threshold):
+    """A side-by-side ratio of two rows of one run: the in-process rates (the target) and the
+    whole processes' rates beside."""
+    return dict(name=name, workload=workload, over=over["label"], under=under["label"],
+                ratio=over["gips_median"] / under["gips_median"],
+                process_ratio=under["wall_ms_median"] / over["wall_ms_median"],
+                threshold=threshold, flags=sorted(set(over["flags"] + under["flags"])))
+
+
+def mpi_compare(run, tools, workload, golden):
+    """tilerace run with 2 threads, tilerace-mpi with 1 rank x 2 lanes and 2 ranks x 1 lane on
+    one frame (dynamic, 64x64 tiles, double, no time limit), runs interleaved."""
+    sides = [("tilerace run, 2 threads", 0, frame_params("cpu", workload, "dynamic", 2)),
+             ("1 rank x 2 lanes", 1, frame_params("cpu", workload, "dynamic", 2)),
+             ("2 ranks x 1 lane", 2, frame_params("cpu", workload, "dynamic", 1))]
+    rows = mpi_interleaved(run, tools, "mpi-rate", sides)
+    sums = {r["checksum"] for r in rows}
+    want = golden.get(WORKLOADS[workload])
+    if len(sums) != 1 or (want and sums != {"fnv1a64:" + want}):
+        raise RuntimeError(f"{workload}: checksums {sorted(sums)} differ between tilerace and "
+                           f"tilerace-mpi (or from the golden {want})")
+    one, mpi1, mpi2 = rows
+    ratios = [mpi_ratio("1 rank x 2 lanes / tilerace run, 2 threads", workload, mpi1, one, 0.95),
+              mpi_ratio("2 ranks x 1 lane / 1 rank x 2 lanes", workload, mpi2, mpi1, 0.9)]
+    return rows, ratios
+
+
+def mpi_gather(run, tools):
+    """A 4096x4096 frame gathered at rank 0 from 1, 2, 3 ranks (concurrent: each rank renders
+    one contiguous part; max_iter 1, so little else happens)."""
+    w, h, it = MPI_GATHER_FRAME
+    params = dict(width=w, height=h, max_iter=it, tile_w=64, tile_h=64, mode="concurrent",
+                  kernel="auto", precision="double", num_threads=1)
+    return mpi_interleaved(run, tools, "mpi-gather",
+                           [(f"{n} rank{'s' if n > 1 else ''} x 1 lane", n, params)
+                            for n in MPI_RANKS])
+
+
+def mpi_counter_tiles(run, tools):
+    """The dynamic counter's tiles per second with tiny tiles: tilerace-mpi over 1, 2, 3 ranks
+    of 1 lane, beside tilerace run's in-process counter with 1 and 2 threads."""
+    w, h, tile = MPI_COUNTER_FRAME
+
+    def params(lanes):
+        return dict(width=w, height=h, max_iter=1, tile_w=tile, tile_h=tile, mode="dynamic",
+                    kernel="auto", precision="double", num_threads=lanes)
+    sides = [(f"tilerace run, {t} thread{'s' if t > 1 else ''}", 0, params(t)) for t in (1, 2)]
+    sides += [(f"{n} rank{'s' if n > 1 else ''} x 1 lane", n, params(1)) for n in MPI_RANKS]
+    return mpi_interleaved(run, tools, "mpi-counter", sides)
+
+
+def mpi_counter_schemes(run, tools, numbers):
+    """tilerace-mpi-counter: MPI_Fetch_and_op on a window at rank 0 against a master thread
+    answering requests, side by side in each run, for each ranks x threads; then with rank 0
+    only handing out (--no-rank0-lanes), where every number crosses between processes."""
+    configs = [(r, t, True) for r in MPI_RANKS for t in MPI_COUNTER_THREADS]
+    configs += [(r, 1, False) for r in MPI_RANKS if r > 1]
+    rows = []
+    for ranks, threads, rank0_lanes in configs:
+        cmd = [tools["mpirun"], *MPI_LAUNCH, "-np", str(ranks), tools["counter"],
+               "--numbers", str(numbers), "--threads", str(threads),
+               "--repeats", str(run.repeats)] + ([] if rank0_lanes else ["--no-rank0-lanes"])
+        out, _ = run.process(cmd)
+        doc = json.loads(out.decode().strip().splitlines()[-1])
+        for sch in doc["schemes"]:
+            st, rst = sch["numbers_per_s"], sch["remote_numbers_per_s"]
+            row = dict(section="mpi-schemes", scheme=sch["scheme"], ranks=ranks,
+                       num_threads=threads, rank0_lanes=doc["rank0_lanes"], lanes=doc["lanes"],
+                       numbers=doc["numbers"], runs=doc["repeats"], rate_median=st["median"],
+                       rate_min=st["min"], rate_max=st["max"], rate_spread=st["spread"],
+                       rate_unit="numbers/s", remote_median=rst["median"],
+                       remote_min=rst["min"], remote_max=rst["max"],
+                       remote_lane_us=sch["remote_lane_us_per_number"],
+                       flags=flags_for(dict(spread=st["spread"])))
+            rows.append(row)
+            print(f"  counter    {sch['scheme']:<13} {ranks} ranks x {threads} threads"
+                  f"{'' if rank0_lanes else ' (rank 0 hands out only)'} {st['median']:12.0f} "
+                  f"numbers/s ({st['min']:.0f}-{st['max']:.0f})"
+                  + (f"  FLAGGED: {', '.join(row['flags'])}" if row["flags"] else ""),
+                  file=sys.stderr, flush=True)
+    return rows
+
+
+def mpi_section(run, args, golden):
+    """Everything the MPI section measures, or {'skipped': why}."""
+    tools, note = mpi_tools(args)
+    if note:
+        print(f"MPI section skipped: {note}", file=sys.stderr)
+        return dict(skipped=note)
+    out = dict(launch=" ".join(["mpirun", *MPI_LAUNCH, "-np", "N"]), rates=[], ratios=[])
+    for workload in PROCESS_WORKLOADS:
+        rows, ratios = mpi_compare(run, tools, workload, golden)
+        out["rates"] += rows
+        out["ratios"] += ratios
+    out["gather"] = mpi_gather(run, tools)
+    out["counter"] = mpi_counter_tiles(run, tools)
+    if tools["counter"]:
+        out["schemes"] = mpi_counter_schemes(run, tools, 50000 if args.quick else 200000)
+    else:
+        out["schemes"] = []
+        out["schemes_skipped"] = "no tilerace-mpi-counter beside --binary"
+    return out
+
+
+def mpi_targets(mpi):
+    return [make_target(r["name"], f"{r['workload']}, dynamic, 64x64 tiles", r["ratio"], ">=",
+                        r["threshold"], r["flags"]) for r in (mpi or {}).get("ratios", [])]
+
+
+def mpi_csv_rows(mpi):
+    mpi = mpi or {}
+    return mpi.get("rates", []) + mpi.get("gather", []) + mpi.get("counter", []) + \
+        mpi.get("schemes", [])
+
+
+def mpi_markdown(lines, mpi):
+    if not mpi:
+        return
+    lines.append("## MPI: tilerace-mpi across ranks\n")
+    if "skipped" in mpi:
+        lines.append(f"Skipped: {mpi['skipped']}.\n")
+        return
+    lines.append(f"Every tilerace-mpi run is `{mpi['launch']} tilerace-mpi`, the options as "
+                 "`tilerace run`'s, `--time-limit-ms 0`; the sides of each comparison run "
+                 "interleaved after one warm-up each. Wall: the whole process from fork to exit "
+                 "(mpirun's launch of the ranks included); elapsed: the run's own elapsed_us; "
+                 "gather: summary.gather_us (sending the ranks' results to rank 0 and "
+                 "assembling the frame).\n")
+    lines.append("### Ratios (in-process rate, whole-process rate beside)\n")
+    table(lines, ["comparison", "workload", "rate ratio", "target", "whole-process ratio",
+                  "flags"],
+          [f"| {r['name']} | {r['workload']} | {r['ratio']:.3f} | >= {r['threshold']} | "
+           f"{r['process_ratio']:.3f} | {flag_cell(r['flags'])} |" for r in mpi["ratios"]],
+          [r["flags"] for r in mpi["ratios"]])
+
+    def rate_rows(rows, extra):
+        return [f"| {r['label']} | {r['workload']} | {r['mode']} | {r['tile_w']} | "
+                f"{r['threads_used']} | {r['gips_median']:.3f} ({r['gips_min']:.3f}-"
+                f"{r['gips_max']:.3f}) | {r['elapsed_ms_median']:.1f} | "
+                f"{r['wall_ms_median']:.1f} ({r['wall_ms_min']:.1f}-{r['wall_ms_max']:.1f}) | "
+                f"{fmt(r['gather_ms_median'], 1)} | {extra(r)} | {flag_cell(r['flags'])} |"
+                for r in rows]
+    head = ["run", "frame", "mode", "tile", "lanes", "Giter/s median (min-max)", "elapsed ms",
+            "wall ms median (min-max)", "gather ms"]
+    lines.append("### Rates (dynamic, 64x64 tiles, double, 2 lanes in all)\n")
+    table(lines, head + ["Giter/s of wall time", "flags"],
+          rate_rows(mpi["rates"], lambda r: f"{r['process_gips']:.2f}"),
+          [r["flags"] for r in mpi["rates"]])
+    lines.append("### Gathering a 4096x4096 frame at rank 0 (max_iter 1, concurrent, 1 lane a "
+                 "rank)\n")
+    lines.append(f"Moved: the counts rank 0 receives from the other ranks ({COUNT_BYTES} bytes "
+                 "a pixel); MB/s: moved over gather time (with 1 rank, gather is the assembly "
+                 "alone).\n")
+
+    def moved(r):
+        if r["moved_bytes"] is None:
+            return "- | -"
+        mb = r["moved_bytes"] / 1e6
+        rate = mb / (r["gather_ms_median"] / 1000) if r["gather_ms_median"] else None
+        return f"{mb:.1f} | {fmt(rate, 0) if r['moved_bytes'] else '-'}"
+    table(lines, head + ["moved MB", "MB/s", "flags"], rate_rows(mpi["gather"], moved),
+          [r["flags"] for r in mpi["gather"]])
+    lines.append("### The dynamic counter with tiny tiles (512x512 in 4x4 tiles, max_iter 1)\n")
+    lines.append("Tiles per second: tiles_completed over elapsed; tilerace-mpi's lanes take "
+                 "each tile with one MPI_Fetch_and_op on rank 0's window, tilerace run's with "
+                 "one atomic add in the process.\n")
+    table(lines, head + ["tiles/s median (min-max)", "flags"],
+          rate_rows(mpi["counter"], lambda r: f"{fmt(r['tiles_per_s_median'], 0)} "
+                    f"({fmt(r['tiles_per_s_min'], 0)}-{fmt(r['tiles_per_s_max'], 0)})"),
+          [r["flags"] for r in mpi["counter"]])
+    if mpi.get("schemes"):
+        lines.append("### Counter schemes side by side (tilerace-mpi-counter)\n")
+        lines.append("fetch_and_op: each lane takes a number with MPI_Fetch_and_op(MPI_SUM) and "
+                     "a flush on an int64 in a window at rank 0 (what tilerace-mpi does); master: "
+                     "a thread at rank 0 answers each other rank's lane's MPI_Sendrecv request, "
+                     "and rank 0's own lanes take from the same counter with an atomic add (a "
+                     "lane messaging a thread of its own process costs milliseconds in Open MPI "
+                     "4.1). Numbers handed out per second over the whole cluster; taken by ranks "
+                     "1..: the part that crossed between processes (rank 0's local lanes can "
+                     "take nearly all of a master's numbers); rank 0's lanes 0: rank 0 only "
+                     "hands out, so every number crosses. Remote lane us per number: one other "
+                     "rank's lane's time per number (its round trip).\n")
+        table(lines, ["scheme", "ranks", "threads a rank", "rank 0's lanes", "numbers",
+                      "numbers/s median (min-max)", "taken by ranks 1.. /s",
+                      "remote lane us per number", "flags"],
+              [f"| {r['scheme']} | {r['ranks']} | {r['num_threads']} | {r['rank0_lanes']} | "
+               f"{r['numbers']} | {r['rate_median']:.0f} ({r['rate_min']:.0f}-"
+               f"{r['rate_max']:.0f}) | {r['remote_median']:.0f} | {fmt(r['remote_lane_us'])} | "
+               f"{flag_cell(r['flags'])} |" for r in mpi["schemes"]],
+              [r["flags"] for r in mpi["schemes"]])
+    elif mpi.get("schemes_skipped"):
+        lines.append(f"Counter schemes: skipped ({mpi['schemes_skipped']}).\n")
+
+
+def mpi_only(args, run):
+    """--only mpi: the MPI section alone, into NAME-mpi.{md,json,csv}."""
+    t0 = time.time()
+    mpi = mpi_section(run, args, read_golden())
+    targets_ = mpi_targets(mpi)
+    lines = ["# tilerace benchmark: MPI\n", f"- command: `{' '.join(sys.argv)}` "
+             f"({time.time() - t0:.1f} s), {os.cpu_count()} CPUs, "
+             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+             "- each configuration: one warm-up, then the median (min-max) of the timed runs; "
+             f"a row is FLAGGED when its min-max spread is above {SPREAD_LIMIT:.0%} of its "
+             "median\n"]
+    if targets_:
+        lines.append("## Targets\n")
+        table(lines, ["target", "configuration", "measured", "measured / target", "result"],
+              [f"| {t['target']} | {t['config']} | {fmt_value(t['value'])} | {fmt(t['ratio'])} "
+               f"| {t['result'] if t['result'] != 'FAIL' else '**FAIL**'}"
+               f"{' ' + ' '.join(FLAG_MARKS[f] for f in t['flags']) if t['flags'] else ''} |"
+               for t in targets_], [t["flags"] for t in targets_])
+    mpi_markdown(lines, mpi)
+    md = "\n".join(lines) + "\n"
+    base = os.path.join(args.out, args.name + "-mpi")
+    with open(base + ".md", "w") as f:
+        f.write(md)
+    with open(base + ".json", "w") as f:
+        json.dump(dict(command=" ".join(sys.argv), mpi=mpi, targets=targets_), f, indent=1)
+    with open(base + ".csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=CSV_FIELDS, extrasaction="ignore")
+        w.writeheader()
+        for r in mpi_csv_rows(mpi):
+            w.writerow(dict(r, flags=" ".join(r["flags"])))
+    sys.stdout.write(md)
+
+
 def read_golden():
     """{(width, height, max_iter): fnv1a64 hex} from the shared golden frames, if present."""
     out = {}
@@ -720,6 +1059,10 @@ def main():
     modes = ["concurrent", "dynamic"] if args.quick else ["sequential", "concurrent", "dynamic"]
     run = Runner(args, nthreads, precisions)
     others = [d for d in devices if d != "cpu"]
+    if args.only == "mpi":
+        mpi_only(args, run)
+        shutil.rmtree(run.tmp, ignore_errors=True)
+        return
     if args.hetero_only:
         hetero = heterogeneous(run, others, args.hetero_workload, nthreads,
                                args.hetero_lanes or nthreads)
@@ -803,6 +1146,7 @@ def main():
     servers = []
     if subprocess.run([args.binary, "serve", "--help"], capture_output=True).returncode == 0:
         servers = [server_latency(run, d) for d in devices]
+    mpi = mpi_section(run, args, golden)
     run.ceiling_sample("after the runs")
 
     ceil = ceiling_summary(run.ceiling_runs)
@@ -825,8 +1169,8 @@ def main():
                   opencl_overhead=overhead, first_tile=firsts, stream=stream, process=process,
                   time_limit=limits, server=servers, default_queue_depth=default_depth,
                   scheduling=scheduling, balance=balance,
-                  hetero=hetero)
-    report["targets"] = targets(report, nthreads)
+                  hetero=hetero, mpi=mpi)
+    report["targets"] = targets(report, nthreads) + mpi_targets(report.get("mpi"))
     write_outputs(args, report)
     shutil.rmtree(run.tmp, ignore_errors=True)
 
@@ -1211,6 +1555,7 @@ def markdown(report):
                for s in report["server"]],
               [s["flags"] + s["sse_flags"] for s in report["server"]])
     hetero_markdown(lines, report.get("hetero", []))
+    mpi_markdown(lines, report.get("mpi"))
     skipped = report.get("threads_plot_skipped")
     if skipped:
         lines.append("Threads plot: no 1-thread run, so no speed-up drawn for: " +
@@ -1299,7 +1644,8 @@ CSV_FIELDS = ["section", "device", "workload", "width", "height", "max_iter", "t
               "gips_median", "gips_min", "gips_max", "gips_spread", "elapsed_ms_median",
               "elapsed_ms_min", "elapsed_ms_max", "wall_ms_median", "vs_scalar", "vs_sequential",
               "of_ceiling", "imbalance_median", "kernel_gips_median", "build_ms", "first_tile_ms",
-              "flags"]
+              "flags", "label", "ranks", "scheme", "gather_ms_median", "rate_median", "rate_min",
+              "rate_max", "rate_unit"]
 
 
 def write_outputs(args, report):
@@ -1320,7 +1666,7 @@ def write_outputs(args, report):
     with open(base + ".csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=CSV_FIELDS, extrasaction="ignore")
         w.writeheader()
-        for r in report["rows"]:
+        for r in report["rows"] + mpi_csv_rows(report.get("mpi")):
             w.writerow(dict(r, flags=" ".join(r["flags"])))
     plots(args, report)
     sys.stdout.write(md)
