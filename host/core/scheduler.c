@@ -588,7 +588,9 @@ enum tr_status tr_run_lanes(const struct tr_params *p, uint16_t *frame,
         lanes[i].thread_id = first_lane + i;
         lanes[i].n_lanes = n;
         lanes[i].check = (struct tr_start_check){check_may_start, check_now, &lanes[i]};
-        lanes[i].cpu = n_cpus ? nth_cpu(&allowed, (int)(i % (uint32_t)n_cpus)) : -1;
+        lanes[i].cpu =
+            n_cpus ? nth_cpu(&allowed, (int)(((uint64_t)hooks->pin_first + i) % (uint32_t)n_cpus))
+                   : -1;
         if (p->mode == TR_MODE_CONCURRENT || p->mode == TR_MODE_STEAL)
             tr_chunk_range(s.grid.tiles, run_lanes, first_lane + i, &lanes[i].first, &lanes[i].end);
         else if (p->mode == TR_MODE_SEQUENTIAL)

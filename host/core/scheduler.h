@@ -120,6 +120,9 @@ struct tr_run_hooks {
      * (measured here: 2 lanes at half speed for 80 ms). For one run per process (the CLI),
      * not for a server running several renders at once. */
     int pin_lanes;
+    /* With pin_lanes: lane i takes the (pin_first + i)-th CPU instead, round-robin, so that
+     * processes sharing a host can give their lanes different CPUs. */
+    uint32_t pin_first;
     /* NULL: the run's lanes are all this process's. */
     const struct tr_lane_span *span;
 };

@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "core/text_escape.h"
 #include "devices/job.h"
+#include "mpi/local_cpus.h"
 #include "mpi/span.h"
 #include "mpi/tile_relay.h"
 #include "output/run_outputs.h"
@@ -325,19 +326,6 @@ static int merge(struct tr_job *job, struct part *parts, int size, struct tr_ran
     return 0;
 }
 
-/* Whether another rank shares this one's host: then the lanes are left to the kernel instead
- * of every rank pinning its lane i to the host's i-th CPU. */
-static int host_shared(MPI_Comm comm)
-{
-    MPI_Comm local;
-    int n = 1;
-    if (MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local) == MPI_SUCCESS) {
-        MPI_Comm_size(local, &n);
-        MPI_Comm_free(&local);
-    }
-    return n > 1;
-}
-
 int tr_mpi_run(int argc, char **argv, int thread_level)
 {
     MPI_Comm comm = MPI_COMM_WORLD;
@@ -405,7 +393,8 @@ int tr_mpi_run(int argc, char **argv, int thread_level)
     memset(&job, 0, sizeof(job));
     memset(&jo, 0, sizeof(jo));
     jo.kernel_dir = o.kernel_dir;
-    jo.hooks.pin_lanes = !host_shared(comm);
+    /* the CPUs of a host shared out between its ranks' lanes */
+    jo.hooks.pin_lanes = tr_local_cpus_first(comm, &o.params, &jo.hooks.pin_first) == 0;
     if (rank == 0) {
         /* Open MPI gives a rank's stdout a pseudo-terminal wherever mpirun's goes: the
          * document is JSON unless --format asks for another */

@@ -2,6 +2,7 @@
 
 #include <inttypes.h>
 #include <stddef.h>
+#include <string.h>
 
 /* How a column's cell comes from its struct tr_record field. */
 enum cell_kind {
@@ -14,17 +15,24 @@ enum cell_kind {
     CELL_TEXT_OR_EMPTY,     /* const char *, empty when NULL; a resolved selector needs no
                              * quoting (no comma, quote or line break) */
     CELL_FLAG,              /* int as true or false */
+    CELL_TEXT_QUOTED,       /* const char *, between double quotes (each one doubled) when it
+                             * holds a comma, a double quote or a line break (RFC 4180) */
 };
 
 struct column {
     const char *name; /* the JSON record's key */
     enum cell_kind kind;
-    size_t offset; /* of the field in struct tr_record */
+    size_t offset;  /* of the field in struct tr_record */
+    int ranks_only; /* a column of runs across processes (job->ranks set) only */
 };
 
 #define COLUMN(name, kind, field)                                                                  \
     {                                                                                              \
-        name, kind, offsetof(struct tr_record, field)                                              \
+        name, kind, offsetof(struct tr_record, field), 0                                           \
+    }
+#define RANKS_COLUMN(name, kind, field)                                                            \
+    {                                                                                              \
+        name, kind, offsetof(struct tr_record, field), 1                                           \
     }
 
 /* The JSON record's fields in its order (core/task_record.c); a new field is a new line. */
@@ -42,9 +50,25 @@ static const struct column columns[] = {
     COLUMN("duration_us", CELL_NS_AS_US, duration_ns),
     COLUMN("device_time_us", CELL_NS_AS_US_OR_EMPTY, device_time_ns),
     COLUMN("device", CELL_TEXT_OR_EMPTY, device),
+    RANKS_COLUMN("rank", CELL_U32, rank),
+    RANKS_COLUMN("host", CELL_TEXT_QUOTED, host),
     COLUMN("stolen", CELL_FLAG, stolen),
 };
 #define COLUMN_COUNT (sizeof(columns) / sizeof(columns[0]))
+
+static int write_quoted(FILE *f, const char *text)
+{
+    if (!text)
+        return 0;
+    if (!text[strcspn(text, ",\"\r\n")])
+        return fputs(text, f);
+    if (fputc('"', f) == EOF)
+        return -1;
+    for (const char *c = text; *c; c++)
+        if ((*c == '"' && fputc('"', f) == EOF) || fputc(*c, f) == EOF)
+            return -1;
+    return fputc('"', f) == EOF ? -1 : 0;
+}
 
 static int write_cell(FILE *f, const struct tr_record *r, const struct column *c)
 {
@@ -70,20 +94,26 @@ static int write_cell(FILE *f, const struct tr_record *r, const struct column *c
     }
     case CELL_FLAG:
         return fputs(*(const int *)(const void *)field ? "true" : "false", f);
+    case CELL_TEXT_QUOTED:
+        return write_quoted(f, *(const char *const *)(const void *)field);
     }
     return -1;
 }
 
 int tr_records_csv_write(FILE *f, const struct tr_job *job)
 {
+    int ranks = job->ranks != NULL;
     for (size_t c = 0; c < COLUMN_COUNT; c++)
-        if (fprintf(f, "%s%s", c ? "," : "", columns[c].name) < 0)
+        if ((ranks || !columns[c].ranks_only) &&
+            fprintf(f, "%s%s", c ? "," : "", columns[c].name) < 0)
             return -1;
     if (fputc('\n', f) == EOF)
         return -1;
     for (size_t i = 0; i < job->run.n_records; i++) {
         for (size_t c = 0; c < COLUMN_COUNT; c++)
-            if ((c && fputc(',', f) == EOF) || write_cell(f, &job->run.records[i], &columns[c]) < 0)
+            if ((ranks || !columns[c].ranks_only) &&
+                ((c && fputc(',', f) == EOF) ||
+                 write_cell(f, &job->run.records[i], &columns[c]) < 0))
                 return -1;
         if (fputc('\n', f) == EOF)
             return -1;

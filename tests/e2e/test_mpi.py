@@ -4,9 +4,12 @@ golden frames with 1, 2 and 3 ranks in every mode; each task_id once, thread_id 
 every rank's lanes, rank by rank, and records naming their rank; MPMD with cpu on one rank and
 pocl on another (in a build with OpenCL); parameters that differ between ranks refused; a rank
 with a missing device ends the run with one error and exit 3 and no output file; no tile starts
-after the time limit on any rank; --stream's lines from every rank.
+after the time limit on any rank; --stream's lines from every rank; --format csv with rank and
+host columns.
 
 TILERACE_MPI_BIN is tilerace-mpi, MPIEXEC mpirun (ctest sets both)."""
+import csv
+import io
 import json
 import os
 import subprocess
@@ -236,6 +239,34 @@ class Mpi(unittest.TestCase):
                         self.assertGreaterEqual(k["sent_bytes"], 2 * k["pixels"])
                     else:
                         self.assertEqual(k["sent_bytes"], 0)
+
+    def test_csv_has_rank_and_host(self):
+        """--format csv across ranks: rank and host after device (the JSON record's order),
+        each row's the same as the JSON record of its tile."""
+        frame = ["--width", 96, "--height", 64, "--max-iter", 100, "--tile-w", 16, "--tile-h",
+                 16, "--mode", "concurrent", "--num-threads", 2, "--time-limit-ms", 0]
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "run.csv")
+            p, _ = launch([(2, frame + ["--format", "csv", "--out", path])])
+            self.assertEqual(p.returncode, 0, p.stderr.decode())
+            with open(path, newline="") as f:
+                text = f.read()
+        p, doc = launch([(2, frame)])
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        header = text.split("\n", 1)[0].split(",")
+        self.assertEqual(header[header.index("device"):], ["device", "rank", "host", "stolen"])
+        for r in doc["data"]:
+            self.assertEqual([k for k in header if k in r], list(r.keys()))
+        rows = list(csv.DictReader(io.StringIO(text)))
+        self.assertEqual(len(rows), len(doc["data"]))
+        by_id = {r["task_id"]: r for r in doc["data"]}
+        for row in rows:
+            rec = by_id[int(row["task_id"])]
+            # concurrent: a tile's lane, and so its rank, is the same in both runs
+            self.assertEqual(int(row["thread_id"]), rec["thread_id"])
+            self.assertEqual(int(row["rank"]), rec["rank"])
+            self.assertEqual(row["host"], rec["host"])
+        self.assertEqual({int(row["rank"]) for row in rows}, {0, 1})
 
 
 if __name__ == "__main__":

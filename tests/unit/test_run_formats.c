@@ -95,6 +95,37 @@ static void test_csv_cells(void **state)
     free(s);
 }
 
+/* A run across ranks: rank and host after device, the host quoted where CSV needs it. */
+static void test_csv_rank_and_host(void **state)
+{
+    (void)state;
+    struct tr_job job;
+    struct tr_rank_info ranks[3];
+    struct tr_record rec[3] = {records[0], records[1], records[1]};
+    memset(ranks, 0, sizeof(ranks));
+    make_job(&job, 1);
+    job.ranks = ranks;
+    job.n_ranks = 3;
+    job.run.records = rec;
+    job.run.n_records = 3;
+    rec[0].host = "node-a";
+    rec[1].rank = 1;
+    rec[1].host = "rack 2, \"b\"";
+    rec[2].task_id = 2;
+    rec[2].rank = 2;
+    rec[2].host = "line\nbreak";
+    FILE *f = tmpfile();
+    assert_int_equal(tr_records_csv_write(f, &job), 0);
+    char *s = text_of(f);
+    assert_string_equal(s, "task_id,thread_id,tile_x,tile_y,tile_w,tile_h,start_time_ms,"
+                           "duration_ms,pixels_computed,start_time_us,duration_us,"
+                           "device_time_us,device,rank,host,stolen\n"
+                           "0,0,0,0,4,3,1,2,12,1999,2500,,,0,node-a,false\n"
+                           "1,1,4,0,1,3,12,0,3,12345,0,7,opencl:0.0,1,\"rack 2, \"\"b\"\"\",true\n"
+                           "2,1,4,0,1,3,12,0,3,12345,0,7,opencl:0.0,2,\"line\nbreak\",true\n");
+    free(s);
+}
+
 static void test_summary_complete(void **state)
 {
     (void)state;
@@ -234,9 +265,10 @@ static void test_compare_long_label(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_csv_cells),         cmocka_unit_test(test_summary_complete),
-        cmocka_unit_test(test_summary_cut_short), cmocka_unit_test(test_table_alignment),
-        cmocka_unit_test(test_compare_verdicts),  cmocka_unit_test(test_compare_long_label),
+        cmocka_unit_test(test_csv_cells),          cmocka_unit_test(test_csv_rank_and_host),
+        cmocka_unit_test(test_summary_complete),   cmocka_unit_test(test_summary_cut_short),
+        cmocka_unit_test(test_table_alignment),    cmocka_unit_test(test_compare_verdicts),
+        cmocka_unit_test(test_compare_long_label),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,46 @@
+#include "mpi/local_cpus.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/exit_codes.h"
+#include "core/device_spec.h"
+#include "core/options.h"
+
+uint32_t tr_local_pin_first(const struct tr_local_share *shares, uint32_t k)
+{
+    uint32_t first = 0;
+    for (uint32_t j = 0; j < k; j++)
+        if (CPU_EQUAL(&shares[j].cpus, &shares[k].cpus))
+            first += shares[j].lanes;
+    return first;
+}
+
+int tr_local_cpus_first(MPI_Comm comm, const struct tr_params *p, uint32_t *pin_first)
+{
+    struct tr_local_share mine;
+    struct tr_device_list list;
+    char why[400];
+    MPI_Comm local;
+    int k = 0, n = 1;
+    *pin_first = 0;
+    memset(&mine, 0, sizeof(mine)); /* padding included: it is sent as bytes */
+    int known = sched_getaffinity(0, sizeof(mine.cpus), &mine.cpus) == 0;
+    mine.lanes = tr_device_list_parse(p->device, TR_MAX_THREADS, &list, why, sizeof(why)) == 0
+                     ? tr_device_list_lanes(&list, p->num_threads)
+                     : 0;
+    /* every rank takes part whatever it knows: the exchange is collective */
+    if (MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local) != MPI_SUCCESS)
+        return -1;
+    MPI_Comm_rank(local, &k);
+    MPI_Comm_size(local, &n);
+    struct tr_local_share *shares = calloc((size_t)n, sizeof(*shares));
+    /* no memory for a few bytes per rank: the others would wait in the gather for ever */
+    if (!shares)
+        MPI_Abort(comm, TR_EXIT_FAILURE);
+    MPI_Allgather(&mine, sizeof(mine), MPI_BYTE, shares, sizeof(mine), MPI_BYTE, local);
+    *pin_first = tr_local_pin_first(shares, (uint32_t)k);
+    free(shares);
+    MPI_Comm_free(&local);
+    return known ? 0 : -1;
+}
