@@ -44,3 +44,38 @@ int tr_local_cpus_first(MPI_Comm comm, const struct tr_params *p, uint32_t *pin_
     MPI_Comm_free(&local);
     return known ? 0 : -1;
 }
+
+void tr_local_cpus_warn_narrow(MPI_Comm comm, const struct tr_params *p, FILE *err)
+{
+    struct tr_device_list list;
+    char why[400];
+    cpu_set_t cpus;
+    int rank = 0, size = 1;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    uint32_t mine[2] = {0, 0}; /* lanes, CPUs */
+    if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 &&
+        tr_device_list_parse(p->device, TR_MAX_THREADS, &list, why, sizeof(why)) == 0) {
+        mine[0] = tr_device_list_lanes(&list, p->num_threads);
+        mine[1] = (uint32_t)CPU_COUNT(&cpus);
+    }
+    uint32_t *all = rank == 0 ? calloc((size_t)size, sizeof(mine)) : NULL;
+    if (rank == 0 && !all)
+        MPI_Abort(comm, TR_EXIT_FAILURE); /* the others would wait in the gather for ever */
+    MPI_Gather(mine, 2, MPI_UINT32_T, all, 2, MPI_UINT32_T, 0, comm);
+    int first = -1, narrow = 0;
+    for (int r = 0; rank == 0 && r < size; r++)
+        if (all[2 * r + 1] && all[2 * r] > all[2 * r + 1]) {
+            narrow++;
+            if (first < 0)
+                first = r;
+        }
+    if (first >= 0 && err)
+        fprintf(err,
+                "tilerace: rank %d has %u lanes and may use %u CPU%s (%d rank%s so bound): "
+                "its lanes take turns; launch with mpirun --bind-to none, or give each rank "
+                "as many CPUs as lanes (--map-by slot:PE=N)\n",
+                first, all[2 * first], all[2 * first + 1], all[2 * first + 1] == 1 ? "" : "s",
+                narrow, narrow == 1 ? "" : "s");
+    free(all);
+}

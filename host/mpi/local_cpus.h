@@ -13,6 +13,7 @@
 #include <mpi.h>
 #include <sched.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/params.h"
 
@@ -37,5 +38,12 @@ uint32_t tr_local_pin_first(const struct tr_local_share *shares, uint32_t k);
  * left unpinned).
  */
 int tr_local_cpus_first(MPI_Comm comm, const struct tr_params *p, uint32_t *pin_first);
+
+/*
+ * Collective over comm, after tr_local_cpus_first's exchange: at rank 0, one line on err
+ * when some rank has more lanes than CPUs it may use (mpirun binds a rank to one core unless
+ * told otherwise, and its lanes would then take turns on that core).
+ */
+void tr_local_cpus_warn_narrow(MPI_Comm comm, const struct tr_params *p, FILE *err);
 
 #endif

@@ -133,9 +133,8 @@ static uint64_t tiles_iterations(const struct tr_job *job)
     for (size_t i = 0; i < job->run.n_records; i++) {
         const struct tr_record *r = &job->run.records[i];
         for (uint32_t y = 0; y < r->tile_h; y++)
-            sum += tr_sum_counts(job->frame + (size_t)(r->tile_y + y) * job->params.width +
-                                     r->tile_x,
-                                 r->tile_w);
+            sum += tr_sum_counts(
+                job->frame + (size_t)(r->tile_y + y) * job->params.width + r->tile_x, r->tile_w);
     }
     return sum;
 }
@@ -395,6 +394,7 @@ int tr_mpi_run(int argc, char **argv, int thread_level)
     jo.kernel_dir = o.kernel_dir;
     /* the CPUs of a host shared out between its ranks' lanes */
     jo.hooks.pin_lanes = tr_local_cpus_first(comm, &o.params, &jo.hooks.pin_first) == 0;
+    tr_local_cpus_warn_narrow(comm, &o.params, o.extras.quiet ? NULL : stderr);
     if (rank == 0) {
         /* Open MPI gives a rank's stdout a pseudo-terminal wherever mpirun's goes: the
          * document is JSON unless --format asks for another */

@@ -23,14 +23,15 @@ import tilerace_test as tt  # noqa: E402
 MPI_BIN = os.environ.get("TILERACE_MPI_BIN", "build/tilerace-mpi")
 MPIEXEC = os.environ.get("MPIEXEC", "mpirun")
 # -q: Open MPI's own notes on a rank's non-zero exit would add lines to stderr
-LAUNCH = [MPIEXEC, "-q", "--allow-run-as-root", "--oversubscribe"]
+# --bind-to none: by default mpirun binds a rank to one core, and its lanes would take turns
+LAUNCH = [MPIEXEC, "-q", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none"]
 MODES = ("sequential", "concurrent", "dynamic", "steal")
 
 
-def launch(ranks, timeout=300):
+def launch(ranks, timeout=300, launch_options=("--bind-to", "none")):
     """ranks: one argument list per rank group, [(count, [args...]), ...] (MPMD with ':').
     Returns (CompletedProcess, the document or None)."""
-    cmd = list(LAUNCH)
+    cmd = LAUNCH[:-2] + list(launch_options)
     for i, (count, args) in enumerate(ranks):
         if i:
             cmd.append(":")
@@ -267,6 +268,23 @@ class Mpi(unittest.TestCase):
             self.assertEqual(int(row["rank"]), rec["rank"])
             self.assertEqual(row["host"], rec["host"])
         self.assertEqual({int(row["rank"]) for row in rows}, {0, 1})
+
+    def test_lanes_bound_to_fewer_cpus(self):
+        """A rank bound to one core with two lanes: one line on stderr says so and how to
+        launch instead; the run goes on; --quiet leaves the line out."""
+        frame = ["--width", 64, "--height", 64, "--num-threads", 2, "--time-limit-ms", 0]
+        p, doc = launch([(1, frame)], launch_options=("--bind-to", "core"))
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        self.check_cluster(doc, 1, 2)
+        lines = error_lines(p)
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn("rank 0 has 2 lanes and may use 1 CPU", lines[0])
+        self.assertIn("--bind-to none", lines[0])
+        p, _ = launch([(1, frame + ["--quiet"])], launch_options=("--bind-to", "core"))
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        self.assertEqual(error_lines(p), [])
+        p, _ = launch([(1, frame)])  # --bind-to none: both CPUs
+        self.assertEqual(error_lines(p), [])
 
 
 if __name__ == "__main__":
