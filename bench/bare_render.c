@@ -45,6 +45,7 @@ static const char usage_text[] =
 
 struct shared {
     struct tr_frame_desc frame;
+    uint16_t *counts; /* the frame's */
     tr_tile_fn render;
     uint32_t tile_w, tile_h, cols;
     uint64_t tiles;
@@ -82,13 +83,13 @@ static void *lane_main(void *arg)
         uint64_t i = atomic_fetch_add_explicit(&s->next_tile, 1, memory_order_relaxed);
         if (i >= s->tiles)
             break;
-        struct tr_tile t;
+        struct tr_tile t = {0};
         t.task_id = (uint32_t)i;
         t.x = (uint32_t)(i % s->cols) * s->tile_w;
         t.y = (uint32_t)(i / s->cols) * s->tile_h;
         t.w = s->frame.width - t.x < s->tile_w ? s->frame.width - t.x : s->tile_w;
         t.h = s->frame.height - t.y < s->tile_h ? s->frame.height - t.y : s->tile_h;
-        s->render(&s->frame, &t);
+        tr_tile_into_frame(s->render, &s->frame, s->counts, &t);
     }
     return NULL;
 }
@@ -194,8 +195,8 @@ int main(int argc, char **argv)
     size_t pixels = (size_t)width * height, mapped;
     void *base;
     const char *pages;
-    s.frame.counts = map_frame(pixels * sizeof(uint16_t), &mapped, &base, &pages);
-    if (!s.frame.counts) {
+    s.counts = map_frame(pixels * sizeof(uint16_t), &mapped, &base, &pages);
+    if (!s.counts) {
         fprintf(stderr, "tilerace-bare: out of memory: a %llux%llu frame needs %zu MiB\n",
                 (unsigned long long)width, (unsigned long long)height,
                 pixels * sizeof(uint16_t) >> 20);
@@ -239,7 +240,7 @@ int main(int argc, char **argv)
     int64_t elapsed_ns = tr_now_ns() - t0;
     pthread_barrier_destroy(&s.start);
 
-    uint64_t checksum = tr_fnv1a64_counts(s.frame.counts, pixels);
+    uint64_t checksum = tr_fnv1a64_counts(s.counts, pixels);
     printf("{\"width\":%llu,\"height\":%llu,\"max_iter\":%llu,\"threads\":%u,\"elapsed_us\":%lld,"
            "\"checksum\":\"fnv1a64:%016llx\",\"kernel\":\"%s\",\"pages\":\"%s\"}\n",
            (unsigned long long)width, (unsigned long long)height, (unsigned long long)max_iter, n,

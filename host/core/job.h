@@ -39,6 +39,7 @@ struct tr_device_cache; /* devices/device_cache.h */
 struct tr_job_options {
     const char *kernel_dir;   /* load kernels from here instead of the embedded copy */
     const char *device_label; /* names the device in messages: "--device" (default), "device" */
+    /* hooks.tile_slots: a run without a frame (job->frame stays NULL; see tr_run_hooks) */
     struct tr_run_hooks hooks;
     struct tr_device_cache *devices; /* prepared OpenCL devices to run on; NULL: prepare one */
     /* CPU path with a vector kernel: this instruction set ("avx2") instead of the best one or
@@ -48,7 +49,8 @@ struct tr_job_options {
 
 struct tr_job {
     struct tr_params params;
-    uint16_t *frame;     /* width * height counts; unrendered tiles stay 0 */
+    uint16_t *frame;     /* width * height counts; unrendered tiles stay 0; NULL with
+                            hooks.tile_slots */
     size_t frame_mapped; /* bytes mapped for a large frame (tr_job_frame_alloc), else 0 */
     struct tr_run run;
     struct tr_device_info device; /* the device; the first of several, selector the list */

@@ -17,6 +17,8 @@
 
 /* Room for this many finished tiles between the lanes and the output thread (by default). */
 #define OUTPUT_QUEUE_TILES 65536
+/* The same in a run without a frame, where each tile in the queue holds a slot. */
+#define SLOT_QUEUE_TILES 32
 /* How often the output thread looks at the queue (and polls) when nobody wakes it. */
 #define OUTPUT_PERIOD_NS 2000000
 #define OUTPUT_BATCH     64
@@ -49,6 +51,16 @@ struct shared {
      * flags the output thread sets once they are there; NULL unless reads are started. */
     void **pending;
     unsigned char *counts_in;
+    int want_counts; /* hooks->want_counts, or a run without a frame */
+    /* A run without a frame: the pool of tile slots, the free ones, and by task_id the slot a
+     * finished tile's counts are in; the output thread sums them per group. */
+    uint16_t *pool;
+    uint16_t **free_slots;
+    uint32_t n_slots, n_free;
+    pthread_mutex_t pool_lock;
+    pthread_cond_t slot_freed;
+    uint16_t **tile_slot;
+    uint64_t slot_iterations[TR_MAX_DEVICES];
     int output_rc;
     char output_err[256];
     struct tr_frame_digest digest;
@@ -193,6 +205,45 @@ static void fail_lane(struct lane *l, int rc)
     atomic_store(&l->s->stop, 1);
 }
 
+/* The tiles a lane of a backend with ops keeps queued: 1 where it renders them one by one. */
+static uint32_t lane_depth(const struct shared *s, const struct tr_backend_ops *ops)
+{
+    uint32_t depth = ops->submit_tile ? s->p->queue_depth : 1;
+    if (depth < 1 || depth > TR_MAX_QUEUE_DEPTH) /* the parsers' range; for other callers */
+        depth = depth < 1 ? 1 : TR_MAX_QUEUE_DEPTH;
+    return depth;
+}
+
+/* A free slot of the pool, waiting while none is free; the wait counts as output wait. The
+ * lock is held only to move a pointer. */
+static uint16_t *slot_take(struct lane *l)
+{
+    struct shared *s = l->s;
+    uint16_t *slot = NULL;
+    int64_t t0 = 0;
+    pthread_mutex_lock(&s->pool_lock);
+    if (s->n_free == 0) {
+        pthread_mutex_unlock(&s->pool_lock);
+        t0 = tr_now_ns();
+        pthread_mutex_lock(&s->pool_lock);
+        while (s->n_free == 0)
+            pthread_cond_wait(&s->slot_freed, &s->pool_lock);
+    }
+    slot = s->free_slots[--s->n_free];
+    pthread_mutex_unlock(&s->pool_lock);
+    if (t0)
+        l->output_wait_ns += tr_now_ns() - t0;
+    return slot;
+}
+
+static void slot_give(struct shared *s, uint16_t *slot)
+{
+    pthread_mutex_lock(&s->pool_lock);
+    s->free_slots[s->n_free++] = slot;
+    pthread_cond_signal(&s->slot_freed);
+    pthread_mutex_unlock(&s->pool_lock);
+}
+
 /*
  * A backend with a command queue (submit_tile) gets up to queue_depth tiles queued, so the
  * device takes the next tile the moment it finishes one instead of idling while the lane
@@ -209,15 +260,16 @@ static void lane_loop(struct lane *l, void *ctx)
 {
     struct shared *s = l->s;
     const struct tr_backend_ops *ops = l->backend->ops;
-    uint32_t depth = ops->submit_tile ? s->p->queue_depth : 1;
-    if (depth < 1 || depth > TR_MAX_QUEUE_DEPTH) /* the parsers' range; for other callers */
-        depth = depth < 1 ? 1 : TR_MAX_QUEUE_DEPTH;
+    uint32_t depth = lane_depth(s, ops);
     struct started_tile q[TR_MAX_QUEUE_DEPTH];
     uint32_t head = 0, count = 0, cursor = l->first;
     int more = 1;
+    uint16_t *spare = NULL; /* a slot taken for the next tile, before its check */
     for (;;) {
         while (more && count < depth) {
             int64_t t0 = 0;
+            if (s->pool && !spare)
+                spare = slot_take(l);
             int64_t id = may_start(l, &t0) ? next_task(l, &cursor) : -1;
             if (id < 0) {
                 more = 0;
@@ -225,6 +277,8 @@ static void lane_loop(struct lane *l, void *ctx)
             }
             struct started_tile *st = &q[(head + count) % depth];
             st->tile = tr_tile_grid_tile(&s->grid, (uint32_t)id);
+            st->tile.slot = spare;
+            spare = NULL;
             st->queued_ns = t0;
             st->device_ns = -1;
             int rc = ops->submit_tile
@@ -236,8 +290,11 @@ static void lane_loop(struct lane *l, void *ctx)
             }
             count++;
         }
-        if (count == 0)
+        if (count == 0) {
+            if (spare)
+                slot_give(s, spare);
             return;
+        }
         struct started_tile *st = &q[head];
         struct tr_tile_times times = {1, st->queued_ns, 0, st->device_ns};
         int rc = ops->submit_tile ? ops->wait_tile(ctx, &times, l->err, sizeof(l->err)) : 0;
@@ -246,7 +303,7 @@ static void lane_loop(struct lane *l, void *ctx)
         if (rc == 0 && times.started && s->pending && ops->read_tile_start)
             rc = ops->read_tile_start(ctx, &st->tile, &s->pending[st->tile.task_id], l->err,
                                       sizeof(l->err));
-        else if (rc == 0 && times.started && s->hooks && s->hooks->want_counts && ops->read_tile)
+        else if (rc == 0 && times.started && s->want_counts && ops->read_tile)
             rc = ops->read_tile(ctx, &st->tile, l->err, sizeof(l->err));
         if (rc) {
             fail_lane(l, rc);
@@ -254,9 +311,14 @@ static void lane_loop(struct lane *l, void *ctx)
         }
         head = (head + 1) % depth;
         count--;
-        if (!times.started)
+        if (!times.started) {
+            if (st->tile.slot)
+                slot_give(s, st->tile.slot);
             continue; /* cut by the limit (or a stop) before the device began it */
+        }
         const struct tr_tile *tile = &st->tile;
+        if (s->pool)
+            s->tile_slot[tile->task_id] = tile->slot; /* the queue hands it on */
         struct tr_record *r = &s->slots[tile->task_id];
         r->task_id = tile->task_id;
         r->thread_id = l->thread_id;
@@ -285,7 +347,7 @@ static void lane_loop(struct lane *l, void *ctx)
  */
 static void touch_frame_share(struct shared *s, uint32_t index, uint32_t lanes)
 {
-    size_t bytes = (size_t)s->p->width * s->p->height * sizeof(uint16_t);
+    size_t bytes = s->frame ? (size_t)s->p->width * s->p->height * sizeof(uint16_t) : 0;
     size_t pages = (bytes + PAGE_BYTES - 1) / PAGE_BYTES;
     size_t first = pages * index / lanes, end = pages * (index + 1) / lanes;
     unsigned char *base = (unsigned char *)s->frame;
@@ -296,6 +358,7 @@ static void touch_frame_share(struct shared *s, uint32_t index, uint32_t lanes)
 /* One finished tile, in the output thread (or the caller's, after the lanes). */
 static void deliver(struct shared *s, uint32_t id)
 {
+    uint16_t *slot = s->pool ? s->tile_slot[id] : NULL;
     if (s->pending) {
         /* a tile rendered straight into the host frame has no read to wait for */
         const struct tr_backend *b = s->groups[s->slots[id].device_index].backend;
@@ -307,11 +370,20 @@ static void deliver(struct shared *s, uint32_t id)
             if (!s->output_rc)
                 s->output_rc = rc;
             atomic_store(&s->stop, 1);
+            if (slot)
+                slot_give(s, slot);
             return;
         }
         __atomic_store_n(&s->counts_in[id], 1, __ATOMIC_RELEASE);
     }
-    s->hooks->on_tile(s->hooks->user, &s->slots[id], s->frame);
+    if (!slot) {
+        s->hooks->on_tile(s->hooks->user, &s->slots[id], s->frame);
+        return;
+    }
+    const struct tr_record *r = &s->slots[id];
+    s->slot_iterations[r->device_index] += tr_sum_counts(slot, (size_t)r->tile_w * r->tile_h);
+    s->hooks->on_tile(s->hooks->user, r, slot);
+    slot_give(s, slot);
 }
 
 /* The run's output thread: the one consumer of the queue. */
@@ -389,8 +461,7 @@ static void *lane_main(void *arg)
 static int group_reads_tiles(const struct shared *s, uint32_t g)
 {
     const struct tr_backend_ops *ops = s->groups[g].backend->ops;
-    return (s->pending && ops->read_tile_start) ||
-           (s->hooks && s->hooks->want_counts && ops->read_tile);
+    return (s->pending && ops->read_tile_start) || (s->want_counts && ops->read_tile);
 }
 
 /* Makes each group's tiles visible in the host frame, for those that keep them until the end:
@@ -440,16 +511,53 @@ static void count_groups(const struct shared *s, const struct lane *lanes, uint3
         g->tiles++;
         g->pixels += r->pixels_computed;
         g->busy_ns += r->duration_ns;
-        if (s->n_groups == 1)
-            continue; /* all of the frame's: total_iterations */
+        if (s->n_groups == 1 || s->pool)
+            continue; /* all of the frame's: total_iterations; or summed from the slots */
         for (uint32_t y = 0; y < r->tile_h; y++) {
             const uint16_t *row = s->frame + (size_t)(r->tile_y + y) * s->p->width + r->tile_x;
             for (uint32_t x = 0; x < r->tile_w; x++)
                 g->iterations += row[x];
         }
     }
-    if (s->n_groups == 1)
+    if (s->pool)
+        for (uint32_t g = 0; g < s->n_groups; g++)
+            out->groups[g].iterations = s->slot_iterations[g];
+    else if (s->n_groups == 1)
         out->groups[0].iterations = out->total_iterations;
+}
+
+/*
+ * A run without a frame: a slot for each tile n lanes may hold, the output queue may hold and
+ * the output thread may take from it at once; never more than the tiles. Each is as large as
+ * the grid's largest tile, and written once before the clock so that no lane takes its page
+ * faults inside a tile's time.
+ */
+static int pool_init(struct shared *s, uint32_t n, size_t queue_tiles, char *err, size_t errlen)
+{
+    uint64_t want = queue_tiles + (queue_tiles < OUTPUT_BATCH ? queue_tiles : OUTPUT_BATCH);
+    for (uint32_t i = 0, g = 0, in_group = 0; i < n; i++, in_group++) {
+        while (in_group == s->groups[g].lanes) {
+            g++;
+            in_group = 0;
+        }
+        want += lane_depth(s, s->groups[g].backend->ops);
+    }
+    s->n_slots = (uint32_t)(want < s->grid.tiles ? want : s->grid.tiles);
+    size_t w = s->grid.tile_w < s->grid.width ? s->grid.tile_w : s->grid.width;
+    size_t h = s->grid.tile_h < s->grid.height ? s->grid.tile_h : s->grid.height;
+    size_t slot_counts = w * h;
+    s->pool = malloc((size_t)s->n_slots * slot_counts * sizeof(uint16_t));
+    s->free_slots = calloc(s->n_slots, sizeof(*s->free_slots));
+    s->tile_slot = calloc(s->grid.tiles, sizeof(*s->tile_slot));
+    if (!s->pool || !s->free_slots || !s->tile_slot) {
+        snprintf(err, errlen, "out of memory for %u tile slots of %zux%zu", s->n_slots, w, h);
+        return TR_ERR_INTERNAL;
+    }
+    memset(s->pool, 0, (size_t)s->n_slots * slot_counts * sizeof(uint16_t));
+    for (uint32_t i = 0; i < s->n_slots; i++)
+        s->free_slots[i] = s->pool + (size_t)(s->n_slots - 1 - i) * slot_counts;
+    s->n_free = s->n_slots;
+    return 0;
 }
 
 enum tr_status tr_run_tiles(const struct tr_params *p, uint16_t *frame,
@@ -475,10 +583,19 @@ enum tr_status tr_run_lanes(const struct tr_params *p, uint16_t *frame,
     memset(out, 0, sizeof(*out));
     memset(&s, 0, sizeof(s));
     uint32_t all_lanes = 0;
+    const int slot_mode = hooks && hooks->tile_slots;
+    if (slot_mode && !hooks->on_tile) {
+        snprintf(err, errlen, "internal error: a run without a frame needs a tile consumer");
+        return TR_ERR_INTERNAL;
+    }
     for (uint32_t g = 0; g < n_groups && n_groups <= TR_MAX_DEVICES; g++) {
         const struct tr_backend_ops *ops = groups[g].backend->ops;
         if (n_groups > 1 && ops->finish && !ops->finish_tiles) {
             snprintf(err, errlen, "internal error: device %u of the run cannot share a frame", g);
+            return TR_ERR_INTERNAL;
+        }
+        if (slot_mode && ops->finish && !ops->read_tile && !ops->read_tile_start) {
+            snprintf(err, errlen, "internal error: device %u of the run needs a frame", g);
             return TR_ERR_INTERNAL;
         }
         all_lanes += groups[g].lanes;
@@ -492,7 +609,8 @@ enum tr_status tr_run_lanes(const struct tr_params *p, uint16_t *frame,
     s.groups = groups;
     s.n_groups = n_groups;
     s.hooks = hooks;
-    s.frame = frame;
+    s.frame = slot_mode ? NULL : frame;
+    s.want_counts = hooks && (hooks->want_counts || slot_mode);
     s.limit_ns = (int64_t)p->time_limit_ms * 1000000;
     tr_tile_grid_init(&s.grid, p->width, p->height, p->tile_w, p->tile_h);
     atomic_init(&s.stop, 0);
@@ -502,6 +620,8 @@ enum tr_status tr_run_lanes(const struct tr_params *p, uint16_t *frame,
     s.span = hooks ? hooks->span : NULL;
     pthread_mutex_init(&s.lock, NULL);
     pthread_cond_init(&s.cond, NULL);
+    pthread_mutex_init(&s.pool_lock, NULL);
+    pthread_cond_init(&s.slot_freed, NULL);
 
     /* With other processes, the mode shares the tiles over every process's lanes, and this
      * process runs the ones of them that are its own. */
@@ -519,8 +639,9 @@ enum tr_status tr_run_lanes(const struct tr_params *p, uint16_t *frame,
     s.done = calloc(s.grid.tiles ? s.grid.tiles : 1, 1);
     lanes = calloc(n ? n : 1, sizeof(*lanes));
     threads = calloc(n ? n : 1, sizeof(*threads));
-    size_t queue_tiles =
-        hooks && hooks->output_queue_tiles ? hooks->output_queue_tiles : OUTPUT_QUEUE_TILES;
+    size_t queue_tiles = hooks && hooks->output_queue_tiles ? hooks->output_queue_tiles
+                         : slot_mode                        ? SLOT_QUEUE_TILES
+                                                            : OUTPUT_QUEUE_TILES;
     if (queue_tiles > s.grid.tiles)
         queue_tiles = s.grid.tiles;
     if (!s.slots || !s.done || !lanes || !threads ||
@@ -530,6 +651,9 @@ enum tr_status tr_run_lanes(const struct tr_params *p, uint16_t *frame,
         rc = TR_ERR_INTERNAL;
         goto cleanup;
     }
+    if (slot_mode && n && (rc = pool_init(&s, n, queue_tiles, err, errlen)) != 0)
+        goto cleanup;
+    out->tile_slots = s.n_slots;
     if (p->mode == TR_MODE_STEAL && (steal_init(&s, n, run_lanes, first_lane) != 0 ||
                                      !(out->steals = calloc(n ? n : 1, sizeof(*out->steals))))) {
         snprintf(err, errlen, "out of memory for %u tile deques", n);
@@ -541,8 +665,7 @@ enum tr_status tr_run_lanes(const struct tr_params *p, uint16_t *frame,
     s.consumer = hooks && hooks->on_tile;
     int reads_started = 0;
     for (uint32_t g = 0; g < n_groups; g++)
-        reads_started |=
-            s.consumer && hooks->want_counts && groups[g].backend->ops->read_tile_start;
+        reads_started |= s.consumer && s.want_counts && groups[g].backend->ops->read_tile_start;
     s.counts_in = s.done;
     if (reads_started) {
         s.pending = calloc(s.grid.tiles, sizeof(*s.pending));
@@ -554,7 +677,8 @@ enum tr_status tr_run_lanes(const struct tr_params *p, uint16_t *frame,
             goto cleanup;
         }
     }
-    s.digest_live = 1;
+    /* without a frame there is nothing to hash: the consumer assembles the frame */
+    s.digest_live = !slot_mode;
     for (uint32_t g = 0; g < n_groups; g++)
         s.digest_live &= group_reads_tiles(&s, g) || !groups[g].backend->ops->finish;
     atomic_init(&s.lanes_ended, 0);
@@ -663,7 +787,10 @@ enum tr_status tr_run_lanes(const struct tr_params *p, uint16_t *frame,
     out->complete = out->n_records == s.grid.tiles;
     out->time_limited = !out->complete && !out->cancelled;
     size_t pixels = (size_t)p->width * p->height;
-    if (s.digest_live) {
+    if (slot_mode) {
+        for (uint32_t g = 0; g < n_groups; g++)
+            out->total_iterations += s.slot_iterations[g];
+    } else if (s.digest_live) {
         tr_frame_digest_advance(&s.digest, s.counts_in);
         int whole = tr_frame_digest_finish(&s.digest);
         out->total_iterations = s.digest.total_iterations;
@@ -696,6 +823,11 @@ cleanup:
     free(lanes);
     free(s.done);
     free(s.slots);
+    free(s.tile_slot);
+    free(s.free_slots);
+    free(s.pool);
+    pthread_cond_destroy(&s.slot_freed);
+    pthread_mutex_destroy(&s.pool_lock);
     pthread_cond_destroy(&s.cond);
     pthread_mutex_destroy(&s.lock);
     return rc;

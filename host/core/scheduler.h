@@ -103,8 +103,9 @@ struct tr_run_hooks {
     /* Called for each finished tile, never from a lane: from the run's output thread, and
      * for the tiles it had not reached when the lanes ended, from tr_run_tiles' caller's
      * thread; one tile at a time, in the order the tiles finished. frame holds the tile's
-     * counts when want_counts is set. A slow on_tile makes the lanes wait once the hand-over
-     * queue is full; the run reports that wait as output_wait_ns. */
+     * counts when want_counts is set (with tile_slots: only the tile's, see there). A slow
+     * on_tile makes the lanes wait once the hand-over queue is full; the run reports that
+     * wait as output_wait_ns. */
     void (*on_tile)(void *user, const struct tr_record *rec, const uint16_t *frame);
     /* Optional: called from the output thread every few milliseconds while the run lasts,
      * to watch for a reason to cancel (a client gone) without touching the lanes. */
@@ -113,6 +114,24 @@ struct tr_run_hooks {
     int want_counts;
     /* Finished tiles the hand-over queue holds before a lane waits; 0: the default. */
     size_t output_queue_tiles;
+    /*
+     * Nonzero: a run without a frame (tr_run_lanes' frame is NULL and never touched); this
+     * process holds only a pool of tile slots, buffers of tile_w * tile_h counts. A lane
+     * takes a free slot before each tile (waiting while none is free: that wait counts in
+     * output_wait_ns, outside the tile's record), the backend writes the tile's counts into
+     * it packed (tr_tile.slot), and on_tile, which must be set, gets them as its frame
+     * argument: rec->tile_w * rec->tile_h counts, pixel (x, y) of the tile at
+     * frame[(y - rec->tile_y) * rec->tile_w + (x - rec->tile_x)]. The slot goes back to the
+     * pool once on_tile returns: copy what must outlive the call. want_counts is implied.
+     * The pool has a slot for each tile a lane may hold (lanes * queue_depth), the queue may
+     * hold (output_queue_tiles; 32 by default here) and the output thread may take from it
+     * at once (as many, up to 64), at most one per tile: a lane waits for a slot no sooner
+     * than it would for room in the queue. tr_run.tile_slots says how many there were.
+     * total_iterations is summed from the slots as they are delivered; checksum stays 0 (the
+     * consumer that assembles the frame hashes it). Backends with finish must also have
+     * read_tile or read_tile_start.
+     */
+    int tile_slots;
     /* Set by another thread to stop the run before its next tile (client gone, signal). */
     atomic_int *cancel;
     /* Pin lane i to the i-th CPU this process may use (round-robin). Linux may start a new
@@ -158,9 +177,11 @@ struct tr_run {
     int cancelled;
     uint64_t total_iterations; /* sum of the frame's counts (unrendered pixels are 0) */
     int complete;              /* every tile finished */
-    uint64_t checksum;         /* fnv1a64 of the frame; meaningful only when complete */
+    uint64_t checksum;         /* fnv1a64 of the frame; meaningful only when complete (and 0
+                                  in a run without a frame) */
     int had_consumer;          /* hooks.on_tile was set */
-    int64_t output_wait_ns;    /* lanes' total wait for room in the output queue */
+    int64_t output_wait_ns;    /* lanes' total wait for room in the output queue, or a slot */
+    uint32_t tile_slots;       /* slots in the pool of a run without a frame; else 0 */
     struct tr_group_run groups[TR_MAX_DEVICES];
     uint32_t n_groups;
     uint64_t *steals; /* steal mode: each lane's successful steals; else NULL */
@@ -172,7 +193,8 @@ uint32_t tr_lane_count(enum tr_mode mode, uint64_t tiles, uint32_t threads);
 
 /*
  * Runs every tile of p's grid on backend, into frame (width*height counts, zeroed by the
- * caller; each lane touches its share of the frame's pages before the clock starts). Lanes
+ * caller; each lane touches its share of the frame's pages before the clock starts), or with
+ * hooks->tile_slots into slots handed to hooks->on_tile (frame NULL). Lanes
  * hand each finished tile to an output thread, which calls hooks->on_tile and, where the
  * tiles' counts are in the frame as they finish and some CPU has no lane, sums and hashes
  * the frame's finished rows meanwhile.

@@ -1,5 +1,7 @@
 #include "core/tile_grid.h"
 
+#include <stddef.h>
+
 void tr_tile_grid_init(struct tr_tile_grid *g, uint32_t width, uint32_t height, uint32_t tile_w,
                        uint32_t tile_h)
 {
@@ -20,6 +22,7 @@ struct tr_tile tr_tile_grid_tile(const struct tr_tile_grid *g, uint32_t task_id)
     t.y = (task_id / g->cols) * g->tile_h;
     t.w = g->width - t.x < g->tile_w ? g->width - t.x : g->tile_w;
     t.h = g->height - t.y < g->tile_h ? g->height - t.y : g->tile_h;
+    t.slot = NULL;
     return t;
 }
 

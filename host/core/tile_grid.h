@@ -8,6 +8,10 @@ struct tr_tile {
     uint32_t task_id;
     uint32_t x, y; /* pixel origin */
     uint32_t w, h; /* clipped to the image */
+    /* In a run without a frame (tr_run_hooks.tile_slots): where the backend writes the tile's
+     * counts, packed, pixel (x, y) at slot[(y - this.y) * w + (x - this.x)]. NULL: into the
+     * run's frame at the tile's place. */
+    uint16_t *slot;
 };
 
 struct tr_tile_grid {

@@ -19,7 +19,10 @@ static int cpu_render_tile(void *lane_ctx, const struct tr_tile *tile, int64_t *
     (void)device_time_ns;
     (void)err;
     (void)errlen;
-    b->render(&b->frame, tile);
+    if (tile->slot)
+        b->render(&b->frame, tile, tile->slot, tile->w);
+    else
+        tr_tile_into_frame(b->render, &b->frame, b->counts, tile);
     return 0;
 }
 
@@ -34,7 +37,7 @@ static void backend_set(struct tr_cpu_backend *b, const struct tr_params *p, uin
     memset(b, 0, sizeof(*b));
     b->base.ops = &cpu_ops;
     b->base.self = b;
-    b->frame.counts = frame;
+    b->counts = frame;
     b->frame.width = p->width;
     b->frame.height = p->height;
     b->frame.max_iter = p->max_iter;

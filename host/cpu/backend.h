@@ -1,4 +1,5 @@
-/* The pthread backend: renders tiles straight into the host frame. */
+/* The pthread backend: renders tiles straight into the host frame, or into the buffer a tile
+ * carries (tr_tile.slot) in a run without one. */
 #ifndef TILERACE_CPU_RUNNER_H
 #define TILERACE_CPU_RUNNER_H
 
@@ -10,6 +11,7 @@
 struct tr_cpu_backend {
     struct tr_backend base;
     struct tr_frame_desc frame;
+    uint16_t *counts; /* the frame's; NULL in a run without a frame */
     tr_tile_fn render;
     const char *kernel_name; /* what runs: "avx512-double", "scalar-float", ... */
 };
@@ -23,8 +25,7 @@ enum tr_status tr_cpu_backend_init(struct tr_cpu_backend *b, const struct tr_par
  * of the best one or $TILERACE_CPU_ISA's; --kernel scalar stays scalar. TR_ERR_USAGE for an
  * unknown name, TR_ERR_DEVICE for one this processor lacks. */
 enum tr_status tr_cpu_backend_init_isa(struct tr_cpu_backend *b, const struct tr_params *p,
-                                       uint16_t *frame, const char *isa, char *err,
-                                       size_t errlen);
+                                       uint16_t *frame, const char *isa, char *err, size_t errlen);
 
 /* The processor's model name, for summary.device. */
 void tr_cpu_model_name(char *buf, size_t len);

@@ -1,4 +1,5 @@
-/* Tile renderers for the CPU path. Each writes counts for one clipped tile into the frame. */
+/* Tile renderers for the CPU path. Each writes the counts of one clipped tile where it is told:
+ * into the frame, or into a buffer of the tile's own. */
 #ifndef TILERACE_CPU_KERNELS_H
 #define TILERACE_CPU_KERNELS_H
 
@@ -9,20 +10,35 @@
 #include "core/status.h"
 #include "core/tile_grid.h"
 
+/* The frame a tile belongs to: a pixel's c comes from its place in the whole frame. */
 struct tr_frame_desc {
-    uint16_t *counts; /* width * height, row-major */
     uint32_t width, height, max_iter;
 };
 
-typedef void (*tr_tile_fn)(const struct tr_frame_desc *f, const struct tr_tile *t);
+/*
+ * Renders tile t of frame f: pixel (x, y) of the tile goes to dst[(y - t->y) * stride +
+ * (x - t->x)]. Into a frame of width counts: dst = frame + t->y * width + t->x, stride width
+ * (tr_tile_into_frame); into a packed buffer of the tile's own: stride t->w.
+ */
+typedef void (*tr_tile_fn)(const struct tr_frame_desc *f, const struct tr_tile *t, uint16_t *dst,
+                           size_t stride);
+
+/* Renders tile t with fn into frame (f->width * f->height counts, row-major). */
+static inline void tr_tile_into_frame(tr_tile_fn fn, const struct tr_frame_desc *f, uint16_t *frame,
+                                      const struct tr_tile *t)
+{
+    fn(f, t, frame + (size_t)t->y * f->width + t->x, f->width);
+}
 
 /* Runs the kernel's inner loop on lanes that never escape for at least `steps` iterations
  * each; returns the lane-iterations done (0 if a lane escaped, which would be a bug). */
 typedef uint64_t (*tr_ceiling_fn)(uint64_t steps);
 
 /* The scalar loops, one pixel at a time: the baseline and the reference. */
-void tr_tile_scalar_double(const struct tr_frame_desc *f, const struct tr_tile *t);
-void tr_tile_scalar_float(const struct tr_frame_desc *f, const struct tr_tile *t);
+void tr_tile_scalar_double(const struct tr_frame_desc *f, const struct tr_tile *t, uint16_t *dst,
+                           size_t stride);
+void tr_tile_scalar_float(const struct tr_frame_desc *f, const struct tr_tile *t, uint16_t *dst,
+                          size_t stride);
 uint64_t tr_ceiling_scalar_double(uint64_t steps);
 uint64_t tr_ceiling_scalar_float(uint64_t steps);
 
@@ -30,12 +46,18 @@ uint64_t tr_ceiling_scalar_float(uint64_t steps);
  * Vectorised streaming renderers, bit-identical to the scalar loops. Each ISA's file is
  * compiled with that ISA's flags: call them only where tr_cpu_isa_supported() says so.
  */
-void tr_tile_avx512_double(const struct tr_frame_desc *f, const struct tr_tile *t);
-void tr_tile_avx512_float(const struct tr_frame_desc *f, const struct tr_tile *t);
-void tr_tile_avx2_double(const struct tr_frame_desc *f, const struct tr_tile *t);
-void tr_tile_avx2_float(const struct tr_frame_desc *f, const struct tr_tile *t);
-void tr_tile_sse2_double(const struct tr_frame_desc *f, const struct tr_tile *t);
-void tr_tile_sse2_float(const struct tr_frame_desc *f, const struct tr_tile *t);
+void tr_tile_avx512_double(const struct tr_frame_desc *f, const struct tr_tile *t, uint16_t *dst,
+                           size_t stride);
+void tr_tile_avx512_float(const struct tr_frame_desc *f, const struct tr_tile *t, uint16_t *dst,
+                          size_t stride);
+void tr_tile_avx2_double(const struct tr_frame_desc *f, const struct tr_tile *t, uint16_t *dst,
+                         size_t stride);
+void tr_tile_avx2_float(const struct tr_frame_desc *f, const struct tr_tile *t, uint16_t *dst,
+                        size_t stride);
+void tr_tile_sse2_double(const struct tr_frame_desc *f, const struct tr_tile *t, uint16_t *dst,
+                         size_t stride);
+void tr_tile_sse2_float(const struct tr_frame_desc *f, const struct tr_tile *t, uint16_t *dst,
+                        size_t stride);
 uint64_t tr_ceiling_avx512_double(uint64_t steps);
 uint64_t tr_ceiling_avx512_float(uint64_t steps);
 uint64_t tr_ceiling_avx2_double(uint64_t steps);

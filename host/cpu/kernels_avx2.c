@@ -287,16 +287,18 @@ static inline uint32_t f_ihmax(__m256i v)
 #include "cpu/stream_kernel.h"
 
 /* The lookup tables are built once, before the first use in any thread. */
-void tr_tile_avx2_double(const struct tr_frame_desc *f, const struct tr_tile *t)
+void tr_tile_avx2_double(const struct tr_frame_desc *f, const struct tr_tile *t, uint16_t *dst,
+                         size_t stride)
 {
     pthread_once(&lut_once, lut_init);
-    avx2_tile_double(f, t);
+    avx2_tile_double(f, t, dst, stride);
 }
 
-void tr_tile_avx2_float(const struct tr_frame_desc *f, const struct tr_tile *t)
+void tr_tile_avx2_float(const struct tr_frame_desc *f, const struct tr_tile *t, uint16_t *dst,
+                        size_t stride)
 {
     pthread_once(&lut_once, lut_init);
-    avx2_tile_float(f, t);
+    avx2_tile_float(f, t, dst, stride);
 }
 
 uint64_t tr_ceiling_avx2_double(uint64_t steps)

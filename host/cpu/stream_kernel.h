@@ -34,12 +34,13 @@
 
 struct FN(stream) {
     T re[ST_CHUNK + VW], im[ST_CHUNK + VW];
-    I pid[ST_CHUNK + VW]; /* frame offset y * width + x, or ST_DEAD past the end */
+    I pid[ST_CHUNK + VW]; /* offset (y - t.y) * stride + (x - t.x) in dst, or ST_DEAD */
     uint32_t next, avail; /* entries [next, avail) are not yet in a lane */
     int ended;            /* the tile's last pixel is in the buffer; padding follows it */
     uint32_t cx, cy;      /* the next pixel to generate */
     const struct tr_frame_desc *f;
     const struct tr_tile *t;
+    size_t stride;
     T colre[ST_COLS];
 };
 
@@ -56,12 +57,12 @@ static void FN(fill)(struct FN(stream) * s)
         if (len > ST_CHUNK - n)
             len = ST_CHUNK - n;
         T ci = C_IM(s->cy, s->f->height);
-        I row = (I)s->cy * s->f->width;
+        I row = (I)(s->cy - t->y) * (I)s->stride;
         for (uint32_t k = 0; k < len; k++) {
             uint32_t x = s->cx + k;
             s->re[n + k] = x - t->x < ST_COLS ? s->colre[x - t->x] : C_RE(x, s->f->width);
             s->im[n + k] = ci;
-            s->pid[n + k] = row + x;
+            s->pid[n + k] = row + (x - t->x);
         }
         n += len;
         s->cx += len;
@@ -115,7 +116,8 @@ static inline VT FN(two)(void)
     return FN(set1)(two);
 }
 
-LINKAGE void TILE_FN(const struct tr_frame_desc *f, const struct tr_tile *t)
+LINKAGE void TILE_FN(const struct tr_frame_desc *f, const struct tr_tile *t, uint16_t *dst,
+                     size_t stride)
 {
     struct FN(stream) s;
     I lpid[ST_LIST + VW], lcnt[ST_LIST + VW];
@@ -130,6 +132,7 @@ LINKAGE void TILE_FN(const struct tr_frame_desc *f, const struct tr_tile *t)
         return;
     s.f = f;
     s.t = t;
+    s.stride = stride;
     s.next = s.avail = 0;
     s.ended = 0;
     s.cx = t->x;
@@ -165,7 +168,7 @@ LINKAGE void TILE_FN(const struct tr_frame_desc *f, const struct tr_tile *t)
             if (!s.ended && s.avail - s.next < NV * VW)
                 FN(fill)(&s);
             if (nl > ST_LIST - NV * VW) {
-                FN(flush)(f->counts, lpid, lcnt, nl);
+                FN(flush)(dst, lpid, lcnt, nl);
                 nl = 0;
             }
             /* branch-free: a vector with no finished lane passes through unchanged */
@@ -208,7 +211,7 @@ LINKAGE void TILE_FN(const struct tr_frame_desc *f, const struct tr_tile *t)
             until = 0;
         }
     }
-    FN(flush)(f->counts, lpid, lcnt, nl);
+    FN(flush)(dst, lpid, lcnt, nl);
 }
 
 /*

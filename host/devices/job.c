@@ -237,8 +237,9 @@ enum tr_status tr_job_run(const struct tr_params *p, const struct tr_job_options
         }
     }
 
+    /* A run without a frame hands each tile's counts to the consumer in a slot of its own. */
     size_t pixels = (size_t)p->width * p->height;
-    if (tr_job_frame_alloc(job, pixels) != 0) {
+    if (!(opt && opt->hooks.tile_slots) && tr_job_frame_alloc(job, pixels) != 0) {
         snprintf(err, errlen, "out of memory: a %ux%u frame needs %zu MiB", p->width, p->height,
                  pixels * sizeof(uint16_t) >> 20);
         return TR_ERR_INTERNAL;

@@ -355,11 +355,12 @@ static int cl_wait_tile(void *lane_ctx, struct tr_tile_times *times, char *err, 
     return 0;
 }
 
-/* Starts copying a finished tile's counts to the host frame; the run's output thread waits
- * for the copy (cl_read_wait), so the lane goes on to its next tile at once. It runs after
- * cl_wait_tile, so the tile is complete; the copy goes on a second queue, since the lane's own
- * may hold the next tiles and a read behind them would wait for them too. It shares the frame
- * buffer with kernels writing other tiles, as lanes always have: regions never overlap. */
+/* Starts copying a finished tile's counts to the host frame, or packed into the tile's own
+ * buffer (t->slot) in a run without a frame; the run's output thread waits for the copy
+ * (cl_read_wait), so the lane goes on to its next tile at once. It runs after cl_wait_tile,
+ * so the tile is complete; the copy goes on a second queue, since the lane's own may hold the
+ * next tiles and a read behind them would wait for them too. It shares the frame buffer with
+ * kernels writing other tiles, as lanes always have: regions never overlap. */
 static int cl_read_tile_start(void *lane_ctx, const struct tr_tile *t, void **pending, char *err,
                               size_t errlen)
 {
@@ -367,10 +368,13 @@ static int cl_read_tile_start(void *lane_ctx, const struct tr_tile *t, void **pe
     size_t pitch = (size_t)l->b->p->width * sizeof(uint16_t);
     const size_t origin[3] = {t->x * sizeof(uint16_t), t->y, 0};
     const size_t region[3] = {t->w * sizeof(uint16_t), t->h, 1};
+    const size_t slot_origin[3] = {0, 0, 0};
     cl_event read = NULL;
     int rc = 0;
-    CL_CHECK(clEnqueueReadBufferRect(l->read_queue, l->b->counts, CL_FALSE, origin, origin, region,
-                                     pitch, 0, pitch, 0, l->b->frame, 0, NULL, &read),
+    CL_CHECK(clEnqueueReadBufferRect(
+                 l->read_queue, l->b->counts, CL_FALSE, origin, t->slot ? slot_origin : origin,
+                 region, pitch, 0, t->slot ? t->w * sizeof(uint16_t) : pitch, 0,
+                 t->slot ? (void *)t->slot : (void *)l->b->frame, 0, NULL, &read),
              "clEnqueueReadBufferRect", l->b->dev, err, errlen);
     CL_CHECK(clFlush(l->read_queue), "clFlush", l->b->dev, err, errlen);
     *pending = read;
@@ -402,6 +406,8 @@ static int cl_finish(void *self, char *err, size_t errlen)
     struct tr_cl_backend *b = self;
     size_t bytes = (size_t)b->p->width * b->p->height * sizeof(uint16_t);
     int rc = 0;
+    if (!b->frame)
+        return 0; /* a run without a frame: each tile was read into its own buffer */
     int64_t t0 = tr_now_ns();
     CL_CHECK(clEnqueueReadBuffer(b->queue, b->counts, CL_TRUE, 0, bytes, b->frame, 0, NULL, NULL),
              "clEnqueueReadBuffer", b->dev, err, errlen);
@@ -418,6 +424,8 @@ static int cl_finish_tiles(void *self, const struct tr_tile *tiles, size_t n, ch
     struct tr_cl_backend *b = self;
     size_t pitch = (size_t)b->p->width * sizeof(uint16_t);
     int rc = 0;
+    if (!b->frame)
+        return 0; /* a run without a frame: each tile was read into its own buffer */
     int64_t t0 = tr_now_ns();
     for (size_t i = 0; i < n; i++) {
         const struct tr_tile *t = &tiles[i];

@@ -43,8 +43,9 @@ void tr_cl_prepared_build(const struct tr_cl_prepared *prep, int64_t *build_ns,
 
 /*
  * Opens a run of p (whose precision must be prep's) on a prepared device: the frame buffer,
- * a queue, the warm-up; fills info's name, platform, type, kernel and warm-up time (not the
- * build's). Returns 0 or a status with a message in err.
+ * a queue, the warm-up. frame is the host frame, or NULL for a run without one (tiles are read
+ * into their slots, and finish and finish_tiles do nothing); fills info's name, platform, type,
+ * kernel and warm-up time (not the build's). Returns 0 or a status with a message in err.
  */
 enum tr_status tr_cl_backend_open_prepared(const struct tr_params *p, struct tr_cl_prepared *prep,
                                            uint16_t *frame, struct tr_cl_backend **out,

@@ -230,7 +230,7 @@ int tr_json_write_document_flags(FILE *f, const struct tr_job *job, unsigned fla
         const struct tr_record *r = &job->run.records[i];
         if ((i && fputc(',', f) == EOF) || fputs(nl, f) < 0)
             return -1;
-        if (flags & TR_JSON_RECORD_COUNTS) {
+        if ((flags & TR_JSON_RECORD_COUNTS) && job->frame) { /* a run without a frame: none */
             if (tr_record_write_with_counts(f, r, job->frame, job->params.width) != 0)
                 return -1;
         } else if (tr_record_write(f, r) != 0) {

@@ -149,6 +149,10 @@ int tr_png_write_job(FILE *f, const struct tr_job *job, enum tr_image_format fmt
                      size_t errlen)
 {
     const struct tr_params *p = &job->params;
+    if (!job->frame) {
+        snprintf(err, errlen, "internal error: an image of a run that kept no frame");
+        return -1;
+    }
     struct tr_image_frame img = {.counts = job->frame,
                                  .width = p->width,
                                  .height = p->height,

@@ -23,11 +23,11 @@ static uint16_t *render(tr_tile_fn fn, uint32_t w, uint32_t h, uint32_t max_iter
     struct tr_tile_grid g;
     uint16_t *counts = calloc((size_t)w * h, sizeof(uint16_t));
     assert_non_null(counts);
-    struct tr_frame_desc f = {counts, w, h, max_iter};
+    struct tr_frame_desc f = {w, h, max_iter};
     tr_tile_grid_init(&g, w, h, tw, th);
     for (uint64_t id = 0; id < g.tiles; id++) {
         struct tr_tile t = tr_tile_grid_tile(&g, (uint32_t)id);
-        fn(&f, &t);
+        tr_tile_into_frame(fn, &f, counts, &t);
     }
     return counts;
 }
@@ -162,11 +162,11 @@ static void test_writes_only_its_tile(void **state)
 {
     (void)state;
     const uint32_t w = 50, h = 40;
-    const struct tr_tile tiles[] = {{0, 13, 7, 20, 9},
-                                    {0, 0, 0, 1, 1},
-                                    {0, 49, 39, 1, 1},
-                                    {0, 0, 39, 50, 1},
-                                    {0, 49, 0, 1, 40}};
+    const struct tr_tile tiles[] = {{0, 13, 7, 20, 9, NULL},
+                                    {0, 0, 0, 1, 1, NULL},
+                                    {0, 49, 39, 1, 1, NULL},
+                                    {0, 0, 39, 50, 1, NULL},
+                                    {0, 49, 0, 1, 40, NULL}};
     for (size_t pi = 0; pi < 2; pi++) {
         enum tr_cpu_isa isas[TR_CPU_ISA_COUNT];
         tr_tile_fn fns[TR_CPU_ISA_COUNT];
@@ -177,12 +177,58 @@ static void test_writes_only_its_tile(void **state)
                 uint16_t got[50 * 40], want[50 * 40];
                 for (size_t j = 0; j < w * h; j++)
                     got[j] = want[j] = 0xbeef;
-                struct tr_frame_desc fg = {got, w, h, 300}, fw = {want, w, h, 300};
-                fns[i](&fg, t);
-                scalar_fn(precisions[pi])(&fw, t);
+                struct tr_frame_desc f = {w, h, 300};
+                tr_tile_into_frame(fns[i], &f, got, t);
+                tr_tile_into_frame(scalar_fn(precisions[pi]), &f, want, t);
                 assert_memory_equal(got, want, sizeof(got));
             }
         }
+    }
+}
+
+/* A tile written where it is told: packed (stride t.w) or with a row stride of its own, each
+ * pixel where the frame has it, nothing outside the tile's rows and columns. */
+static void test_writes_to_its_destination(void **state)
+{
+    (void)state;
+    const uint32_t w = 203, h = 77, max_iter = 400;
+    const struct tr_tile tiles[] = {{0, 13, 7, 64, 33, NULL},
+                                    {0, 0, 0, 1, 1, NULL},
+                                    {0, 200, 70, 3, 7, NULL},
+                                    {0, 0, 40, 203, 5, NULL},
+                                    {0, 150, 0, 53, 77, NULL}};
+    const struct tr_frame_desc f = {w, h, max_iter};
+    for (size_t pi = 0; pi < 2; pi++) {
+        tr_tile_fn fns[TR_CPU_ISA_COUNT + 1];
+        enum tr_cpu_isa isas[TR_CPU_ISA_COUNT];
+        int n = vector_isas(precisions[pi], isas, fns);
+        fns[n++] = scalar_fn(precisions[pi]);
+        uint16_t *frame = calloc((size_t)w * h, sizeof(uint16_t));
+        assert_non_null(frame);
+        for (size_t k = 0; k < sizeof(tiles) / sizeof(tiles[0]); k++)
+            tr_tile_into_frame(scalar_fn(precisions[pi]), &f, frame, &tiles[k]);
+        for (int i = 0; i < n; i++) {
+            for (size_t k = 0; k < sizeof(tiles) / sizeof(tiles[0]); k++) {
+                const struct tr_tile *t = &tiles[k];
+                for (size_t pad = 0; pad < 6; pad += 5) { /* packed, then 5 spare per row */
+                    size_t stride = t->w + pad, cells = stride * t->h + 2 * 16;
+                    uint16_t *buf = malloc(cells * sizeof(uint16_t));
+                    assert_non_null(buf);
+                    for (size_t j = 0; j < cells; j++)
+                        buf[j] = 0xbeef;
+                    fns[i](&f, t, buf + 16, stride);
+                    for (size_t j = 0; j < cells; j++) {
+                        size_t at = j - 16, y = at / stride, x = at % stride;
+                        uint16_t want = j >= 16 && y < t->h && x < t->w
+                                            ? frame[(t->y + y) * w + t->x + x]
+                                            : 0xbeef;
+                        assert_int_equal(buf[j], want);
+                    }
+                    free(buf);
+                }
+            }
+        }
+        free(frame);
     }
 }
 
@@ -274,9 +320,13 @@ static void test_ceiling(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_golden_frames),     cmocka_unit_test(test_odd_tile_shapes),
-        cmocka_unit_test(test_max_iter_extremes), cmocka_unit_test(test_writes_only_its_tile),
-        cmocka_unit_test(test_dispatch),          cmocka_unit_test(test_ceiling),
+        cmocka_unit_test(test_golden_frames),
+        cmocka_unit_test(test_odd_tile_shapes),
+        cmocka_unit_test(test_max_iter_extremes),
+        cmocka_unit_test(test_writes_only_its_tile),
+        cmocka_unit_test(test_writes_to_its_destination),
+        cmocka_unit_test(test_dispatch),
+        cmocka_unit_test(test_ceiling),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
