@@ -29,9 +29,10 @@ struct tr_rank_info {
     uint32_t first_device, n_devices;    /* its entries in the job's devices */
     uint32_t lanes;                      /* lanes that ran */
     uint64_t tiles, pixels, iterations;
-    int64_t elapsed_ns;  /* its origin to its last lane's end */
-    uint64_t sent_bytes; /* its tiles' records and counts, sent to rank 0 as they finished */
-    int64_t send_ns;     /* its output thread's time sending them */
+    int64_t elapsed_ns;   /* its origin to its last lane's end */
+    uint64_t sent_bytes;  /* its tiles' records and counts, sent to rank 0 as they finished */
+    int64_t send_ns;      /* its output thread's time sending them */
+    uint64_t max_rss_kib; /* its peak resident memory when its run had ended */
 };
 
 struct tr_device_cache; /* devices/device_cache.h */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
@@ -26,7 +27,7 @@ enum { TAG_HEAD = 1, TAG_DEVICES, TAG_GROUPS, TAG_STEALS };
 
 /* What a rank sends rank 0 after its run; its tiles went there as they finished. */
 struct wire_head {
-    uint64_t n_records, pixels, total_iterations, sent_bytes;
+    uint64_t n_records, pixels, total_iterations, sent_bytes, max_rss_kib;
     int64_t elapsed_ns, send_ns;
     uint32_t n_devices, lanes, n_steals;
     int32_t cancelled;
@@ -149,11 +150,14 @@ static int pack(const struct tr_job *job, const struct tr_run_options *o, const 
     const struct tr_run *run = &job->run;
     part_clear(pt);
     pt->head.n_records = run->n_records;
-    /* rank 0's frame holds other ranks' tiles too */
-    pt->head.total_iterations = relay->rank == 0 ? tiles_iterations(job) : relay->sent_iterations;
+    /* rank 0's frame holds other ranks' tiles too; the others have no frame */
+    pt->head.total_iterations = relay->rank == 0 ? tiles_iterations(job) : run->total_iterations;
     pt->head.sent_bytes = relay->sent_bytes;
     pt->head.elapsed_ns = run->elapsed_ns;
     pt->head.send_ns = relay->send_ns;
+    struct rusage usage;
+    if (getrusage(RUSAGE_SELF, &usage) == 0)
+        pt->head.max_rss_kib = (uint64_t)usage.ru_maxrss;
     pt->head.n_devices = job->n_devices;
     pt->head.lanes = run->lanes;
     pt->head.n_steals = run->steals ? run->lanes : 0;
@@ -279,6 +283,7 @@ static int merge(struct tr_job *job, struct part *parts, int size, struct tr_ran
         info->elapsed_ns = pt->head.elapsed_ns;
         info->sent_bytes = pt->head.sent_bytes;
         info->send_ns = pt->head.send_ns;
+        info->max_rss_kib = pt->head.max_rss_kib;
         cancelled |= pt->head.cancelled;
         if (pt->head.elapsed_ns > elapsed)
             elapsed = pt->head.elapsed_ns;
@@ -404,7 +409,9 @@ int tr_mpi_run(int argc, char **argv, int thread_level)
     }
     jo.hooks.span = &span.hooks;
     /* at rank 0 even when it cannot run: it still hears every rank's last tile */
-    if (tr_mpi_relay_start(&relay, &job, 0, &jo.hooks) != 0 && rc == 0) {
+    /* the other ranks render into a few tile-sized slots instead of a frame */
+    jo.hooks.tile_slots = rank != 0;
+    if (tr_mpi_relay_start(&relay, &job, jo.hooks.tile_slots, &jo.hooks) != 0 && rc == 0) {
         snprintf(err, sizeof(err), "could not start the thread that receives the ranks' tiles");
         rc = TR_EXIT_FAILURE;
     }

@@ -107,8 +107,6 @@ static void send_tile(void *user, const struct tr_record *rec, const uint16_t *c
             memcpy(out + (size_t)y * rec->tile_w,
                    counts + (size_t)(rec->tile_y + y) * r->width + rec->tile_x, row);
     size_t bytes = sizeof(head) + row * rec->tile_h;
-    for (size_t i = 0; i < (size_t)rec->tile_w * rec->tile_h; i++)
-        r->sent_iterations += out[i];
     start = tr_now_ns();
     MPI_Isend(buf, (int)bytes, MPI_BYTE, 0, TAG_TILE, r->comm, req);
     /* moves the others along: over some transports a send progresses only inside MPI calls */

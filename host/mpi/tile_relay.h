@@ -44,7 +44,6 @@ struct tr_mpi_relay {
     MPI_Request *sends;
     uint32_t n_sends, next_send;
     uint64_t sent_bytes;
-    uint64_t sent_iterations; /* the sum of the counts it sent */
     int64_t send_ns; /* the output thread's time in MPI calls and waiting for room to send */
     /* rank 0 */
     uint16_t *frame;

@@ -116,6 +116,7 @@ static int add_ranks(cJSON *summary, const struct tr_job *job)
              cJSON_AddNumberToObject(o, "elapsed_us", (double)(k->elapsed_ns / 1000)) &&
              cJSON_AddNumberToObject(o, "sent_bytes", (double)k->sent_bytes) &&
              cJSON_AddNumberToObject(o, "send_us", (double)(k->send_ns / 1000)) &&
+             cJSON_AddNumberToObject(o, "max_rss_kib", (double)k->max_rss_kib) &&
              cJSON_AddNumberToObject(o, "giga_iterations_per_s",
                                      elapsed_s > 0 ? (double)k->iterations / elapsed_s / 1e9 : 0.0);
         if (!ok)

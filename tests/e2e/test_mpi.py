@@ -269,6 +269,17 @@ class Mpi(unittest.TestCase):
             self.assertEqual(row["host"], rec["host"])
         self.assertEqual({int(row["rank"]) for row in rows}, {0, 1})
 
+    def test_only_rank_zero_holds_the_frame(self):
+        """A 4096x4096 frame is 32 MiB of counts: rank 0 holds it, the other ranks render into
+        a few tile-sized slots, so their peak memory stays well below rank 0's."""
+        p, doc = launch([(2, ["--width", 4096, "--height", 4096, "--max-iter", 1,
+                              "--num-threads", 1, "--time-limit-ms", 0])])
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        self.check_cluster(doc, 2, 1)
+        rss = [k["max_rss_kib"] for k in doc["summary"]["ranks"]]
+        self.assertGreater(rss[0], 32 * 1024, rss)
+        self.assertLess(rss[1], rss[0] - 24 * 1024, rss)
+
     def test_lanes_bound_to_fewer_cpus(self):
         """A rank bound to one core with two lanes: one line on stderr says so and how to
         launch instead; the run goes on; --quiet leaves the line out."""
