@@ -397,7 +397,10 @@ static void *output_main(void *arg)
      * and writing tiles would otherwise take time from them and slow the run being recorded.
      * The thread still runs now and then (polls stay timely) and fully once a CPU is free;
      * tiles wait in the queue meanwhile. Best effort: a thread may always lower its own. */
-    setpriority(PRIO_PROCESS, (id_t)gettid(), OUTPUT_NICE);
+    /* Without a frame the consumer is where the tiles go (to another process): the lanes
+     * wait for it once the slots run out, so it runs at their priority. */
+    if (!s->pool)
+        setpriority(PRIO_PROCESS, (id_t)gettid(), OUTPUT_NICE);
     while (!ended && !atomic_load(&s->lanes_ended)) {
         size_t n = tr_tile_queue_pop(&s->queue, ids, OUTPUT_BATCH, OUTPUT_PERIOD_NS, &ended);
         for (size_t i = 0; i < n; i++)

@@ -129,7 +129,8 @@ struct tr_run_hooks {
      * than it would for room in the queue. tr_run.tile_slots says how many there were.
      * total_iterations is summed from the slots as they are delivered; checksum stays 0 (the
      * consumer that assembles the frame hashes it). Backends with finish must also have
-     * read_tile or read_tile_start.
+     * read_tile or read_tile_start. The output thread keeps the lanes' priority: the tiles
+     * leave the process through it, and the lanes would wait for it anyway.
      */
     int tile_slots;
     /* Set by another thread to stop the run before its next tile (client gone, signal). */

@@ -35,14 +35,16 @@ struct tr_mpi_relay {
     MPI_Comm comm; /* a duplicate of the run's: tiles never meet its other messages */
     int rank, size;
     uint32_t width, height, tile_w, tile_h;
-    unsigned char *buf; /* one message: a tile's header and counts */
+    unsigned char *buf; /* one message: tiles, each its header and counts */
     size_t buf_len;
     /* a sending rank */
     const struct tr_job *job; /* its devices' names */
     int packed;               /* on_tile's counts are the tile's alone, not the frame's */
     unsigned char *send_bufs; /* n_sends messages of buf_len bytes, each until its send ends */
-    MPI_Request *sends;
-    uint32_t n_sends, next_send;
+    MPI_Request *sends;       /* a ring: in_flight sends from oldest on, then the one filling */
+    uint32_t n_sends, oldest, in_flight;
+    size_t batch_fill;      /* bytes of tiles in the message being filled */
+    int64_t batch_start_ns; /* when its first tile came */
     uint64_t sent_bytes;
     int64_t send_ns; /* the output thread's time in MPI calls and waiting for room to send */
     /* rank 0 */
