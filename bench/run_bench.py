@@ -739,9 +739,12 @@ def mpi_row(section, label, ranks, params, timed):
     tile_rate = stats(d["summary"]["tiles_completed"] / (d["summary"]["elapsed_us"] / 1e6)
                       for d in docs if d["summary"]["elapsed_us"] > 0) \
         if all(d["summary"]["elapsed_us"] > 0 for d in docs) else None
-    # the counts rank 0 received from the other ranks
-    moved = [COUNT_BYTES * sum(k["pixels"] for k in d["summary"]["ranks"] if k["rank"] != 0)
-             for d in docs if "ranks" in d["summary"]]
+    # what the other ranks sent rank 0 (their tiles' records and counts) and their output
+    # threads' time sending it, while the run lasted
+    moved = [sum(k["sent_bytes"] for k in d["summary"]["ranks"]) for d in docs
+             if "ranks" in d["summary"]]
+    send = [sum(k["send_us"] for k in d["summary"]["ranks"]) / 1000 for d in docs
+            if "ranks" in d["summary"]]
     row = dict(section=section, label=label, ranks=ranks or None, device="cpu",
                workload=params.get("workload") or f"{params['width']}x{params['height']}/"
                                                   f"{params['max_iter']}",
@@ -759,6 +762,7 @@ def mpi_row(section, label, ranks, params, timed):
                gather_ms_median=gather and gather["median"], gather_ms_min=gather and gather["min"],
                gather_ms_max=gather and gather["max"],
                moved_bytes=statistics.median(moved) if moved else None,
+               send_ms_median=statistics.median(send) if send else None,
                tiles_per_s_median=tile_rate and tile_rate["median"],
                tiles_per_s_min=tile_rate and tile_rate["min"],
                tiles_per_s_max=tile_rate and tile_rate["max"])
@@ -919,8 +923,9 @@ def mpi_markdown(lines, mpi):
                  "`tilerace run`'s, `--time-limit-ms 0`; the sides of each comparison run "
                  "interleaved after one warm-up each. Wall: the whole process from fork to exit "
                  "(mpirun's launch of the ranks included); elapsed: the run's own elapsed_us; "
-                 "gather: summary.gather_us (sending the ranks' results to rank 0 and "
-                 "assembling the frame).\n")
+                 "gather: summary.gather_us (from the ranks' end to rank 0 holding the frame: "
+                 "the tiles still on their way, the ranks' totals, the sum and hash of the "
+                 "frame; the tiles themselves reach rank 0 while the run lasts).\n")
     lines.append("### Ratios (in-process rate, whole-process rate beside)\n")
     table(lines, ["comparison", "workload", "rate ratio", "target", "whole-process ratio",
                   "flags"],
@@ -943,18 +948,21 @@ def mpi_markdown(lines, mpi):
           [r["flags"] for r in mpi["rates"]])
     lines.append("### Gathering a 4096x4096 frame at rank 0 (max_iter 1, concurrent, 1 lane a "
                  "rank)\n")
-    lines.append(f"Moved: the counts rank 0 receives from the other ranks ({COUNT_BYTES} bytes "
-                 "a pixel); MB/s: moved over gather time (with 1 rank, gather is the assembly "
-                 "alone).\n")
+    lines.append("Moved: what the other ranks sent rank 0 while the run lasted (summary.ranks' "
+                 f"sent_bytes: each tile's counts, {COUNT_BYTES} bytes a pixel, and record); "
+                 "send ms: their output threads' time sending it (send_us); MB/s: moved over "
+                 "the run's elapsed time. With 1 rank nothing moves and gather is rank 0's sum "
+                 "and hash of the frame alone.\n")
 
     def moved(r):
         if r["moved_bytes"] is None:
-            return "- | -"
+            return "- | - | -"
         mb = r["moved_bytes"] / 1e6
-        rate = mb / (r["gather_ms_median"] / 1000) if r["gather_ms_median"] else None
-        return f"{mb:.1f} | {fmt(rate, 0) if r['moved_bytes'] else '-'}"
-    table(lines, head + ["moved MB", "MB/s", "flags"], rate_rows(mpi["gather"], moved),
-          [r["flags"] for r in mpi["gather"]])
+        rate = mb / (r["elapsed_ms_median"] / 1000) if r["elapsed_ms_median"] else None
+        return (f"{mb:.1f} | {fmt(r['send_ms_median'], 1)} | "
+                f"{fmt(rate, 0) if r['moved_bytes'] else '-'}")
+    table(lines, head + ["moved MB", "send ms", "MB/s", "flags"],
+          rate_rows(mpi["gather"], moved), [r["flags"] for r in mpi["gather"]])
     lines.append("### The dynamic counter with tiny tiles (512x512 in 4x4 tiles, max_iter 1)\n")
     lines.append("Tiles per second: tiles_completed over elapsed; tilerace-mpi's lanes take "
                  "each tile with one MPI_Fetch_and_op on rank 0's window, tilerace run's with "
