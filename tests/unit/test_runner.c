@@ -18,23 +18,8 @@
 #include "core/task_record.h"
 #include "core/tile_grid.h"
 #include "devices/job.h"
+#include "frame_params.h"
 #include "golden.h"
-
-static struct tr_params params(uint32_t w, uint32_t h, uint32_t tw, uint32_t th, uint32_t it,
-                               enum tr_mode mode, uint32_t threads)
-{
-    struct tr_params p;
-    tr_params_defaults(&p);
-    p.width = w;
-    p.height = h;
-    p.tile_w = tw;
-    p.tile_h = th;
-    p.max_iter = it;
-    p.mode = mode;
-    p.num_threads = threads;
-    p.time_limit_ms = 0;
-    return p;
-}
 
 static void check_records(const struct tr_job *job)
 {
@@ -114,7 +99,7 @@ static void test_records_every_mode(void **state)
     const uint32_t threads[] = {1, 2, 3, 4, 7, 64};
     for (size_t m = 0; m < 4; m++) {
         for (size_t t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
-            struct tr_params p = params(100, 70, 32, 16, 64, modes[m], threads[t]);
+            struct tr_params p = frame_params(100, 70, 32, 16, 64, modes[m], threads[t]);
             struct tr_job job;
             char err[256];
             assert_int_equal(tr_job_run(&p, NULL, &job, err, sizeof(err)), 0);
@@ -141,7 +126,7 @@ static void test_time_limit(void **state)
                                   TR_MODE_STEAL};
     for (size_t m = 0; m < 4; m++) {
         /* far too much work for 60 ms: the black interior at 65535 iterations */
-        struct tr_params p = params(1024, 1024, 16, 16, 65535, modes[m], 2);
+        struct tr_params p = frame_params(1024, 1024, 16, 16, 65535, modes[m], 2);
         p.time_limit_ms = 60;
         struct tr_job job;
         char err[256];
@@ -186,8 +171,9 @@ static void test_golden_frames(void **state)
             /* the 458M-iteration frame once per mode keeps the sanitizer builds quick */
             if (rows[i].total_iterations > 100000000 && c % 2 == 1)
                 continue;
-            struct tr_params p = params(rows[i].width, rows[i].height, configs[c].tw, configs[c].th,
-                                        rows[i].max_iter, configs[c].mode, configs[c].threads);
+            struct tr_params p =
+                frame_params(rows[i].width, rows[i].height, configs[c].tw, configs[c].th,
+                             rows[i].max_iter, configs[c].mode, configs[c].threads);
             struct tr_job job;
             char err[256];
             assert_int_equal(tr_job_run(&p, NULL, &job, err, sizeof(err)), 0);
@@ -330,7 +316,7 @@ static void test_queued_backend(void **state)
     const uint32_t depths[] = {1, 2, 5};
     for (size_t m = 0; m < 4; m++) {
         for (size_t k = 0; k < 3; k++) {
-            struct tr_params p = params(100, 70, 16, 16, 1, modes[m], 2);
+            struct tr_params p = frame_params(100, 70, 16, 16, 1, modes[m], 2);
             p.queue_depth = depths[k];
             uint16_t *frame = calloc((size_t)p.width * p.height, sizeof(uint16_t));
             assert_non_null(frame);
@@ -360,7 +346,7 @@ static void test_queued_backend_time_limit(void **state)
 {
     (void)state;
     for (uint32_t depth = 1; depth <= 16; depth *= 4) {
-        struct tr_params p = params(640, 640, 8, 8, 1, TR_MODE_DYNAMIC, 2);
+        struct tr_params p = frame_params(640, 640, 8, 8, 1, TR_MODE_DYNAMIC, 2);
         p.queue_depth = depth;
         p.time_limit_ms = 30;
         uint16_t *frame = calloc((size_t)p.width * p.height, sizeof(uint16_t));
@@ -384,7 +370,7 @@ static void test_queued_backend_time_limit(void **state)
 static void test_queued_backend_failure(void **state)
 {
     (void)state;
-    struct tr_params p = params(160, 160, 16, 16, 1, TR_MODE_SEQUENTIAL, 1);
+    struct tr_params p = frame_params(160, 160, 16, 16, 1, TR_MODE_SEQUENTIAL, 1);
     p.queue_depth = 3;
     uint16_t *frame = calloc((size_t)p.width * p.height, sizeof(uint16_t));
     assert_non_null(frame);
@@ -484,7 +470,7 @@ static void test_steal_from_slow_lane(void **state)
 {
     (void)state;
     /* 64 tiles, 4 lanes of 16: lane 0 needs 16 x 2 ms, the others a few microseconds */
-    struct tr_params p = params(64, 64, 8, 8, 1, TR_MODE_STEAL, 4);
+    struct tr_params p = frame_params(64, 64, 8, 8, 1, TR_MODE_STEAL, 4);
     struct sleepy_device *d = calloc(1, sizeof(*d));
     assert_non_null(d);
     d->width = p.width;
@@ -525,7 +511,7 @@ static void test_steal_from_slow_lane(void **state)
 static void test_steal_queued_slow_lane(void **state)
 {
     (void)state;
-    struct tr_params p = params(96, 96, 8, 8, 1, TR_MODE_STEAL, 3);
+    struct tr_params p = frame_params(96, 96, 8, 8, 1, TR_MODE_STEAL, 3);
     p.queue_depth = 3;
     uint16_t *frame = calloc((size_t)p.width * p.height, sizeof(uint16_t));
     assert_non_null(frame);
@@ -539,7 +525,7 @@ static void test_steal_queued_slow_lane(void **state)
     tr_run_free(&run);
 
     /* and under a time limit: nothing starts at or after it, stolen or not */
-    struct tr_params q = params(640, 640, 8, 8, 1, TR_MODE_STEAL, 3);
+    struct tr_params q = frame_params(640, 640, 8, 8, 1, TR_MODE_STEAL, 3);
     q.queue_depth = 3;
     q.time_limit_ms = 30;
     uint16_t *big = calloc((size_t)q.width * q.height, sizeof(uint16_t));
@@ -612,7 +598,7 @@ static void slow_on_tile(void *user, const struct tr_record *rec, const uint16_t
 static void test_output_thread(void **state)
 {
     (void)state;
-    struct tr_params p = params(OUTPUT_TILES, 2, 1, 2, 1, TR_MODE_DYNAMIC, 2);
+    struct tr_params p = frame_params(OUTPUT_TILES, 2, 1, 2, 1, TR_MODE_DYNAMIC, 2);
     struct noting_device *d = calloc(1, sizeof(*d));
     assert_non_null(d);
     d->width = p.width;
@@ -726,7 +712,7 @@ static void test_reads_waited_outside_lanes(void **state)
 {
     (void)state;
     for (int fail = 0; fail < 2; fail++) {
-        struct tr_params p = params(200, 90, 16, 8, 1, TR_MODE_DYNAMIC, 2);
+        struct tr_params p = frame_params(200, 90, 16, 8, 1, TR_MODE_DYNAMIC, 2);
         struct late_device d = {.width = p.width, .fail_read_of = fail ? 37 : -1};
         size_t pixels = (size_t)p.width * p.height;
         d.frame = calloc(pixels, sizeof(uint16_t));

@@ -16,6 +16,7 @@
 #include "core/tile_grid.h"
 #include "cpu/kernels.h"
 #include "devices/job.h"
+#include "frame_params.h"
 #include "golden.h"
 #ifdef TILERACE_HAVE_OPENCL
 #include "opencl/cache_dir.h"
@@ -59,19 +60,11 @@ static void assemble(void *user, const struct tr_record *rec, const uint16_t *co
         usleep(a->delay_us);
 }
 
+/* On the CPU path. */
 static struct tr_params params(uint32_t w, uint32_t h, uint32_t tw, uint32_t th, uint32_t it,
                                enum tr_mode mode, uint32_t threads)
 {
-    struct tr_params p;
-    tr_params_defaults(&p);
-    p.width = w;
-    p.height = h;
-    p.tile_w = tw;
-    p.tile_h = th;
-    p.max_iter = it;
-    p.mode = mode;
-    p.num_threads = threads;
-    p.time_limit_ms = 0;
+    struct tr_params p = frame_params(w, h, tw, th, it, mode, threads);
     snprintf(p.device, sizeof(p.device), "cpu");
     return p;
 }
