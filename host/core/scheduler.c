@@ -398,8 +398,10 @@ static void *output_main(void *arg)
      * The thread still runs now and then (polls stay timely) and fully once a CPU is free;
      * tiles wait in the queue meanwhile. Best effort: a thread may always lower its own. */
     /* Without a frame the consumer is where the tiles go (to another process): the lanes
-     * wait for it once the slots run out, so it runs at their priority. */
-    if (!s->pool)
+     * wait for it once the slots run out, so it runs at their priority. In a run across
+     * processes its consumer shares a lock with the thread that receives the others' tiles,
+     * which must not wait behind a thread that seldom runs. */
+    if (!s->pool && !s->span)
         setpriority(PRIO_PROCESS, (id_t)gettid(), OUTPUT_NICE);
     while (!ended && !atomic_load(&s->lanes_ended)) {
         size_t n = tr_tile_queue_pop(&s->queue, ids, OUTPUT_BATCH, OUTPUT_PERIOD_NS, &ended);
@@ -468,7 +470,8 @@ static int group_reads_tiles(const struct shared *s, uint32_t g)
 }
 
 /* Makes each group's tiles visible in the host frame, for those that keep them until the end:
- * the whole frame from the one device of a run, or only its own tiles from one of several. */
+ * the whole frame from the one device of a run, or only its own tiles from one of several or
+ * of a run across processes. */
 static int finish_groups(struct shared *s, char *err, size_t errlen)
 {
     for (uint32_t g = 0; g < s->n_groups; g++) {
@@ -477,7 +480,9 @@ static int finish_groups(struct shared *s, char *err, size_t errlen)
          * also race with a reader of those tiles (the server's event stream). */
         if (!b->ops->finish || group_reads_tiles(s, g))
             continue;
-        if (s->n_groups == 1) {
+        /* a whole-frame read would write zeros over the other devices' tiles, and in a run
+         * across processes over theirs, which reach this frame while it lasts */
+        if (s->n_groups == 1 && !s->span) {
             int rc = b->ops->finish(b->self, err, errlen);
             if (rc)
                 return rc;
@@ -514,7 +519,7 @@ static void count_groups(const struct shared *s, const struct lane *lanes, uint3
         g->tiles++;
         g->pixels += r->pixels_computed;
         g->busy_ns += r->duration_ns;
-        if (s->n_groups == 1 || s->pool)
+        if ((s->n_groups == 1 && !s->span) || s->pool)
             continue; /* all of the frame's: total_iterations; or summed from the slots */
         for (uint32_t y = 0; y < r->tile_h; y++) {
             const uint16_t *row = s->frame + (size_t)(r->tile_y + y) * s->p->width + r->tile_x;
@@ -525,15 +530,13 @@ static void count_groups(const struct shared *s, const struct lane *lanes, uint3
     if (s->pool)
         for (uint32_t g = 0; g < s->n_groups; g++)
             out->groups[g].iterations = s->slot_iterations[g];
-    else if (s->n_groups == 1)
-        out->groups[0].iterations = out->total_iterations;
 }
 
 /*
  * A run without a frame: a slot for each tile n lanes may hold, the output queue may hold and
- * the output thread may take from it at once; never more than the tiles. Each is as large as
- * the grid's largest tile, and written once before the clock so that no lane takes its page
- * faults inside a tile's time.
+ * the output thread may take from it at once; never more than the tiles and a spare a lane.
+ * Each is as large as the grid's largest tile, and written once before the clock so that no
+ * lane takes its page faults inside a tile's time.
  */
 static int pool_init(struct shared *s, uint32_t n, size_t queue_tiles, char *err, size_t errlen)
 {
@@ -545,7 +548,10 @@ static int pool_init(struct shared *s, uint32_t n, size_t queue_tiles, char *err
         }
         want += lane_depth(s, s->groups[g].backend->ops);
     }
-    s->n_slots = (uint32_t)(want < s->grid.tiles ? want : s->grid.tiles);
+    /* A lane takes its slot before it learns whether a tile is left: one spare a lane, so
+     * that lanes holding every tile of a small grid still find one each. */
+    uint64_t most = s->grid.tiles + n;
+    s->n_slots = (uint32_t)(want < most ? want : most);
     size_t w = s->grid.tile_w < s->grid.width ? s->grid.tile_w : s->grid.width;
     size_t h = s->grid.tile_h < s->grid.height ? s->grid.tile_h : s->grid.height;
     size_t slot_counts = w * h;
@@ -681,7 +687,9 @@ enum tr_status tr_run_lanes(const struct tr_params *p, uint16_t *frame,
         }
     }
     /* without a frame there is nothing to hash: the consumer assembles the frame */
-    s.digest_live = !slot_mode;
+    /* In a run across processes the frame also receives the others' tiles while it lasts: no
+     * whole-frame sum or hash here, the process that gathers them makes its own. */
+    s.digest_live = !slot_mode && !s.span;
     for (uint32_t g = 0; g < n_groups; g++)
         s.digest_live &= group_reads_tiles(&s, g) || !groups[g].backend->ops->finish;
     atomic_init(&s.lanes_ended, 0);
@@ -790,9 +798,10 @@ enum tr_status tr_run_lanes(const struct tr_params *p, uint16_t *frame,
     out->complete = out->n_records == s.grid.tiles;
     out->time_limited = !out->complete && !out->cancelled;
     size_t pixels = (size_t)p->width * p->height;
-    if (slot_mode) {
+    count_groups(&s, lanes, started, out);
+    if (slot_mode || s.span) {
         for (uint32_t g = 0; g < n_groups; g++)
-            out->total_iterations += s.slot_iterations[g];
+            out->total_iterations += out->groups[g].iterations;
     } else if (s.digest_live) {
         tr_frame_digest_advance(&s.digest, s.counts_in);
         int whole = tr_frame_digest_finish(&s.digest);
@@ -804,7 +813,8 @@ enum tr_status tr_run_lanes(const struct tr_params *p, uint16_t *frame,
         if (out->complete)
             out->checksum = tr_fnv1a64_counts(frame, pixels);
     }
-    count_groups(&s, lanes, started, out);
+    if (n_groups == 1 && !slot_mode && !s.span)
+        out->groups[0].iterations = out->total_iterations;
 
 cleanup:
     if (output_started) {

@@ -79,7 +79,10 @@ struct tr_backend {
  * A run whose lanes are one part of a list shared with other processes (the ranks of an MPI
  * job): this process's lanes are lanes first_lane.. of all_lanes, thread_id numbers them in
  * the whole list, and a mode shares the tiles out over the whole list. The callbacks are the
- * points where the processes meet; each is called exactly once per run, in this order.
+ * points where the processes meet; each is called exactly once per run, in this order. The
+ * frame may receive other processes' tiles while the run lasts: the run reads back only its
+ * own tiles from a device, total_iterations is the sum of its own tiles' counts, and checksum
+ * stays 0 (the process that gathers the tiles hashes the frame).
  */
 struct tr_lane_span {
     /* From the caller's thread before any lane starts, with this process's lane count and
@@ -125,12 +128,12 @@ struct tr_run_hooks {
      * pool once on_tile returns: copy what must outlive the call. want_counts is implied.
      * The pool has a slot for each tile a lane may hold (lanes * queue_depth), the queue may
      * hold (output_queue_tiles; 32 by default here) and the output thread may take from it
-     * at once (as many, up to 64), at most one per tile: a lane waits for a slot no sooner
-     * than it would for room in the queue. tr_run.tile_slots says how many there were.
-     * total_iterations is summed from the slots as they are delivered; checksum stays 0 (the
-     * consumer that assembles the frame hashes it). Backends with finish must also have
-     * read_tile or read_tile_start. The output thread keeps the lanes' priority: the tiles
-     * leave the process through it, and the lanes would wait for it anyway.
+     * at once (as many, up to 64), at most one per tile and a spare a lane: a lane waits for
+     * a slot no sooner than it would for room in the queue. tr_run.tile_slots says how many
+     * there were. total_iterations is summed from the slots as they are delivered; checksum
+     * stays 0 (the consumer that assembles the frame hashes it). Backends with finish must
+     * also have read_tile or read_tile_start. The output thread keeps the lanes' priority:
+     * the tiles leave the process through it, and the lanes would wait for it anyway.
      */
     int tile_slots;
     /* Set by another thread to stop the run before its next tile (client gone, signal). */

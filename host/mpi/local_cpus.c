@@ -6,6 +6,7 @@
 #include "cli/exit_codes.h"
 #include "core/device_spec.h"
 #include "core/options.h"
+#include "mpi/abort.h"
 
 uint32_t tr_local_pin_first(const struct tr_local_share *shares, uint32_t k)
 {
@@ -37,7 +38,7 @@ int tr_local_cpus_first(MPI_Comm comm, const struct tr_params *p, uint32_t *pin_
     struct tr_local_share *shares = calloc((size_t)n, sizeof(*shares));
     /* no memory for a few bytes per rank: the others would wait in the gather for ever */
     if (!shares)
-        MPI_Abort(comm, TR_EXIT_FAILURE);
+        tr_mpi_abort(comm, "the CPUs of its host's ranks");
     MPI_Allgather(&mine, sizeof(mine), MPI_BYTE, shares, sizeof(mine), MPI_BYTE, local);
     *pin_first = tr_local_pin_first(shares, (uint32_t)k);
     free(shares);
@@ -60,8 +61,8 @@ void tr_local_cpus_warn_narrow(MPI_Comm comm, const struct tr_params *p, FILE *e
         mine[1] = (uint32_t)CPU_COUNT(&cpus);
     }
     uint32_t *all = rank == 0 ? calloc((size_t)size, sizeof(mine)) : NULL;
-    if (rank == 0 && !all)
-        MPI_Abort(comm, TR_EXIT_FAILURE); /* the others would wait in the gather for ever */
+    if (rank == 0 && !all) /* the others would wait in the gather for ever */
+        tr_mpi_abort(comm, "the ranks' lane counts");
     MPI_Gather(mine, 2, MPI_UINT32_T, all, 2, MPI_UINT32_T, 0, comm);
     int first = -1, narrow = 0;
     for (int r = 0; rank == 0 && r < size; r++)

@@ -17,6 +17,7 @@
 #include "core/text_escape.h"
 #include "devices/job.h"
 #include "mpi/local_cpus.h"
+#include "mpi/abort.h"
 #include "mpi/span.h"
 #include "mpi/tile_relay.h"
 #include "output/run_outputs.h"
@@ -52,8 +53,8 @@ static int agree(MPI_Comm comm, int rank, int size, int status, const char *msg)
 {
     int *all = calloc((size_t)size, sizeof(int));
     char text[ERR_LEN] = "";
-    if (!all)
-        MPI_Abort(comm, TR_EXIT_FAILURE); /* no memory for a few ints: nothing else can go on */
+    if (!all) /* no memory for a few ints: nothing else can go on */
+        tr_mpi_abort(comm, "the ranks' statuses");
     MPI_Allgather(&status, 1, MPI_INT, all, 1, MPI_INT, comm);
     int first = -1;
     for (int r = 0; r < size && first < 0; r++)
@@ -140,19 +141,6 @@ static size_t relay_queue_tiles(const struct tr_params *p)
     return n < 32 ? 32 : n > 1024 ? 1024 : n;
 }
 
-/* The sum of the counts of job's own tiles in its frame. */
-static uint64_t tiles_iterations(const struct tr_job *job)
-{
-    uint64_t sum = 0;
-    for (size_t i = 0; i < job->run.n_records; i++) {
-        const struct tr_record *r = &job->run.records[i];
-        for (uint32_t y = 0; y < r->tile_h; y++)
-            sum += tr_sum_counts(
-                job->frame + (size_t)(r->tile_y + y) * job->params.width + r->tile_x, r->tile_w);
-    }
-    return sum;
-}
-
 /*
  * This rank's results, packed: at rank 0 with its records, at another rank without (they
  * went to rank 0 as the tiles finished). Returns 0 or -1 (out of memory).
@@ -163,8 +151,7 @@ static int pack(const struct tr_job *job, const struct tr_run_options *o, const 
     const struct tr_run *run = &job->run;
     part_clear(pt);
     pt->head.n_records = run->n_records;
-    /* rank 0's frame holds other ranks' tiles too; the others have no frame */
-    pt->head.total_iterations = relay->rank == 0 ? tiles_iterations(job) : run->total_iterations;
+    pt->head.total_iterations = run->total_iterations; /* its own tiles' */
     pt->head.sent_bytes = relay->sent_bytes;
     pt->head.elapsed_ns = run->elapsed_ns;
     pt->head.send_ns = relay->send_ns;
@@ -383,7 +370,7 @@ int tr_mpi_run(int argc, char **argv, int thread_level)
     struct frame_params mine = frame_params_of(&o.params);
     struct frame_params *all = rank == 0 ? calloc((size_t)size, sizeof(*all)) : NULL;
     if (rank == 0 && !all)
-        MPI_Abort(comm, TR_EXIT_FAILURE);
+        tr_mpi_abort(comm, "the ranks' frame parameters");
     MPI_Gather(&mine, sizeof(mine), MPI_BYTE, all, sizeof(mine), MPI_BYTE, 0, comm);
     rc = 0;
     for (int r = 1; rank == 0 && r < size && !rc; r++)
@@ -400,11 +387,9 @@ int tr_mpi_run(int argc, char **argv, int thread_level)
         return TR_EXIT_FAILURE;
     }
     struct tr_mpi_span span;
-    if (tr_mpi_span_init(&span, comm, o.params.time_limit_ms > 0) != 0) {
-        if (rank == 0)
-            tr_cli_fail(TR_EXIT_FAILURE, "could not set up the cluster's tile counter");
-        MPI_Abort(comm, TR_EXIT_FAILURE); /* a window is collective: no rank can go on alone */
-    }
+    /* a window is collective: no rank can go on alone */
+    if (tr_mpi_span_init(&span, comm, o.params.time_limit_ms > 0) != 0)
+        tr_mpi_abort(comm, "the cluster's tile counter");
     struct tr_job job;
     struct tr_job_options jo;
     memset(&job, 0, sizeof(job));
@@ -424,7 +409,8 @@ int tr_mpi_run(int argc, char **argv, int thread_level)
     /* at rank 0 even when it cannot run: it still hears every rank's last tile */
     /* the other ranks render into a few tile-sized slots instead of a frame */
     jo.hooks.tile_slots = rank != 0;
-    jo.hooks.output_queue_tiles = relay_queue_tiles(&o.params);
+    if (jo.hooks.tile_slots)
+        jo.hooks.output_queue_tiles = relay_queue_tiles(&o.params);
     if (tr_mpi_relay_start(&relay, &job, jo.hooks.tile_slots, &jo.hooks) != 0 && rc == 0) {
         snprintf(err, sizeof(err), "could not start the thread that receives the ranks' tiles");
         rc = TR_EXIT_FAILURE;
@@ -476,11 +462,8 @@ int tr_mpi_run(int argc, char **argv, int thread_level)
             part_clear(&own);
             for (int r = 1; r < size; r++) {
                 int got = recv_part(&parts[r], r, &relay.from[r], comm);
-                if (got == -1) {
-                    /* the sender goes on regardless: MPI_Abort is the one way out */
-                    tr_cli_fail(TR_EXIT_FAILURE, "out of memory for rank %d's results", r);
-                    MPI_Abort(comm, TR_EXIT_FAILURE);
-                }
+                if (got == -1) /* the sender goes on regardless */
+                    tr_mpi_abort(comm, "another rank's results");
                 if (got != 0 && rc == 0) {
                     snprintf(err, sizeof(err),
                              "rank %d's tiles that reached rank 0 are not the ones it rendered", r);

@@ -51,12 +51,6 @@ static void retire_sends(struct tr_mpi_relay *r)
     }
 }
 
-/* A tile's message: this header, then its counts, row by row (tile_w * tile_h). */
-struct tile_head {
-    struct tr_wire_record record;
-    char device[TR_DEVICE_MAXLEN]; /* the resolved selector of the device that rendered it */
-};
-
 int tr_mpi_relay_init(struct tr_mpi_relay *r, MPI_Comm comm, const struct tr_params *p,
                       const char *host)
 {
@@ -68,7 +62,10 @@ int tr_mpi_relay_init(struct tr_mpi_relay *r, MPI_Comm comm, const struct tr_par
     r->height = p->height;
     r->tile_w = p->tile_w;
     r->tile_h = p->tile_h;
-    size_t tile_bytes = sizeof(struct tile_head) + (size_t)p->tile_w * p->tile_h * sizeof(uint16_t);
+    /* the largest tile the grid has: a tile larger than the frame is clipped to it */
+    size_t tile_w = p->tile_w < p->width ? p->tile_w : p->width;
+    size_t tile_h = p->tile_h < p->height ? p->tile_h : p->height;
+    size_t tile_bytes = sizeof(struct tr_relay_tile_head) + tile_w * tile_h * sizeof(uint16_t);
     r->buf_len = tile_bytes > BATCH_BYTES ? tile_bytes : BATCH_BYTES;
     r->buf = malloc(r->buf_len);
     if (r->rank != 0) {
@@ -81,8 +78,10 @@ int tr_mpi_relay_init(struct tr_mpi_relay *r, MPI_Comm comm, const struct tr_par
     } else {
         r->hosts = calloc((size_t)r->size, sizeof(*r->hosts));
         r->from = calloc((size_t)r->size, sizeof(*r->from));
+        r->ended = calloc((size_t)r->size, sizeof(*r->ended));
     }
-    int ok = r->buf && (r->rank != 0 ? r->send_bufs && r->sends : r->hosts && r->from), all_ok = 0;
+    int ok = r->buf && (r->rank != 0 ? r->send_bufs && r->sends : r->hosts && r->from && r->ended),
+        all_ok = 0;
     snprintf(mine, sizeof(mine), "%s", host);
     MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_LAND, comm);
     if (all_ok) {
@@ -96,6 +95,7 @@ int tr_mpi_relay_init(struct tr_mpi_relay *r, MPI_Comm comm, const struct tr_par
     free(r->sends);
     free(r->hosts);
     free(r->from);
+    free(r->ended);
     memset(r, 0, sizeof(*r));
     return -1;
 }
@@ -125,7 +125,7 @@ static void send_tile(void *user, const struct tr_record *rec, const uint16_t *c
 {
     struct tr_mpi_relay *r = user;
     size_t row = rec->tile_w * sizeof(uint16_t);
-    size_t bytes = sizeof(struct tile_head) + row * rec->tile_h;
+    size_t bytes = sizeof(struct tr_relay_tile_head) + row * rec->tile_h;
     if (r->batch_fill + bytes > r->buf_len)
         flush_batch(r);
     if (r->batch_fill == 0)
@@ -133,11 +133,11 @@ static void send_tile(void *user, const struct tr_record *rec, const uint16_t *c
     unsigned char *buf = r->send_bufs +
                          (size_t)((r->oldest + r->in_flight) % r->n_sends) * r->buf_len +
                          r->batch_fill;
-    struct tile_head head = {{rec->task_id, rec->thread_id, rec->tile_x, rec->tile_y, rec->tile_w,
-                              rec->tile_h, rec->device_index, (uint32_t)rec->stolen,
-                              rec->pixels_computed, rec->start_ns, rec->duration_ns,
-                              rec->device_time_ns},
-                             ""};
+    struct tr_relay_tile_head head = {{rec->task_id, rec->thread_id, rec->tile_x, rec->tile_y,
+                                       rec->tile_w, rec->tile_h, rec->device_index,
+                                       (uint32_t)rec->stolen, rec->pixels_computed, rec->start_ns,
+                                       rec->duration_ns, rec->device_time_ns},
+                                      ""};
     snprintf(head.device, sizeof(head.device), "%s", rec->device ? rec->device : "");
     memcpy(buf, &head, sizeof(head));
     unsigned char *out = buf + sizeof(head);
@@ -171,6 +171,15 @@ static void own_tile(void *user, const struct tr_record *rec, const uint16_t *fr
     pthread_mutex_unlock(&r->outputs_lock);
 }
 
+/* At rank 0, from its output thread: its outputs' look at the run. */
+static void own_poll(void *user)
+{
+    struct tr_mpi_relay *r = user;
+    pthread_mutex_lock(&r->outputs_lock);
+    r->outputs.poll(r->outputs.user);
+    pthread_mutex_unlock(&r->outputs_lock);
+}
+
 /* Keeps a record rank `from` sent. Returns 0 or -1 (out of memory). */
 static int keep(struct tr_relay_records *list, const struct tr_wire_record *w)
 {
@@ -186,14 +195,19 @@ static int keep(struct tr_relay_records *list, const struct tr_wire_record *w)
     return 0;
 }
 
-/* Whether a tile of this frame, whole, starts a message's `bytes` left; its length then. */
-static size_t tile_length(const struct tr_mpi_relay *r, const struct tile_head *h, size_t bytes)
+size_t tr_mpi_relay_tile_length(const struct tr_mpi_relay *r, const struct tr_relay_tile_head *h,
+                                size_t bytes)
 {
     const struct tr_wire_record *w = &h->record;
+    if (w->tile_x >= r->width || w->tile_y >= r->height || w->tile_x % r->tile_w ||
+        w->tile_y % r->tile_h)
+        return 0;
+    uint32_t cols = (r->width - 1) / r->tile_w + 1;
+    uint32_t right = r->width - w->tile_x, below = r->height - w->tile_y;
+    uint64_t id = (uint64_t)(w->tile_y / r->tile_h) * cols + w->tile_x / r->tile_w;
     size_t len = sizeof(*h) + (size_t)w->tile_w * w->tile_h * sizeof(uint16_t);
-    int ok = w->tile_w >= 1 && w->tile_w <= r->tile_w && w->tile_h >= 1 && w->tile_h <= r->tile_h &&
-             w->tile_x <= r->width - w->tile_w && w->tile_y <= r->height - w->tile_h &&
-             len <= bytes;
+    int ok = w->task_id == id && w->tile_w == (r->tile_w < right ? r->tile_w : right) &&
+             w->tile_h == (r->tile_h < below ? r->tile_h : below) && len <= bytes;
     return ok ? len : 0;
 }
 
@@ -201,13 +215,13 @@ static size_t tile_length(const struct tr_mpi_relay *r, const struct tile_head *
  * frame, its record kept and shown. Returns its length, or 0 for no tile of this frame. */
 static size_t receive_tile(struct tr_mpi_relay *r, int from, const unsigned char *msg, size_t bytes)
 {
-    struct tile_head head;
+    struct tr_relay_tile_head head;
     if (bytes < sizeof(head))
         return 0;
     memcpy(&head, msg, sizeof(head));
     head.device[sizeof(head.device) - 1] = '\0';
     const struct tr_wire_record *w = &head.record;
-    size_t len = tile_length(r, &head, bytes);
+    size_t len = tr_mpi_relay_tile_length(r, &head, bytes);
     if (len == 0)
         return 0;
     if (keep(&r->from[from], w) != 0) {
@@ -250,7 +264,12 @@ static void *receive(void *arg)
         MPI_Get_count(&st, MPI_BYTE, &bytes);
         if (bytes == 0) {
             MPI_Mrecv(NULL, 0, MPI_BYTE, &msg, MPI_STATUS_IGNORE);
-            sending--;
+            if (r->ended[st.MPI_SOURCE]) { /* only one last message a rank */
+                r->bad_message = 1;
+            } else {
+                r->ended[st.MPI_SOURCE] = 1;
+                sending--;
+            }
         } else if ((size_t)bytes > r->buf_len) {
             /* no tile of this frame is that long: received and dropped, so the sender goes on */
             unsigned char *drop = malloc((size_t)bytes);
@@ -282,8 +301,9 @@ int tr_mpi_relay_start(struct tr_mpi_relay *r, const struct tr_job *job, int pac
         return 0;
     }
     r->outputs = *hooks;
-    if (hooks->on_tile) {
-        hooks->on_tile = own_tile;
+    if (hooks->on_tile || hooks->poll) {
+        hooks->on_tile = hooks->on_tile ? own_tile : NULL;
+        hooks->poll = hooks->poll ? own_poll : NULL;
         hooks->user = r;
     }
     if (r->size > 1) {
@@ -321,6 +341,7 @@ void tr_mpi_relay_destroy(struct tr_mpi_relay *r)
     for (int i = 0; r->from && i < r->size; i++)
         free(r->from[i].records);
     free(r->from);
+    free(r->ended);
     free(r->hosts);
     free(r->buf);
     free(r->send_bufs);

@@ -25,6 +25,13 @@ struct tr_wire_record {
     int64_t start_ns, duration_ns, device_time_ns;
 };
 
+/* A tile in a message to rank 0: this header, then its counts, row by row (tile_w *
+ * tile_h). A message holds one or more. */
+struct tr_relay_tile_head {
+    struct tr_wire_record record;
+    char device[TR_DEVICE_MAXLEN]; /* the resolved selector of the device that rendered it */
+};
+
 /* At rank 0: the records one rank sent. */
 struct tr_relay_records {
     struct tr_wire_record *records;
@@ -51,6 +58,7 @@ struct tr_mpi_relay {
     uint16_t *frame;
     char (*hosts)[TR_MPI_HOST_MAXLEN]; /* every rank's */
     struct tr_relay_records *from;     /* by rank */
+    unsigned char *ended;              /* by rank: its last message came */
     struct tr_run_hooks outputs;       /* rank 0's own consumer of finished tiles */
     pthread_mutex_t outputs_lock;      /* its tiles come from two threads */
     pthread_t receiver;
@@ -81,5 +89,13 @@ void tr_mpi_relay_finish(struct tr_mpi_relay *r);
 
 /* Collective. */
 void tr_mpi_relay_destroy(struct tr_mpi_relay *r);
+
+/*
+ * Whether a message's bytes left, starting with header h, hold a whole tile of r's frame
+ * (r's width, height, tile_w and tile_h): one the grid has, with its own task_id and
+ * clipped size, its counts within those bytes. Returns its length then, else 0.
+ */
+size_t tr_mpi_relay_tile_length(const struct tr_mpi_relay *r, const struct tr_relay_tile_head *h,
+                                size_t bytes);
 
 #endif

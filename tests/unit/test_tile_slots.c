@@ -118,9 +118,10 @@ static int run_in_slots(const struct tr_params *p, const char *isa, size_t queue
     assert_int_equal(a->tiles, job->run.n_records);
     for (size_t i = 0; i < job->run.n_records; i++)
         assert_int_equal(a->delivered[job->run.records[i].task_id], 1);
-    /* the pool: no more distinct slots than it has, fewer than the tiles when they are many */
+    /* the pool: no more distinct slots than it has, fewer than the tiles when they are many,
+     * never more than the tiles and a spare a lane */
     assert_true(job->run.tile_slots >= 1);
-    assert_true(job->run.tile_slots <= g.tiles);
+    assert_true(job->run.tile_slots <= g.tiles + job->run.lanes);
     assert_true(a->n_seen <= job->run.tile_slots);
     /* no frame to hash: the total comes from the slots, the checksum is the consumer's */
     assert_int_equal(job->run.checksum, 0);
@@ -324,6 +325,42 @@ static void test_opencl_slots(void **state)
         }
     }
 }
+
+/* Lanes that queue 4 tiles each and a grid of fewer tiles than that: each lane takes a slot
+ * before it learns whether a tile is left, and still finds one. */
+static void test_opencl_slots_small_grid(void **state)
+{
+    (void)state;
+    const uint32_t widths[] = {64, 128, 320};
+    for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++) {
+        for (uint32_t lanes = 1; lanes <= 2; lanes++) {
+            struct tr_params p = params(widths[i], 64, 64, 64, 50, TR_MODE_DYNAMIC, lanes);
+            snprintf(p.device, sizeof(p.device), "pocl");
+            p.queue_depth = 4;
+            struct assembler a = {0};
+            struct tr_job job;
+            int rc = run_in_slots(&p, NULL, 0, &a, &job);
+            if (rc == TR_ERR_DEVICE) {
+                const char *require = getenv("TILERACE_REQUIRE_OPENCL");
+                assembler_free(&a);
+                tr_job_free(&job);
+                if (require && strcmp(require, "1") == 0)
+                    fail_msg("TILERACE_REQUIRE_OPENCL=1 and pocl cannot run here");
+                skip();
+            }
+            assert_int_equal(rc, 0);
+            assert_true(job.run.complete);
+            struct tr_job framed;
+            char err[256];
+            assert_int_equal(tr_job_run(&p, NULL, &framed, err, sizeof(err)), 0);
+            assert_int_equal(tr_fnv1a64_counts(a.frame, (size_t)widths[i] * 64),
+                             framed.run.checksum);
+            tr_job_free(&framed);
+            tr_job_free(&job);
+            assembler_free(&a);
+        }
+    }
+}
 #endif
 
 int main(void)
@@ -338,6 +375,7 @@ int main(void)
         cmocka_unit_test(test_needs_a_consumer),
 #ifdef TILERACE_HAVE_OPENCL
         cmocka_unit_test(test_opencl_slots),
+        cmocka_unit_test(test_opencl_slots_small_grid),
 #endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
