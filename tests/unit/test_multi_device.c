@@ -14,6 +14,7 @@
 #include "core/scheduler.h"
 #include "core/status.h"
 #include "core/tile_grid.h"
+#include "frame_params.h"
 
 /* ---- the list syntax ---- */
 
@@ -201,17 +202,12 @@ static const struct tr_backend_ops copying_ops = {.lane_open = fake_open,
                                                   .finish = fake_finish,
                                                   .finish_tiles = fake_finish_tiles};
 
+/* The default max_iter and lanes. */
 static struct tr_params params(uint32_t w, uint32_t h, uint32_t tw, uint32_t th, enum tr_mode mode)
 {
-    struct tr_params p;
-    tr_params_defaults(&p);
-    p.width = w;
-    p.height = h;
-    p.tile_w = tw;
-    p.tile_h = th;
-    p.mode = mode;
-    p.time_limit_ms = 0;
-    return p;
+    struct tr_params d;
+    tr_params_defaults(&d);
+    return frame_params(w, h, tw, th, d.max_iter, mode, d.num_threads);
 }
 
 static void fake_init(struct fake *f, const struct tr_params *p, uint16_t *host, int own_frame)

@@ -280,6 +280,22 @@ static void test_needs_a_consumer(void **state)
 
 #ifdef TILERACE_HAVE_OPENCL
 /* pocl: each tile is read into its slot, never the whole frame. */
+/* The run in slots on pocl; skips the test where pocl cannot run, unless
+ * TILERACE_REQUIRE_OPENCL=1 makes that a failure. */
+static void run_on_pocl(const struct tr_params *p, struct assembler *a, struct tr_job *job)
+{
+    int rc = run_in_slots(p, NULL, 0, a, job);
+    if (rc == TR_ERR_DEVICE) {
+        const char *require = getenv("TILERACE_REQUIRE_OPENCL");
+        assembler_free(a);
+        tr_job_free(job);
+        if (require && strcmp(require, "1") == 0)
+            fail_msg("TILERACE_REQUIRE_OPENCL=1 and pocl cannot run here");
+        skip();
+    }
+    assert_int_equal(rc, 0);
+}
+
 static void test_opencl_slots(void **state)
 {
     (void)state;
@@ -296,16 +312,7 @@ static void test_opencl_slots(void **state)
             p.queue_depth = 2;
             struct assembler a = {0};
             struct tr_job job;
-            int rc = run_in_slots(&p, NULL, 0, &a, &job);
-            if (rc == TR_ERR_DEVICE) {
-                const char *require = getenv("TILERACE_REQUIRE_OPENCL");
-                assembler_free(&a);
-                tr_job_free(&job);
-                if (require && strcmp(require, "1") == 0)
-                    fail_msg("TILERACE_REQUIRE_OPENCL=1 and pocl cannot run here");
-                skip();
-            }
-            assert_int_equal(rc, 0);
+            run_on_pocl(&p, &a, &job);
             assert_true(job.run.complete);
             assert_non_null(strstr(job.device.kernel, "opencl"));
             assert_int_equal(job.device.readback_ns, 0); /* no whole-frame read */
@@ -339,16 +346,7 @@ static void test_opencl_slots_small_grid(void **state)
             p.queue_depth = 4;
             struct assembler a = {0};
             struct tr_job job;
-            int rc = run_in_slots(&p, NULL, 0, &a, &job);
-            if (rc == TR_ERR_DEVICE) {
-                const char *require = getenv("TILERACE_REQUIRE_OPENCL");
-                assembler_free(&a);
-                tr_job_free(&job);
-                if (require && strcmp(require, "1") == 0)
-                    fail_msg("TILERACE_REQUIRE_OPENCL=1 and pocl cannot run here");
-                skip();
-            }
-            assert_int_equal(rc, 0);
+            run_on_pocl(&p, &a, &job);
             assert_true(job.run.complete);
             struct tr_job framed;
             char err[256];
