@@ -22,8 +22,8 @@
 static void check_run(int argc, char **argv)
 {
     struct tr_run_options o;
-    struct tr_device_spec spec;
-    char err[512] = "", why[192];
+    struct tr_device_list list;
+    char err[512] = "", why[400];
     int rc = tr_cli_run_parse(argc, argv, &o, err, sizeof(err));
     if (rc == TR_CLI_RUN_HELP || rc == TR_CLI_RUN_VERSION)
         return;
@@ -40,7 +40,8 @@ static void check_run(int argc, char **argv)
         FUZZ_CHECK(v >= n->min && v <= n->max, "run: --%s %u accepted (range %llu..%llu)", n->name,
                    v, (unsigned long long)n->min, (unsigned long long)n->max);
     }
-    FUZZ_CHECK(tr_device_spec_parse(o.params.device, &spec, why, sizeof(why)) == 0,
+    /* --device is a list of devices ("cpu,pocl", "all@1") */
+    FUZZ_CHECK(tr_device_list_parse(o.params.device, TR_MAX_THREADS, &list, why, sizeof(why)) == 0,
                "run: --device '%s' accepted, then: %s", o.params.device, why);
     FUZZ_CHECK(o.out != NULL, "run: no output path");
     FUZZ_CHECK(!o.extras.image_path || (o.extras.image_path[0] && strcmp(o.extras.image_path, "-")),
