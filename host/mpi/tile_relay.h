@@ -60,7 +60,9 @@ struct tr_mpi_relay {
     struct tr_relay_records *from;     /* by rank */
     unsigned char *ended;              /* by rank: its last message came */
     struct tr_run_hooks outputs;       /* rank 0's own consumer of finished tiles */
-    pthread_mutex_t outputs_lock;      /* its tiles come from two threads */
+    pthread_mutex_t outputs_lock;      /* its tiles come from two threads; guards hurry too */
+    pthread_cond_t hurry_up;           /* wakes the receiving thread from its sleep */
+    int hurry;                         /* the ranks have ended: look without sleeping */
     pthread_t receiver;
     int receiver_started;
     int out_of_memory; /* a record could not be kept: the run fails */
