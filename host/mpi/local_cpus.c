@@ -17,19 +17,26 @@ uint32_t tr_local_pin_first(const struct tr_local_share *shares, uint32_t k)
     return first;
 }
 
+/* This rank's lanes (from p's device list, 0 when it does not parse: the run refuses it later)
+ * and the CPUs it may use. Returns whether those are known. */
+static int own_share(const struct tr_params *p, struct tr_local_share *mine)
+{
+    struct tr_device_list list;
+    char why[400];
+    memset(mine, 0, sizeof(*mine)); /* padding included: it is sent as bytes */
+    mine->lanes = tr_device_list_parse(p->device, TR_MAX_THREADS, &list, why, sizeof(why)) == 0
+                      ? tr_device_list_lanes(&list, p->num_threads)
+                      : 0;
+    return sched_getaffinity(0, sizeof(mine->cpus), &mine->cpus) == 0;
+}
+
 int tr_local_cpus_first(MPI_Comm comm, const struct tr_params *p, uint32_t *pin_first)
 {
     struct tr_local_share mine;
-    struct tr_device_list list;
-    char why[400];
     MPI_Comm local;
     int k = 0, n = 1;
     *pin_first = 0;
-    memset(&mine, 0, sizeof(mine)); /* padding included: it is sent as bytes */
-    int known = sched_getaffinity(0, sizeof(mine.cpus), &mine.cpus) == 0;
-    mine.lanes = tr_device_list_parse(p->device, TR_MAX_THREADS, &list, why, sizeof(why)) == 0
-                     ? tr_device_list_lanes(&list, p->num_threads)
-                     : 0;
+    int known = own_share(p, &mine);
     /* every rank takes part whatever it knows: the exchange is collective */
     if (MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local) != MPI_SUCCESS)
         return -1;
@@ -48,17 +55,14 @@ int tr_local_cpus_first(MPI_Comm comm, const struct tr_params *p, uint32_t *pin_
 
 void tr_local_cpus_warn_narrow(MPI_Comm comm, const struct tr_params *p, FILE *err)
 {
-    struct tr_device_list list;
-    char why[400];
-    cpu_set_t cpus;
+    struct tr_local_share share;
     int rank = 0, size = 1;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
     uint32_t mine[2] = {0, 0}; /* lanes, CPUs */
-    if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 &&
-        tr_device_list_parse(p->device, TR_MAX_THREADS, &list, why, sizeof(why)) == 0) {
-        mine[0] = tr_device_list_lanes(&list, p->num_threads);
-        mine[1] = (uint32_t)CPU_COUNT(&cpus);
+    if (own_share(p, &share) && share.lanes) {
+        mine[0] = share.lanes;
+        mine[1] = (uint32_t)CPU_COUNT(&share.cpus);
     }
     uint32_t *all = rank == 0 ? calloc((size_t)size, sizeof(mine)) : NULL;
     if (rank == 0 && !all) /* the others would wait in the gather for ever */

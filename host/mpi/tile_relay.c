@@ -52,6 +52,20 @@ static void retire_sends(struct tr_mpi_relay *r)
     }
 }
 
+/* What init allocated, and the records received. */
+static void relay_free(struct tr_mpi_relay *r)
+{
+    for (int i = 0; r->from && i < r->size; i++)
+        free(r->from[i].records);
+    free(r->from);
+    free(r->ended);
+    free(r->hosts);
+    free(r->buf);
+    free(r->send_bufs);
+    free(r->sends);
+    memset(r, 0, sizeof(*r));
+}
+
 int tr_mpi_relay_init(struct tr_mpi_relay *r, MPI_Comm comm, const struct tr_params *p,
                       const char *host)
 {
@@ -68,7 +82,6 @@ int tr_mpi_relay_init(struct tr_mpi_relay *r, MPI_Comm comm, const struct tr_par
     size_t tile_h = p->tile_h < p->height ? p->tile_h : p->height;
     size_t tile_bytes = sizeof(struct tr_relay_tile_head) + tile_w * tile_h * sizeof(uint16_t);
     r->buf_len = tile_bytes > BATCH_BYTES ? tile_bytes : BATCH_BYTES;
-    r->buf = malloc(r->buf_len);
     if (r->rank != 0) {
         size_t n = SENDS_BYTES / r->buf_len;
         r->n_sends = n < 2 ? 2 : n > SENDS_MAX ? SENDS_MAX : (uint32_t)n;
@@ -77,11 +90,12 @@ int tr_mpi_relay_init(struct tr_mpi_relay *r, MPI_Comm comm, const struct tr_par
         for (uint32_t i = 0; r->sends && i < r->n_sends; i++)
             r->sends[i] = MPI_REQUEST_NULL;
     } else {
+        r->buf = malloc(r->buf_len);
         r->hosts = calloc((size_t)r->size, sizeof(*r->hosts));
         r->from = calloc((size_t)r->size, sizeof(*r->from));
         r->ended = calloc((size_t)r->size, sizeof(*r->ended));
     }
-    int ok = r->buf && (r->rank != 0 ? r->send_bufs && r->sends : r->hosts && r->from && r->ended),
+    int ok = r->rank != 0 ? r->send_bufs && r->sends : r->buf && r->hosts && r->from && r->ended,
         all_ok = 0;
     snprintf(mine, sizeof(mine), "%s", host);
     MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_LAND, comm);
@@ -92,13 +106,7 @@ int tr_mpi_relay_init(struct tr_mpi_relay *r, MPI_Comm comm, const struct tr_par
         tr_cond_init_monotonic(&r->hurry_up);
         return 0;
     }
-    free(r->buf);
-    free(r->send_bufs);
-    free(r->sends);
-    free(r->hosts);
-    free(r->from);
-    free(r->ended);
-    memset(r, 0, sizeof(*r));
+    relay_free(r);
     return -1;
 }
 
@@ -351,13 +359,5 @@ void tr_mpi_relay_destroy(struct tr_mpi_relay *r)
     MPI_Comm_free(&r->comm);
     pthread_cond_destroy(&r->hurry_up);
     pthread_mutex_destroy(&r->outputs_lock);
-    for (int i = 0; r->from && i < r->size; i++)
-        free(r->from[i].records);
-    free(r->from);
-    free(r->ended);
-    free(r->hosts);
-    free(r->buf);
-    free(r->send_bufs);
-    free(r->sends);
-    memset(r, 0, sizeof(*r));
+    relay_free(r);
 }

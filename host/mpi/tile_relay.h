@@ -42,10 +42,8 @@ struct tr_mpi_relay {
     MPI_Comm comm; /* a duplicate of the run's: tiles never meet its other messages */
     int rank, size;
     uint32_t width, height, tile_w, tile_h;
-    unsigned char *buf; /* one message: tiles, each its header and counts */
-    size_t buf_len;
+    size_t buf_len; /* one message at most: tiles, each its header and counts */
     /* a sending rank */
-    const struct tr_job *job; /* its devices' names */
     int packed;               /* on_tile's counts are the tile's alone, not the frame's */
     unsigned char *send_bufs; /* n_sends messages of buf_len bytes, each until its send ends */
     MPI_Request *sends;       /* a ring: in_flight sends from oldest on, then the one filling */
@@ -55,7 +53,8 @@ struct tr_mpi_relay {
     uint64_t sent_bytes;
     int64_t send_ns; /* the output thread's time in MPI calls and waiting for room to send */
     /* rank 0 */
-    uint16_t *frame;
+    const struct tr_job *job;          /* whose frame receives the others' tiles */
+    unsigned char *buf;                /* the message being read */
     char (*hosts)[TR_MPI_HOST_MAXLEN]; /* every rank's */
     struct tr_relay_records *from;     /* by rank */
     unsigned char *ended;              /* by rank: its last message came */
