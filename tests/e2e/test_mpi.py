@@ -5,9 +5,11 @@ every rank's lanes, rank by rank, and records naming their rank; MPMD with cpu o
 pocl on another (in a build with OpenCL); parameters that differ between ranks refused; a rank
 with a missing device ends the run with one error and exit 3 and no output file; no tile starts
 after the time limit on any rank; --stream's lines from every rank; --format csv with rank and
-host columns.
+host columns; only rank 0 holds the frame; the warning for lanes bound to fewer CPUs; the
+counter bench's bad options.
 
-TILERACE_MPI_BIN is tilerace-mpi, MPIEXEC mpirun (ctest sets both)."""
+TILERACE_MPI_BIN is tilerace-mpi, TILERACE_MPI_COUNTER_BIN tilerace-mpi-counter, MPIEXEC mpirun
+(ctest sets them)."""
 import csv
 import io
 import json
@@ -21,6 +23,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import tilerace_test as tt  # noqa: E402
 
 MPI_BIN = os.environ.get("TILERACE_MPI_BIN", "build/tilerace-mpi")
+COUNTER_BIN = os.environ.get("TILERACE_MPI_COUNTER_BIN", "build/tilerace-mpi-counter")
 MPIEXEC = os.environ.get("MPIEXEC", "mpirun")
 # -q: Open MPI's own notes on a rank's non-zero exit would add lines to stderr
 # --bind-to none: by default mpirun binds a rank to one core, and its lanes would take turns
@@ -301,6 +304,25 @@ class Mpi(unittest.TestCase):
         self.assertEqual(error_lines(p), [])
         p, _ = launch([(1, frame)])  # --bind-to none: both CPUs
         self.assertEqual(error_lines(p), [])
+
+    def test_counter_bench_bad_options(self):
+        """tilerace-mpi-counter (bench/): a bad option is one line naming it and its accepted
+        range, exit 2, nothing on stdout."""
+        for args, named in ((["--threads", "0"], "--threads '0'"),
+                            (["--numbers", "x"], "--numbers 'x'"),
+                            (["--repeats", "1001"], "--repeats '1001'"),
+                            (["--bogus"], "'--bogus'"),
+                            (["--no-rank0-lanes"], "--no-rank0-lanes")):
+            with self.subTest(args=args):
+                ranks = 1 if args == ["--no-rank0-lanes"] else 2
+                p = subprocess.run(LAUNCH + ["-np", str(ranks), COUNTER_BIN] + args,
+                                   capture_output=True, timeout=120)
+                self.assertEqual(p.returncode, 2, p.stderr.decode())
+                lines = error_lines(p)
+                self.assertEqual(len(lines), 1, lines)
+                self.assertIn(named, lines[0])
+                self.assertIn("accepted", lines[0])
+                self.assertEqual(p.stdout, b"")
 
 
 if __name__ == "__main__":
