@@ -11,6 +11,7 @@
 #include "core/checksum.h"
 #include "core/clock.h"
 #include "core/frame_digest.h"
+#include "core/pages.h"
 #include "core/status.h"
 #include "core/steal_deque.h"
 #include "core/tile_queue.h"
@@ -55,6 +56,7 @@ struct shared {
     /* A run without a frame: the pool of tile slots, the free ones, and by task_id the slot a
      * finished tile's counts are in; the output thread sums them per group. */
     uint16_t *pool;
+    size_t pool_mapped; /* tr_pages_alloc's */
     uint16_t **free_slots;
     uint32_t n_slots, n_free;
     pthread_mutex_t pool_lock;
@@ -341,18 +343,18 @@ static void lane_loop(struct lane *l, void *ctx)
     }
 }
 
-/*
- * Touches lane index's share of the frame's pages (an atomic add of 0 keeps what is there),
- * so that the page faults, slow on a VM, happen before the clock, in parallel.
- */
+/* Touches lane index's share of the frame's pages, so that the page faults happen before the
+ * clock, in parallel. */
 static void touch_frame_share(struct shared *s, uint32_t index, uint32_t lanes)
 {
     size_t bytes = s->frame ? (size_t)s->p->width * s->p->height * sizeof(uint16_t) : 0;
     size_t pages = (bytes + PAGE_BYTES - 1) / PAGE_BYTES;
-    size_t first = pages * index / lanes, end = pages * (index + 1) / lanes;
-    unsigned char *base = (unsigned char *)s->frame;
-    for (size_t page = first; page < end; page++)
-        __atomic_fetch_add(base + page * PAGE_BYTES, 0, __ATOMIC_RELAXED);
+    size_t first = pages * index / lanes * PAGE_BYTES,
+           end = pages * (index + 1) / lanes * PAGE_BYTES;
+    if (end > bytes)
+        end = bytes;
+    if (first < end)
+        tr_touch_pages((unsigned char *)s->frame + first, end - first);
 }
 
 /* One finished tile, in the output thread (or the caller's, after the lanes). */
@@ -403,6 +405,10 @@ static void *output_main(void *arg)
      * which must not wait behind a thread that seldom runs. */
     if (!s->pool && !s->span)
         setpriority(PRIO_PROCESS, (id_t)gettid(), OUTPUT_NICE);
+    /* Nothing to deliver, hash or poll: waking every few milliseconds would only take a lane's
+     * CPU (a context switch costs tens of microseconds on a VM). */
+    if (!s->consumer && !s->digest_live && !(h && h->poll))
+        return NULL;
     while (!ended && !atomic_load(&s->lanes_ended)) {
         size_t n = tr_tile_queue_pop(&s->queue, ids, OUTPUT_BATCH, OUTPUT_PERIOD_NS, &ended);
         for (size_t i = 0; i < n; i++)
@@ -555,14 +561,15 @@ static int pool_init(struct shared *s, uint32_t n, size_t queue_tiles, char *err
     size_t w = s->grid.tile_w < s->grid.width ? s->grid.tile_w : s->grid.width;
     size_t h = s->grid.tile_h < s->grid.height ? s->grid.tile_h : s->grid.height;
     size_t slot_counts = w * h;
-    s->pool = malloc((size_t)s->n_slots * slot_counts * sizeof(uint16_t));
+    size_t pool_bytes = (size_t)s->n_slots * slot_counts * sizeof(uint16_t);
+    s->pool = tr_pages_alloc(pool_bytes, &s->pool_mapped);
     s->free_slots = calloc(s->n_slots, sizeof(*s->free_slots));
     s->tile_slot = calloc(s->grid.tiles, sizeof(*s->tile_slot));
     if (!s->pool || !s->free_slots || !s->tile_slot) {
         snprintf(err, errlen, "out of memory for %u tile slots of %zux%zu", s->n_slots, w, h);
         return TR_ERR_INTERNAL;
     }
-    memset(s->pool, 0, (size_t)s->n_slots * slot_counts * sizeof(uint16_t));
+    tr_touch_pages(s->pool, pool_bytes);
     for (uint32_t i = 0; i < s->n_slots; i++)
         s->free_slots[i] = s->pool + (size_t)(s->n_slots - 1 - i) * slot_counts;
     s->n_free = s->n_slots;
@@ -838,7 +845,7 @@ cleanup:
     free(s.slots);
     free(s.tile_slot);
     free(s.free_slots);
-    free(s.pool);
+    tr_pages_free(s.pool, s.pool_mapped);
     pthread_cond_destroy(&s.slot_freed);
     pthread_mutex_destroy(&s.pool_lock);
     pthread_cond_destroy(&s.cond);

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "core/clock.h"
+#include "core/pages.h"
 
 /* The one tag of the relay's own communicator. An empty message: the sender's last. */
 #define TAG_TILE 1
@@ -61,7 +62,7 @@ static void relay_free(struct tr_mpi_relay *r)
     free(r->ended);
     free(r->hosts);
     free(r->buf);
-    free(r->send_bufs);
+    tr_pages_free(r->send_bufs, r->send_mapped);
     free(r->sends);
     memset(r, 0, sizeof(*r));
 }
@@ -85,12 +86,16 @@ int tr_mpi_relay_init(struct tr_mpi_relay *r, MPI_Comm comm, const struct tr_par
     if (r->rank != 0) {
         size_t n = SENDS_BYTES / r->buf_len;
         r->n_sends = n < 2 ? 2 : n > SENDS_MAX ? SENDS_MAX : (uint32_t)n;
-        r->send_bufs = malloc((size_t)r->n_sends * r->buf_len);
+        r->send_bufs = tr_pages_alloc((size_t)r->n_sends * r->buf_len, &r->send_mapped);
         r->sends = malloc(r->n_sends * sizeof(*r->sends));
+        /* present before the run: a first write's page fault would be the output thread's,
+         * on a CPU a lane needs */
+        tr_touch_pages(r->send_bufs, (size_t)r->n_sends * r->buf_len);
         for (uint32_t i = 0; r->sends && i < r->n_sends; i++)
             r->sends[i] = MPI_REQUEST_NULL;
     } else {
         r->buf = malloc(r->buf_len);
+        tr_touch_pages(r->buf, r->buf_len);
         r->hosts = calloc((size_t)r->size, sizeof(*r->hosts));
         r->from = calloc((size_t)r->size, sizeof(*r->from));
         r->ended = calloc((size_t)r->size, sizeof(*r->ended));

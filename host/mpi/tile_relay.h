@@ -46,6 +46,7 @@ struct tr_mpi_relay {
     /* a sending rank */
     int packed;               /* on_tile's counts are the tile's alone, not the frame's */
     unsigned char *send_bufs; /* n_sends messages of buf_len bytes, each until its send ends */
+    size_t send_mapped;       /* tr_pages_alloc's */
     MPI_Request *sends;       /* a ring: in_flight sends from oldest on, then the one filling */
     uint32_t n_sends, oldest, in_flight;
     size_t batch_fill;      /* bytes of tiles in the message being filled */
