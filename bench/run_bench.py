@@ -768,6 +768,9 @@ def mpi_row(section, label, ranks, params, timed):
                tiles_per_s_max=tile_rate and tile_rate["max"])
     watched = [gips, wall] + ([gather] if gather else []) + ([tile_rate] if tile_rate else [])
     row["flags"] = sorted({f for st in watched for f in flags_for(st)})
+    # what a ratio of rates, or of whole processes, can trust of this row
+    row["rate_flags"] = flags_for(gips)
+    row["wall_flags"] = flags_for(wall)
     # the CSV's common columns: the section's own figure as rate_*
     if section == "mpi-counter" and tile_rate:
         row.update(rate_median=tile_rate["median"], rate_min=tile_rate["min"],
@@ -798,12 +801,14 @@ def mpi_interleaved(run, tools, section, sides):
 
 
 def mpi_ratio(name, workload, over, under, threshold):
-    """A side-by-side ratio of two rows of one run: the in-process rates (the target) and the
-    whole processes' rates beside."""
+    """A side-by-side ratio of two rows of one run: the in-process rates (the target, flagged
+    by the rates' spreads) and the whole processes' rates beside (flagged by the wall times').
+    A row's other figures (gather, tiles per second) do not enter either ratio."""
     return dict(name=name, workload=workload, over=over["label"], under=under["label"],
                 ratio=over["gips_median"] / under["gips_median"],
                 process_ratio=under["wall_ms_median"] / over["wall_ms_median"],
-                threshold=threshold, flags=sorted(set(over["flags"] + under["flags"])))
+                threshold=threshold, flags=sorted(set(over["rate_flags"] + under["rate_flags"])),
+                process_flags=sorted(set(over["wall_flags"] + under["wall_flags"])))
 
 
 def mpi_compare(run, tools, workload, golden):
@@ -927,11 +932,12 @@ def mpi_markdown(lines, mpi):
                  "the tiles still on their way, the ranks' totals, the sum and hash of the "
                  "frame; the tiles themselves reach rank 0 while the run lasts).\n")
     lines.append("### Ratios (in-process rate, whole-process rate beside)\n")
-    table(lines, ["comparison", "workload", "rate ratio", "target", "whole-process ratio",
-                  "flags"],
+    table(lines, ["comparison", "workload", "rate ratio", "target", "rate ratio flags",
+                  "whole-process ratio", "whole-process flags"],
           [f"| {r['name']} | {r['workload']} | {r['ratio']:.3f} | >= {r['threshold']} | "
-           f"{r['process_ratio']:.3f} | {flag_cell(r['flags'])} |" for r in mpi["ratios"]],
-          [r["flags"] for r in mpi["ratios"]])
+           f"{flag_cell(r['flags'])} | {r['process_ratio']:.3f} | "
+           f"{flag_cell(r.get('process_flags', []))} |" for r in mpi["ratios"]],
+          [r["flags"] + r.get("process_flags", []) for r in mpi["ratios"]])
 
     def rate_rows(rows, extra):
         return [f"| {r['label']} | {r['workload']} | {r['mode']} | {r['tile_w']} | "

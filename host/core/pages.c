@@ -45,6 +45,11 @@ void tr_touch_pages(void *p, size_t bytes)
     unsigned char *base = p;
     if (!p || bytes == 0)
         return;
+    /* a large buffer from the heap: the whole huge pages inside it as huge pages */
+    uintptr_t first = ((uintptr_t)base + HUGE_PAGE_BYTES - 1) & ~(uintptr_t)(HUGE_PAGE_BYTES - 1);
+    uintptr_t end = ((uintptr_t)base + bytes) & ~(uintptr_t)(HUGE_PAGE_BYTES - 1);
+    if (end > first)
+        madvise((void *)first, end - first, MADV_HUGEPAGE);
     /* an atomic add of 0: a write the compiler keeps, whatever the memory holds */
     for (size_t at = 0; at < bytes; at += PAGE_BYTES)
         __atomic_fetch_add(base + at, 0, __ATOMIC_RELAXED);

@@ -20,8 +20,9 @@ void *tr_pages_alloc(size_t bytes, size_t *mapped);
 void tr_pages_free(void *p, size_t mapped);
 
 /*
- * Makes every page of [p, p + bytes) present by writing it, keeping its contents. (A memset
- * to zero does not: the compiler may turn malloc + memset into calloc, which touches nothing.)
+ * Makes every page of [p, p + bytes) present by writing it, keeping its contents; the whole
+ * huge pages inside it are advised as such first. (A memset to zero does not do this: the
+ * compiler may turn malloc + memset into calloc, which touches nothing.)
  */
 void tr_touch_pages(void *p, size_t bytes);
 

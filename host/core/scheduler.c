@@ -102,6 +102,25 @@ static int nth_cpu(const cpu_set_t *set, int k)
     return -1;
 }
 
+/* Lane i's CPU among the n_cpus of allowed: round-robin from hooks->pin_first. */
+static int lane_cpu(const struct tr_run_hooks *hooks, const cpu_set_t *allowed, int n_cpus,
+                    uint32_t i)
+{
+    return nth_cpu(allowed, (int)(((uint64_t)hooks->pin_first + i) % (uint32_t)n_cpus));
+}
+
+int tr_lane_cpus(const struct tr_run_hooks *hooks, uint32_t lanes, cpu_set_t *out)
+{
+    cpu_set_t allowed;
+    CPU_ZERO(out);
+    if (!hooks || !hooks->pin_lanes || lanes == 0 ||
+        sched_getaffinity(0, sizeof(allowed), &allowed) != 0 || CPU_COUNT(&allowed) == 0)
+        return -1;
+    for (uint32_t i = 0; i < lanes; i++)
+        CPU_SET(lane_cpu(hooks, &allowed, CPU_COUNT(&allowed), i), out);
+    return 0;
+}
+
 uint32_t tr_lane_count(enum tr_mode mode, uint64_t tiles, uint32_t threads)
 {
     switch (mode) {
@@ -667,6 +686,8 @@ enum tr_status tr_run_lanes(const struct tr_params *p, uint16_t *frame,
         rc = TR_ERR_INTERNAL;
         goto cleanup;
     }
+    /* each tile's lane writes its record: the pages present before the clock */
+    tr_touch_pages(s.slots, (s.grid.tiles ? s.grid.tiles : 1) * sizeof(*s.slots));
     if (slot_mode && n && (rc = pool_init(&s, n, queue_tiles, err, errlen)) != 0)
         goto cleanup;
     out->tile_slots = s.n_slots;
@@ -716,6 +737,9 @@ enum tr_status tr_run_lanes(const struct tr_params *p, uint16_t *frame,
         goto cleanup;
     }
     output_started = 1;
+    cpu_set_t own;
+    if (s.span && tr_lane_cpus(hooks, n, &own) == 0) /* best effort */
+        pthread_setaffinity_np(output_thread, sizeof(own), &own);
 
     for (uint32_t i = 0, g = 0, in_group = 0; i < n; i++, in_group++) {
         while (in_group == groups[g].lanes) {
@@ -730,9 +754,7 @@ enum tr_status tr_run_lanes(const struct tr_params *p, uint16_t *frame,
         lanes[i].thread_id = first_lane + i;
         lanes[i].n_lanes = n;
         lanes[i].check = (struct tr_start_check){check_may_start, check_now, &lanes[i]};
-        lanes[i].cpu =
-            n_cpus ? nth_cpu(&allowed, (int)(((uint64_t)hooks->pin_first + i) % (uint32_t)n_cpus))
-                   : -1;
+        lanes[i].cpu = n_cpus ? lane_cpu(hooks, &allowed, n_cpus, i) : -1;
         if (p->mode == TR_MODE_CONCURRENT || p->mode == TR_MODE_STEAL)
             tr_chunk_range(s.grid.tiles, run_lanes, first_lane + i, &lanes[i].first, &lanes[i].end);
         else if (p->mode == TR_MODE_SEQUENTIAL)

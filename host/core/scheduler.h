@@ -6,6 +6,7 @@
 #ifndef TILERACE_RUNNER_H
 #define TILERACE_RUNNER_H
 
+#include <sched.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -194,6 +195,16 @@ struct tr_run {
 
 /* Number of lanes a mode uses for this many tiles and threads. */
 uint32_t tr_lane_count(enum tr_mode mode, uint64_t tiles, uint32_t threads);
+
+/*
+ * The CPUs that lanes 0..lanes-1 of a run with these hooks are pinned to (pin_lanes), into
+ * *out. In a run across processes on one host these are also where the process's other
+ * busy threads belong: elsewhere they would take turns with another process's lane, and a
+ * switch between processes costs more than one between threads of a process. Returns 0, or
+ * -1 (out left empty) when the lanes are not pinned, there are none, or this process's CPUs
+ * cannot be read.
+ */
+int tr_lane_cpus(const struct tr_run_hooks *hooks, uint32_t lanes, cpu_set_t *out);
 
 /*
  * Runs every tile of p's grid on backend, into frame (width*height counts, zeroed by the

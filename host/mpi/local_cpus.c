@@ -17,16 +17,20 @@ uint32_t tr_local_pin_first(const struct tr_local_share *shares, uint32_t k)
     return first;
 }
 
-/* This rank's lanes (from p's device list, 0 when it does not parse: the run refuses it later)
- * and the CPUs it may use. Returns whether those are known. */
-static int own_share(const struct tr_params *p, struct tr_local_share *mine)
+uint32_t tr_local_lanes(const struct tr_params *p)
 {
     struct tr_device_list list;
     char why[400];
+    return tr_device_list_parse(p->device, TR_MAX_THREADS, &list, why, sizeof(why)) == 0
+               ? tr_device_list_lanes(&list, p->num_threads)
+               : 0;
+}
+
+/* This rank's lanes and the CPUs it may use. Returns whether those are known. */
+static int own_share(const struct tr_params *p, struct tr_local_share *mine)
+{
     memset(mine, 0, sizeof(*mine)); /* padding included: it is sent as bytes */
-    mine->lanes = tr_device_list_parse(p->device, TR_MAX_THREADS, &list, why, sizeof(why)) == 0
-                      ? tr_device_list_lanes(&list, p->num_threads)
-                      : 0;
+    mine->lanes = tr_local_lanes(p);
     return sched_getaffinity(0, sizeof(mine->cpus), &mine->cpus) == 0;
 }
 

@@ -31,6 +31,9 @@ struct tr_local_share {
  */
 uint32_t tr_local_pin_first(const struct tr_local_share *shares, uint32_t k);
 
+/* This rank's lanes, from p's device list; 0 when it does not parse (the run refuses it). */
+uint32_t tr_local_lanes(const struct tr_params *p);
+
 /*
  * Collective over comm: this rank's lanes (from p's device list, 0 when it does not parse:
  * the run refuses it later) and CPUs go to the ranks on its host, and *pin_first gets its

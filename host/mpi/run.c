@@ -411,7 +411,11 @@ int tr_mpi_run(int argc, char **argv, int thread_level)
     jo.hooks.tile_slots = rank != 0;
     if (jo.hooks.tile_slots)
         jo.hooks.output_queue_tiles = relay_queue_tiles(&o.params);
-    if (tr_mpi_relay_start(&relay, &job, jo.hooks.tile_slots, &jo.hooks) != 0 && rc == 0) {
+    /* the receiving thread keeps to this rank's CPUs, as its output thread does */
+    cpu_set_t own_cpus;
+    const cpu_set_t *cpus =
+        tr_lane_cpus(&jo.hooks, tr_local_lanes(&o.params), &own_cpus) == 0 ? &own_cpus : NULL;
+    if (tr_mpi_relay_start(&relay, &job, jo.hooks.tile_slots, &jo.hooks, cpus) != 0 && rc == 0) {
         snprintf(err, sizeof(err), "could not start the thread that receives the ranks' tiles");
         rc = TR_EXIT_FAILURE;
     }

@@ -307,7 +307,7 @@ static void *receive(void *arg)
 }
 
 int tr_mpi_relay_start(struct tr_mpi_relay *r, const struct tr_job *job, int packed,
-                       struct tr_run_hooks *hooks)
+                       struct tr_run_hooks *hooks, const cpu_set_t *cpus)
 {
     r->job = job;
     if (r->rank != 0) {
@@ -328,6 +328,8 @@ int tr_mpi_relay_start(struct tr_mpi_relay *r, const struct tr_job *job, int pac
         if (pthread_create(&r->receiver, NULL, receive, r) != 0)
             return -1;
         r->receiver_started = 1;
+        if (cpus) /* best effort */
+            pthread_setaffinity_np(r->receiver, sizeof(*cpus), cpus);
     }
     return 0;
 }

@@ -226,5 +226,32 @@ class Heterogeneous(unittest.TestCase):
         self.assertEqual(rb.HETERO_MODES[:2], ["concurrent", "dynamic"])
 
 
+def mpi_side(label, gips, wall_ms, rate_flags=(), wall_flags=(), other_flags=()):
+    return dict(label=label, gips_median=gips, wall_ms_median=wall_ms,
+                rate_flags=list(rate_flags), wall_flags=list(wall_flags),
+                flags=sorted(set(rate_flags) | set(wall_flags) | set(other_flags)))
+
+
+class MpiRatios(unittest.TestCase):
+    def test_the_rates_and_the_wall_times_each_flag_their_own_ratio(self):
+        r = rb.mpi_ratio("2 ranks / 1 rank", "w",
+                         mpi_side("a", 9.0, 110.0, rate_flags=["wide-spread"]),
+                         mpi_side("b", 10.0, 100.0, wall_flags=["wide-spread"]), 0.9)
+        self.assertAlmostEqual(r["ratio"], 0.9)
+        self.assertAlmostEqual(r["process_ratio"], 100.0 / 110.0)
+        self.assertEqual(r["flags"], ["wide-spread"])
+        self.assertEqual(r["process_flags"], ["wide-spread"])
+
+    def test_a_spread_in_a_figure_outside_the_ratio_leaves_it_trusted(self):
+        # a row flagged for its gather time alone: its rate and wall time agree
+        r = rb.mpi_ratio("2 ranks / 1 rank", "w",
+                         mpi_side("a", 9.5, 105.0, other_flags=["wide-spread"]),
+                         mpi_side("b", 10.0, 100.0), 0.9)
+        self.assertEqual(r["flags"], [])
+        self.assertEqual(r["process_flags"], [])
+        target = rb.mpi_targets(dict(ratios=[r]))[0]
+        self.assertEqual(target["result"], "pass")
+
+
 if __name__ == "__main__":
     unittest.main()

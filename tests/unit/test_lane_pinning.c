@@ -77,19 +77,44 @@ static void test_lanes_start_at_pin_first(void **state)
         char err[256];
         assert_int_equal(tr_run_tiles(&p, frame, &b, &hooks, &run, err, sizeof(err)), 0);
         assert_int_equal(run.lanes, LANES);
-        for (int i = 0; i < LANES; i++)
+        cpu_set_t seen_cpus, lane_cpus;
+        CPU_ZERO(&seen_cpus);
+        for (int i = 0; i < LANES; i++) {
             assert_int_equal(
                 atomic_load(&s.cpu[i]),
                 nth_allowed(&allowed, (int)((firsts[f] + (uint32_t)i) % (uint32_t)n_cpus)));
+            CPU_SET(atomic_load(&s.cpu[i]), &seen_cpus);
+        }
+        /* tr_lane_cpus says the same CPUs */
+        assert_int_equal(tr_lane_cpus(&hooks, LANES, &lane_cpus), 0);
+        assert_true(CPU_EQUAL(&lane_cpus, &seen_cpus));
         tr_run_free(&run);
     }
     free(frame);
+}
+
+/* No pinned lanes, or none at all: no CPUs. */
+static void test_lane_cpus_of_unpinned_lanes(void **state)
+{
+    (void)state;
+    struct tr_run_hooks hooks;
+    memset(&hooks, 0, sizeof(hooks));
+    cpu_set_t cpus;
+    assert_int_equal(tr_lane_cpus(&hooks, 2, &cpus), -1);
+    assert_int_equal(CPU_COUNT(&cpus), 0);
+    hooks.pin_lanes = 1;
+    assert_int_equal(tr_lane_cpus(&hooks, 0, &cpus), -1);
+    assert_int_equal(CPU_COUNT(&cpus), 0);
+    assert_int_equal(tr_lane_cpus(NULL, 2, &cpus), -1);
+    assert_int_equal(tr_lane_cpus(&hooks, 1, &cpus), 0);
+    assert_int_equal(CPU_COUNT(&cpus), 1);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lanes_start_at_pin_first),
+        cmocka_unit_test(test_lane_cpus_of_unpinned_lanes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
