@@ -131,8 +131,8 @@ static void part_clear(struct part *pt)
 /*
  * Finished tiles a rank without a frame keeps for its output thread, which sends them to
  * rank 0: about 2 MiB of them, so that its lanes go on rendering while the thread waits for
- * a CPU (measured on 2 cores with 2 ranks of one lane: 32 tiles of 64x64 left a lane
- * waiting for a free slot 8-30 ms of a 110 ms run, 256 none).
+ * a CPU (on 2 cores with 2 ranks of one lane, 32 tiles of 64x64 and 256 gave rates alike
+ * within the runs' spread; the larger pool is room for a thread held up longer).
  */
 static size_t relay_queue_tiles(const struct tr_params *p)
 {

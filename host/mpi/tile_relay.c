@@ -14,9 +14,10 @@
  * A blocking MPI call spins a core while it waits (Open MPI polls), and the lanes need every
  * core, so the relay's waits look, sleep, and look again. Rank 0's receiving thread sleeps
  * this long whenever nothing has come (unless told that the ranks have ended): a tile reaches
- * it at most this much later than its sender let it go. Every wake-up costs the lanes
- * (measured on a 2-core VM with 2 ranks of one lane on 4096x4096/256: waking every 1 ms left
- * 2 ranks at 0.78x the rate of 1 rank of 2 lanes, every 4 ms at 0.88-0.92x).
+ * it at most this much later than its sender let it go. Every wake-up is a context switch on
+ * a CPU some lane needs (on a 2-core VM with 2 ranks of one lane, waking every 1, 4 or 8 ms
+ * gave rates alike within the runs' spread once the senders' buffers were present before
+ * the run; before that, waking every 1 ms cost 5-10% more than every 4 ms).
  */
 #define RECEIVE_SLEEP_NS 4000000
 /* A sender with no room for another message on its way sleeps this long between looks. */
