@@ -695,6 +695,7 @@ MPI_RANKS = [1, 2, 3]  # the gather and counter tables
 MPI_GATHER_FRAME = (4096, 4096, 1)  # 32 MiB of counts, next to nothing to render
 MPI_COUNTER_FRAME = (512, 512, 4)   # 16384 tiles of 4x4 at max_iter 1: the counter's rate
 MPI_COUNTER_THREADS = [1, 2]
+MPI_COMPARE_MIN_REPEATS = 9  # timed runs a side of each target's comparison
 COUNT_BYTES = 2  # a pixel's count in the frame rank 0 assembles (uint16)
 
 
@@ -787,11 +788,11 @@ def mpi_row(section, label, ranks, params, timed):
     return row
 
 
-def mpi_interleaved(run, tools, section, sides):
-    """sides: [(label, ranks, params)]; one warm-up each, then the repeats, the sides taking
-    turns; returns their rows."""
+def mpi_interleaved(run, tools, section, sides, repeats=None):
+    """sides: [(label, ranks, params)]; one warm-up each, then the repeats (run.repeats unless
+    given), the sides taking turns; returns their rows."""
     timed = {label: [] for label, _, _ in sides}
-    for i in range(1 + run.repeats):
+    for i in range(1 + (repeats or run.repeats)):
         for label, ranks, params in sides:
             result = mpi_side_run(run, tools, ranks, params)
             if i:
@@ -811,13 +812,20 @@ def mpi_ratio(name, workload, over, under, threshold):
                 process_flags=sorted(set(over["wall_flags"] + under["wall_flags"])))
 
 
+def mpi_compare_repeats(run):
+    """The targets compare rates a few percent apart on a machine whose runs spread by 10% and
+    more (two processes on two cores): the median of 3 runs a side moves more than that, so
+    these sides take at least 9 runs each."""
+    return max(MPI_COMPARE_MIN_REPEATS, 3 * run.repeats)
+
+
 def mpi_compare(run, tools, workload, golden):
     """tilerace run with 2 threads, tilerace-mpi with 1 rank x 2 lanes and 2 ranks x 1 lane on
     one frame (dynamic, 64x64 tiles, double, no time limit), runs interleaved."""
     sides = [("tilerace run, 2 threads", 0, frame_params("cpu", workload, "dynamic", 2)),
              ("1 rank x 2 lanes", 1, frame_params("cpu", workload, "dynamic", 2)),
              ("2 ranks x 1 lane", 2, frame_params("cpu", workload, "dynamic", 1))]
-    rows = mpi_interleaved(run, tools, "mpi-rate", sides)
+    rows = mpi_interleaved(run, tools, "mpi-rate", sides, mpi_compare_repeats(run))
     sums = {r["checksum"] for r in rows}
     want = golden.get(WORKLOADS[workload])
     if len(sums) != 1 or (want and sums != {"fnv1a64:" + want}):
@@ -926,7 +934,9 @@ def mpi_markdown(lines, mpi):
         return
     lines.append(f"Every tilerace-mpi run is `{mpi['launch']} tilerace-mpi`, the options as "
                  "`tilerace run`'s, `--time-limit-ms 0`; the sides of each comparison run "
-                 "interleaved after one warm-up each. Wall: the whole process from fork to exit "
+                 "interleaved after one warm-up each (the rates of the targets' comparisons: "
+                 f"{mpi['rates'][0]['runs'] if mpi.get('rates') else '-'} timed runs a side, "
+                 "the other tables: the run's repeats). Wall: the whole process from fork to exit "
                  "(mpirun's launch of the ranks included); elapsed: the run's own elapsed_us; "
                  "gather: summary.gather_us (from the ranks' end to rank 0 holding the frame: "
                  "the tiles still on their way, the ranks' totals, the sum and hash of the "

@@ -242,6 +242,11 @@ class MpiRatios(unittest.TestCase):
         self.assertEqual(r["flags"], ["wide-spread"])
         self.assertEqual(r["process_flags"], ["wide-spread"])
 
+    def test_the_targets_sides_take_at_least_9_runs(self):
+        self.assertEqual(rb.mpi_compare_repeats(types.SimpleNamespace(repeats=1)), 9)
+        self.assertEqual(rb.mpi_compare_repeats(types.SimpleNamespace(repeats=3)), 9)
+        self.assertEqual(rb.mpi_compare_repeats(types.SimpleNamespace(repeats=5)), 15)
+
     def test_a_spread_in_a_figure_outside_the_ratio_leaves_it_trusted(self):
         # a row flagged for its gather time alone: its rate and wall time agree
         r = rb.mpi_ratio("2 ranks / 1 rank", "w",
