@@ -80,7 +80,8 @@ def parse_args(argv=None):
     ap.add_argument("--threads", default="auto",
                     help="comma-separated thread counts for the thread sweep (auto: 1,2,4.. nproc)")
     ap.add_argument("--repeats", type=int, default=0,
-                    help="timed runs per configuration after one warm-up (default 3)")
+                    help="timed runs per configuration after one warm-up (default 3; the MPI "
+                         "targets' comparisons take three times as many, at least 9)")
     ap.add_argument("--name", default="latest", help="base name of the result files [latest]")
     ap.add_argument("--hetero-only", action="store_true",
                     help="only the heterogeneous table (each device alone, then together)")
@@ -942,6 +943,9 @@ def mpi_markdown(lines, mpi):
                  "the tiles still on their way, the ranks' totals, the sum and hash of the "
                  "frame; the tiles themselves reach rank 0 while the run lasts).\n")
     lines.append("### Ratios (in-process rate, whole-process rate beside)\n")
+    lines.append("A rate ratio is flagged by the spreads of the two rates it divides, a "
+                 "whole-process ratio by those of the two wall times; a row's other figures "
+                 "(gather, tiles per second) flag only that row in the tables below.\n")
     table(lines, ["comparison", "workload", "rate ratio", "target", "rate ratio flags",
                   "whole-process ratio", "whole-process flags"],
           [f"| {r['name']} | {r['workload']} | {r['ratio']:.3f} | >= {r['threshold']} | "

@@ -425,7 +425,7 @@ static void *output_main(void *arg)
     if (!s->pool && !s->span)
         setpriority(PRIO_PROCESS, (id_t)gettid(), OUTPUT_NICE);
     /* Nothing to deliver, hash or poll: waking every few milliseconds would only take a lane's
-     * CPU (a context switch costs tens of microseconds on a VM). */
+     * CPU. */
     if (!s->consumer && !s->digest_live && !(h && h->poll))
         return NULL;
     while (!ended && !atomic_load(&s->lanes_ended)) {
@@ -731,15 +731,21 @@ enum tr_status tr_run_lanes(const struct tr_params *p, uint16_t *frame,
     s.cpus = cpus_known ? (uint32_t)CPU_COUNT(&allowed) : 0;
     s.digest_during_run = s.digest_live && n < s.cpus;
     atomic_init(&s.lanes_rendering, n);
-    if (pthread_create(&output_thread, NULL, output_main, &s) != 0) {
+    pthread_attr_t output_attr;
+    int attr_ready = hooks && hooks->helper_cpus && pthread_attr_init(&output_attr) == 0;
+    if (attr_ready) /* best effort: without it, any CPU */
+        pthread_attr_setaffinity_np(&output_attr, sizeof(*hooks->helper_cpus), hooks->helper_cpus);
+    int created = attr_ready ? pthread_create(&output_thread, &output_attr, output_main, &s) : -1;
+    if (attr_ready)
+        pthread_attr_destroy(&output_attr);
+    if (created != 0) /* the set refused: anywhere, then */
+        created = pthread_create(&output_thread, NULL, output_main, &s);
+    if (created != 0) {
         snprintf(err, errlen, "could not start the output thread");
         rc = TR_ERR_INTERNAL;
         goto cleanup;
     }
     output_started = 1;
-    cpu_set_t own;
-    if (s.span && tr_lane_cpus(hooks, n, &own) == 0) /* best effort */
-        pthread_setaffinity_np(output_thread, sizeof(own), &own);
 
     for (uint32_t i = 0, g = 0, in_group = 0; i < n; i++, in_group++) {
         while (in_group == groups[g].lanes) {

@@ -147,6 +147,10 @@ struct tr_run_hooks {
     /* With pin_lanes: lane i takes the (pin_first + i)-th CPU instead, round-robin, so that
      * processes sharing a host can give their lanes different CPUs. */
     uint32_t pin_first;
+    /* The CPUs the output thread keeps to; NULL: any. For processes whose lanes take every
+     * CPU of the host: there the thread takes turns with this process's own lanes rather
+     * than another's (a switch between processes costs more than one within a process). */
+    const cpu_set_t *helper_cpus;
     /* NULL: the run's lanes are all this process's. */
     const struct tr_lane_span *span;
 };
@@ -198,11 +202,9 @@ uint32_t tr_lane_count(enum tr_mode mode, uint64_t tiles, uint32_t threads);
 
 /*
  * The CPUs that lanes 0..lanes-1 of a run with these hooks are pinned to (pin_lanes), into
- * *out. In a run across processes on one host these are also where the process's other
- * busy threads belong: elsewhere they would take turns with another process's lane, and a
- * switch between processes costs more than one between threads of a process. Returns 0, or
- * -1 (out left empty) when the lanes are not pinned, there are none, or this process's CPUs
- * cannot be read.
+ * *out: what a process whose lanes share the host with others' gives its helper threads
+ * (helper_cpus) when no CPU is left over. Returns 0, or -1 (out left empty) when the lanes
+ * are not pinned, there are none, or this process's CPUs cannot be read.
  */
 int tr_lane_cpus(const struct tr_run_hooks *hooks, uint32_t lanes, cpu_set_t *out);
 

@@ -26,6 +26,15 @@ uint32_t tr_local_lanes(const struct tr_params *p)
                : 0;
 }
 
+int tr_local_cpus_taken(const struct tr_local_share *shares, uint32_t n, uint32_t k)
+{
+    uint64_t lanes = 0;
+    for (uint32_t j = 0; j < n; j++)
+        if (CPU_EQUAL(&shares[j].cpus, &shares[k].cpus))
+            lanes += shares[j].lanes;
+    return lanes >= (uint64_t)CPU_COUNT(&shares[k].cpus);
+}
+
 /* This rank's lanes and the CPUs it may use. Returns whether those are known. */
 static int own_share(const struct tr_params *p, struct tr_local_share *mine)
 {
@@ -34,12 +43,14 @@ static int own_share(const struct tr_params *p, struct tr_local_share *mine)
     return sched_getaffinity(0, sizeof(mine->cpus), &mine->cpus) == 0;
 }
 
-int tr_local_cpus_first(MPI_Comm comm, const struct tr_params *p, uint32_t *pin_first)
+int tr_local_cpus_first(MPI_Comm comm, const struct tr_params *p, uint32_t *pin_first,
+                        int *cpus_taken)
 {
     struct tr_local_share mine;
     MPI_Comm local;
     int k = 0, n = 1;
     *pin_first = 0;
+    *cpus_taken = 0;
     int known = own_share(p, &mine);
     /* every rank takes part whatever it knows: the exchange is collective */
     if (MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local) != MPI_SUCCESS)
@@ -52,6 +63,7 @@ int tr_local_cpus_first(MPI_Comm comm, const struct tr_params *p, uint32_t *pin_
         tr_mpi_abort(comm, "the CPUs of its host's ranks");
     MPI_Allgather(&mine, sizeof(mine), MPI_BYTE, shares, sizeof(mine), MPI_BYTE, local);
     *pin_first = tr_local_pin_first(shares, (uint32_t)k);
+    *cpus_taken = known && tr_local_cpus_taken(shares, (uint32_t)n, (uint32_t)k);
     free(shares);
     MPI_Comm_free(&local);
     return known ? 0 : -1;

@@ -31,16 +31,24 @@ struct tr_local_share {
  */
 uint32_t tr_local_pin_first(const struct tr_local_share *shares, uint32_t k);
 
+/*
+ * Whether the lanes of the n local ranks that may use exactly local rank k's CPUs are at least
+ * as many as those CPUs: then no CPU is left for the ranks' other threads, and each rank's
+ * are best kept to its own lanes' CPUs.
+ */
+int tr_local_cpus_taken(const struct tr_local_share *shares, uint32_t n, uint32_t k);
+
 /* This rank's lanes, from p's device list; 0 when it does not parse (the run refuses it). */
 uint32_t tr_local_lanes(const struct tr_params *p);
 
 /*
  * Collective over comm: this rank's lanes (from p's device list, 0 when it does not parse:
- * the run refuses it later) and CPUs go to the ranks on its host, and *pin_first gets its
- * place. Returns 0, or -1 when this process's CPUs cannot be read (the lanes are then best
- * left unpinned).
+ * the run refuses it later) and CPUs go to the ranks on its host, *pin_first gets its place
+ * and *cpus_taken tr_local_cpus_taken's answer. Returns 0, or -1 when this process's CPUs
+ * cannot be read (the lanes are then best left unpinned).
  */
-int tr_local_cpus_first(MPI_Comm comm, const struct tr_params *p, uint32_t *pin_first);
+int tr_local_cpus_first(MPI_Comm comm, const struct tr_params *p, uint32_t *pin_first,
+                        int *cpus_taken);
 
 /*
  * Collective over comm, after tr_local_cpus_first's exchange: at rank 0, one line on err

@@ -396,7 +396,14 @@ int tr_mpi_run(int argc, char **argv, int thread_level)
     memset(&jo, 0, sizeof(jo));
     jo.kernel_dir = o.kernel_dir;
     /* the CPUs of a host shared out between its ranks' lanes */
-    jo.hooks.pin_lanes = tr_local_cpus_first(comm, &o.params, &jo.hooks.pin_first) == 0;
+    int cpus_taken = 0;
+    jo.hooks.pin_lanes =
+        tr_local_cpus_first(comm, &o.params, &jo.hooks.pin_first, &cpus_taken) == 0;
+    /* Where the host's lanes take every CPU, this rank's output and receiving threads keep to
+     * its lanes' CPUs (from its device list); where some are left, they go where they like. */
+    cpu_set_t helper_cpus;
+    if (cpus_taken && tr_lane_cpus(&jo.hooks, tr_local_lanes(&o.params), &helper_cpus) == 0)
+        jo.hooks.helper_cpus = &helper_cpus;
     tr_local_cpus_warn_narrow(comm, &o.params, o.extras.quiet ? NULL : stderr);
     if (rank == 0) {
         /* Open MPI gives a rank's stdout a pseudo-terminal wherever mpirun's goes: the
@@ -411,11 +418,7 @@ int tr_mpi_run(int argc, char **argv, int thread_level)
     jo.hooks.tile_slots = rank != 0;
     if (jo.hooks.tile_slots)
         jo.hooks.output_queue_tiles = relay_queue_tiles(&o.params);
-    /* the receiving thread keeps to this rank's CPUs, as its output thread does */
-    cpu_set_t own_cpus;
-    const cpu_set_t *cpus =
-        tr_lane_cpus(&jo.hooks, tr_local_lanes(&o.params), &own_cpus) == 0 ? &own_cpus : NULL;
-    if (tr_mpi_relay_start(&relay, &job, jo.hooks.tile_slots, &jo.hooks, cpus) != 0 && rc == 0) {
+    if (tr_mpi_relay_start(&relay, &job, jo.hooks.tile_slots, &jo.hooks) != 0 && rc == 0) {
         snprintf(err, sizeof(err), "could not start the thread that receives the ranks' tiles");
         rc = TR_EXIT_FAILURE;
     }

@@ -308,7 +308,7 @@ static void *receive(void *arg)
 }
 
 int tr_mpi_relay_start(struct tr_mpi_relay *r, const struct tr_job *job, int packed,
-                       struct tr_run_hooks *hooks, const cpu_set_t *cpus)
+                       struct tr_run_hooks *hooks)
 {
     r->job = job;
     if (r->rank != 0) {
@@ -326,11 +326,19 @@ int tr_mpi_relay_start(struct tr_mpi_relay *r, const struct tr_job *job, int pac
         hooks->user = r;
     }
     if (r->size > 1) {
-        if (pthread_create(&r->receiver, NULL, receive, r) != 0)
+        const cpu_set_t *cpus = hooks->helper_cpus;
+        pthread_attr_t attr;
+        int attr_ready = cpus && pthread_attr_init(&attr) == 0;
+        if (attr_ready) /* best effort: without it, any CPU */
+            pthread_attr_setaffinity_np(&attr, sizeof(*cpus), cpus);
+        int created = attr_ready ? pthread_create(&r->receiver, &attr, receive, r) : -1;
+        if (attr_ready)
+            pthread_attr_destroy(&attr);
+        if (created != 0) /* the set refused: anywhere, then */
+            created = pthread_create(&r->receiver, NULL, receive, r);
+        if (created != 0)
             return -1;
         r->receiver_started = 1;
-        if (cpus) /* best effort */
-            pthread_setaffinity_np(r->receiver, sizeof(*cpus), cpus);
     }
     return 0;
 }

@@ -79,12 +79,12 @@ int tr_mpi_relay_init(struct tr_mpi_relay *r, MPI_Comm comm, const struct tr_par
  * Installs the relay in hooks before job's run. A sending rank: its finished tiles go to rank
  * 0 (packed: the run hands on_tile each tile's counts alone, not the frame). Rank 0: hooks'
  * consumer, set by its outputs, is kept and sees every rank's tiles; the receiving thread
- * starts, writing other ranks' counts into job's frame, on the CPUs in cpus (NULL: any).
+ * starts, writing other ranks' counts into job's frame, on hooks' helper_cpus (NULL: any).
  * Returns 0, or -1 at rank 0 when the thread cannot start (then tr_mpi_relay_finish receives
  * in its place).
  */
 int tr_mpi_relay_start(struct tr_mpi_relay *r, const struct tr_job *job, int packed,
-                       struct tr_run_hooks *hooks, const cpu_set_t *cpus);
+                       struct tr_run_hooks *hooks);
 
 /* After this rank's run, whatever its result: a sending rank says it has sent its last tile.
  * Rank 0 waits until every rank has (call it there after the other ranks' runs have ended, so

@@ -97,9 +97,38 @@ static void test_every_cpu_gets_its_share(void **state)
     }
 }
 
+/* The host's CPUs are taken when the lanes of the ranks that may use them are as many. */
+static void test_cpus_taken_by_the_lanes_of_ranks_that_share_them(void **state)
+{
+    (void)state;
+    struct tr_local_share shares[3];
+    memset(shares, 0, sizeof(shares));
+    cpu_set_t host = cpus_from(0, 2);
+    const uint32_t cases[][3] = {{1, 1, 0}, {1, 0, 0}, {2, 0, 0}, {0, 0, 0}, {1, 1, 1}};
+    const int taken[] = {1, 0, 1, 0, 1};
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        for (uint32_t k = 0; k < 3; k++) {
+            shares[k].lanes = cases[c][k];
+            shares[k].cpus = host;
+        }
+        for (uint32_t k = 0; k < 3; k++)
+            assert_int_equal(tr_local_cpus_taken(shares, 3, k), taken[c]);
+    }
+    /* bound apart (--bind-to core): each rank's one CPU is taken by its own lane, while a
+     * rank with 2 CPUs of its own and 1 lane leaves one over */
+    shares[0].cpus = cpus_from(0, 1);
+    shares[1].cpus = cpus_from(1, 1);
+    shares[2].cpus = cpus_from(2, 2);
+    shares[0].lanes = shares[1].lanes = shares[2].lanes = 1;
+    assert_true(tr_local_cpus_taken(shares, 3, 0));
+    assert_true(tr_local_cpus_taken(shares, 3, 1));
+    assert_false(tr_local_cpus_taken(shares, 3, 2));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cpus_taken_by_the_lanes_of_ranks_that_share_them),
         cmocka_unit_test(test_ranks_sharing_the_host_follow_one_another),
         cmocka_unit_test(test_ranks_bound_apart_start_at_their_first),
         cmocka_unit_test(test_ranks_split_each_socket),
