@@ -47,6 +47,16 @@ static int fake_render(void *ctx, const struct tr_tile *t, int64_t *device_ns, c
 
 static const struct tr_backend_ops fake_ops = {.lane_open = fake_open, .render_tile = fake_render};
 
+static void fake_device_init(struct fake_device *d, const struct tr_params *p, uint16_t *frame,
+                             int sleep_us)
+{
+    memset(d, 0, sizeof(*d));
+    d->p = p;
+    d->frame = frame;
+    d->sleep_us = sleep_us;
+    atomic_init(&d->lanes_opened, 0);
+}
+
 /* The other processes, as this process's span sees them. */
 struct cluster {
     uint32_t first_lane, all_lanes;
@@ -107,10 +117,7 @@ static struct tr_params frame_params(enum tr_mode mode)
 static int run_part(struct tr_params *p, struct cluster *c, int with_next_tile, struct tr_run *run,
                     struct fake_device *d, uint16_t *frame)
 {
-    memset(d, 0, sizeof(*d));
-    d->p = p;
-    d->frame = frame;
-    atomic_init(&d->lanes_opened, 0);
+    fake_device_init(d, p, frame, 0);
     struct tr_backend b = {&fake_ops, d};
     struct tr_lane_group g = {&b, 2, "cpu"};
     struct tr_lane_span span = {
@@ -270,12 +277,8 @@ static void test_time_limit_flag_both_ways(void **state)
     slow.tile_w = slow.tile_h = 1;
     memset(frame, 0, 64 * 64 * sizeof(uint16_t));
     struct fake_device sd;
-    memset(&sd, 0, sizeof(sd));
+    fake_device_init(&sd, &slow, frame, 500);
     {
-        sd.p = &slow;
-        sd.frame = frame;
-        sd.sleep_us = 500;
-        atomic_init(&sd.lanes_opened, 0);
         struct tr_backend b = {&fake_ops, &sd};
         struct tr_lane_group g = {&b, 2, "cpu"};
         struct tr_lane_span span = {join,         before_origin,      NULL,
@@ -318,9 +321,9 @@ static void note_helper(void *user, const struct tr_record *rec, const uint16_t 
     h->calls++;
 }
 
-/* One lane of a run across processes, pinned from first; the output thread's CPUs. */
-static void run_seen_by_helper(uint32_t first, const cpu_set_t *helper_cpus,
-                               struct helper_seen *seen)
+/* One lane of a run across processes, 64 tiles of 0.5 ms (several of the output thread's
+ * periods), with these hooks and a span of its own. */
+static void run_one_slow_lane(struct tr_run_hooks *hooks)
 {
     struct tr_params p = frame_params(TR_MODE_DYNAMIC);
     uint16_t *frame = calloc((size_t)p.width * p.height, sizeof(uint16_t));
@@ -328,29 +331,34 @@ static void run_seen_by_helper(uint32_t first, const cpu_set_t *helper_cpus,
     struct cluster c;
     cluster_init(&c, 0, 1);
     struct fake_device d;
-    memset(&d, 0, sizeof(d));
-    d.p = &p;
-    d.frame = frame;
-    d.sleep_us = 500; /* 64 tiles of 0.5 ms: the output thread takes some while they run */
-    atomic_init(&d.lanes_opened, 0);
+    fake_device_init(&d, &p, frame, 500);
     struct tr_backend b = {&fake_ops, &d};
     struct tr_lane_group g = {&b, 1, "cpu"};
     struct tr_lane_span span = {join, before_origin, NULL, limit_passed, &c.limit_elsewhere, &c};
+    hooks->span = &span;
+    struct tr_run run;
+    char err[256];
+    assert_int_equal(tr_run_lanes(&p, frame, &g, 1, hooks, &run, err, sizeof(err)), 0);
+    assert_true(run.complete);
+    hooks->span = NULL;
+    tr_run_free(&run);
+    free(frame);
+}
+
+/* The one lane pinned from first; what the output thread's calls saw of its CPUs. */
+static void run_seen_by_helper(uint32_t first, const cpu_set_t *helper_cpus,
+                               struct helper_seen *seen)
+{
     memset(seen, 0, sizeof(*seen));
     seen->caller = pthread_self();
     struct tr_run_hooks hooks;
     memset(&hooks, 0, sizeof(hooks));
-    hooks.span = &span;
     hooks.pin_lanes = 1;
     hooks.pin_first = first;
     hooks.helper_cpus = helper_cpus;
     hooks.on_tile = note_helper;
     hooks.user = seen;
-    struct tr_run run;
-    char err[256];
-    assert_int_equal(tr_run_lanes(&p, frame, &g, 1, &hooks, &run, err, sizeof(err)), 0);
-    tr_run_free(&run);
-    free(frame);
+    run_one_slow_lane(&hooks);
 }
 
 /* helper_cpus: the output thread keeps to them (here the one lane's CPU, fewer than the
@@ -390,34 +398,14 @@ static void count_poll(void *user)
 static void test_a_poll_alone_keeps_the_output_thread(void **state)
 {
     (void)state;
-    struct tr_params p = frame_params(TR_MODE_DYNAMIC);
-    uint16_t *frame = calloc((size_t)p.width * p.height, sizeof(uint16_t));
-    assert_non_null(frame);
-    struct cluster c;
-    cluster_init(&c, 0, 1);
-    struct fake_device d;
-    memset(&d, 0, sizeof(d));
-    d.p = &p;
-    d.frame = frame;
-    d.sleep_us = 500; /* 64 tiles of 0.5 ms on one lane: several of the thread's periods */
-    atomic_init(&d.lanes_opened, 0);
-    struct tr_backend b = {&fake_ops, &d};
-    struct tr_lane_group g = {&b, 1, "cpu"};
-    struct tr_lane_span span = {join, before_origin, NULL, limit_passed, &c.limit_elsewhere, &c};
     atomic_int polls;
     atomic_init(&polls, 0);
     struct tr_run_hooks hooks;
     memset(&hooks, 0, sizeof(hooks));
-    hooks.span = &span;
     hooks.poll = count_poll;
     hooks.user = &polls;
-    struct tr_run run;
-    char err[256];
-    assert_int_equal(tr_run_lanes(&p, frame, &g, 1, &hooks, &run, err, sizeof(err)), 0);
-    assert_true(run.complete);
+    run_one_slow_lane(&hooks);
     assert_true(atomic_load(&polls) > 0);
-    tr_run_free(&run);
-    free(frame);
 }
 
 int main(void)
