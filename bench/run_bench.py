@@ -51,13 +51,18 @@ HETERO_MODES = ["concurrent", "dynamic", "steal"]
 
 # A row whose runs spread wider than this (max - min over the median) is not trusted.
 SPREAD_LIMIT = 0.20
+# From this many runs on, the spread leaves out the fastest and the slowest run: the range of
+# many runs widens with their number (one odd run in nine is likely on a shared VM), while
+# their median hardly moves for it.
+SPREAD_TRIM_FROM = 7
 # ... nor a rate above the ceiling, which measures what the loop can do at most.
 CEILING_LIMIT = 1.0
 FLAG_NOTES = {
     "above-ceiling": "above 1.0x the median ceiling: the ceiling measures the most the loop can "
                      "do, so the machine was busier while the ceiling ran than during this row; "
                      "the ratio cannot be trusted",
-    "wide-spread": f"min-max spread above {SPREAD_LIMIT:.0%} of the median: the runs disagree "
+    "wide-spread": f"min-max spread (from {SPREAD_TRIM_FROM} runs on, without the fastest and "
+                   f"the slowest run) above {SPREAD_LIMIT:.0%} of the median: the runs disagree "
                    "(the machine was disturbed), so the median cannot be trusted",
     "checksum-differs": "tilerace bench found this row's frame differs from the other rows' "
                         "of its workload and precision (or between its runs): a wrong result",
@@ -107,11 +112,14 @@ def parse_args(argv=None):
 # ---- statistics and flags: pure functions (tests/unit/test_bench_flags.py) ----
 
 def stats(samples):
-    """Median, min, max and the min-max spread over the median of a list of numbers."""
-    samples = list(samples)
+    """Median, min, max and the spread over the median of a list of numbers: max - min, from
+    SPREAD_TRIM_FROM numbers on without the lowest and the highest (min and max stay the
+    list's own)."""
+    samples = sorted(samples)
     med = statistics.median(samples)
-    lo, hi = min(samples), max(samples)
-    return dict(median=med, min=lo, max=hi, n=len(samples),
+    kept = samples[1:-1] if len(samples) >= SPREAD_TRIM_FROM else samples
+    lo, hi = kept[0], kept[-1]
+    return dict(median=med, min=samples[0], max=samples[-1], n=len(samples),
                 spread=(hi - lo) / med if med > 0 else (0.0 if hi == lo else float("inf")))
 
 
@@ -1024,7 +1032,8 @@ def mpi_only(args, run):
              f"({time.time() - t0:.1f} s), {os.cpu_count()} CPUs, "
              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
              "- each configuration: one warm-up, then the median (min-max) of the timed runs; "
-             f"a row is FLAGGED when its min-max spread is above {SPREAD_LIMIT:.0%} of its "
+             f"a row is FLAGGED when its min-max spread (from {SPREAD_TRIM_FROM} runs on, "
+             f"without the fastest and the slowest) is above {SPREAD_LIMIT:.0%} of its "
              "median\n"]
     if targets_:
         lines.append("## Targets\n")
@@ -1404,7 +1413,8 @@ def markdown(report):
     lines.append(f"- command: `{report['command']}` ({report['seconds']} s)")
     lines.append("- each configuration: one warm-up, then the median (min-max) of the timed runs;"
                  " ratios are between medians measured in this run")
-    lines.append(f"- a row is FLAGGED when its min-max spread is above {SPREAD_LIMIT:.0%} of its "
+    lines.append(f"- a row is FLAGGED when its min-max spread (from {SPREAD_TRIM_FROM} runs on, "
+                 f"without the fastest and the slowest) is above {SPREAD_LIMIT:.0%} of its "
                  "median, or its rate is above the ceiling's median; a flagged row's figures "
                  "cannot be trusted, and a target that rests on one is flagged-unreliable\n")
     if report["targets"]:

@@ -40,6 +40,22 @@ class Flags(unittest.TestCase):
         st = rb.stats([1.0, 1.0, 1.19])
         self.assertEqual(rb.flags_for(st), [])
 
+    def test_from_7_runs_one_odd_run_each_way_is_left_out(self):
+        st = rb.stats([10.0, 10.1, 9.9, 10.0, 7.0, 10.2, 9.8, 10.0, 13.0])
+        self.assertEqual((st["min"], st["max"], st["median"]), (7.0, 13.0, 10.0))
+        self.assertAlmostEqual(st["spread"], 0.04)  # 9.8 to 10.2
+        self.assertEqual(rb.flags_for(st), [])
+
+    def test_from_7_runs_two_odd_runs_still_flag(self):
+        st = rb.stats([10.0, 10.1, 9.9, 10.0, 7.0, 7.5, 9.8, 10.0, 10.2])
+        self.assertAlmostEqual(st["spread"], 0.26)  # 7.5 to 10.1
+        self.assertEqual(rb.flags_for(st), ["wide-spread"])
+
+    def test_below_7_runs_every_run_counts(self):
+        st = rb.stats([10.0, 10.0, 10.0, 10.0, 10.0, 12.5])
+        self.assertAlmostEqual(st["spread"], 0.25)
+        self.assertEqual(rb.flags_for(st), ["wide-spread"])
+
     def test_the_issue_example_is_flagged(self):
         # "4.159 (0.369-4.323)": median 4.159, spread 95%
         st = rb.stats([0.369, 4.159, 4.323])
@@ -143,7 +159,8 @@ class Targets(unittest.TestCase):
         self.assertIn("| good (>= 0.5) | c | 1.00 | 2.00 | pass |", md)
         self.assertIn("| bad (>= 0.5) | c | 0.10 | 0.20 | **FAIL** |", md)
         self.assertIn("| noisy (>= 0.5) | c | 1.00 | 2.00 | flagged-unreliable [b] |", md)
-        self.assertIn("[b] min-max spread above 20%", md)
+        self.assertIn("[b] min-max spread (from 7 runs on, without the fastest and the slowest "
+                      "run) above 20% of the median", md)
 
 
 class ThreadsPlot(unittest.TestCase):
