@@ -9,7 +9,6 @@
 #define TILERACE_MPI_TILE_RELAY_H
 
 #include <mpi.h>
-#include <sched.h>
 #include <pthread.h>
 #include <stdint.h>
 
