@@ -958,8 +958,8 @@ def mpi_markdown(lines, mpi):
                   "whole-process ratio", "whole-process flags"],
           [f"| {r['name']} | {r['workload']} | {r['ratio']:.3f} | >= {r['threshold']} | "
            f"{flag_cell(r['flags'])} | {r['process_ratio']:.3f} | "
-           f"{flag_cell(r.get('process_flags', []))} |" for r in mpi["ratios"]],
-          [r["flags"] + r.get("process_flags", []) for r in mpi["ratios"]])
+           f"{flag_cell(r['process_flags'])} |" for r in mpi["ratios"]],
+          [r["flags"] + r["process_flags"] for r in mpi["ratios"]])
 
     def rate_rows(rows, extra):
         return [f"| {r['label']} | {r['workload']} | {r['mode']} | {r['tile_w']} | "

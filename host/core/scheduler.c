@@ -121,6 +121,18 @@ int tr_lane_cpus(const struct tr_run_hooks *hooks, uint32_t lanes, cpu_set_t *ou
     return 0;
 }
 
+int tr_thread_create_on(pthread_t *thread, const cpu_set_t *cpus, void *(*start)(void *), void *arg)
+{
+    pthread_attr_t attr;
+    int attr_ready = cpus && pthread_attr_init(&attr) == 0;
+    if (attr_ready)
+        pthread_attr_setaffinity_np(&attr, sizeof(*cpus), cpus);
+    int rc = attr_ready ? pthread_create(thread, &attr, start, arg) : -1;
+    if (attr_ready)
+        pthread_attr_destroy(&attr);
+    return rc == 0 ? 0 : pthread_create(thread, NULL, start, arg);
+}
+
 uint32_t tr_lane_count(enum tr_mode mode, uint64_t tiles, uint32_t threads)
 {
     switch (mode) {
@@ -731,16 +743,8 @@ enum tr_status tr_run_lanes(const struct tr_params *p, uint16_t *frame,
     s.cpus = cpus_known ? (uint32_t)CPU_COUNT(&allowed) : 0;
     s.digest_during_run = s.digest_live && n < s.cpus;
     atomic_init(&s.lanes_rendering, n);
-    pthread_attr_t output_attr;
-    int attr_ready = hooks && hooks->helper_cpus && pthread_attr_init(&output_attr) == 0;
-    if (attr_ready) /* best effort: without it, any CPU */
-        pthread_attr_setaffinity_np(&output_attr, sizeof(*hooks->helper_cpus), hooks->helper_cpus);
-    int created = attr_ready ? pthread_create(&output_thread, &output_attr, output_main, &s) : -1;
-    if (attr_ready)
-        pthread_attr_destroy(&output_attr);
-    if (created != 0) /* the set refused: anywhere, then */
-        created = pthread_create(&output_thread, NULL, output_main, &s);
-    if (created != 0) {
+    const cpu_set_t *helper_cpus = hooks ? hooks->helper_cpus : NULL;
+    if (tr_thread_create_on(&output_thread, helper_cpus, output_main, &s) != 0) {
         snprintf(err, errlen, "could not start the output thread");
         rc = TR_ERR_INTERNAL;
         goto cleanup;

@@ -6,6 +6,7 @@
 #ifndef TILERACE_RUNNER_H
 #define TILERACE_RUNNER_H
 
+#include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -207,6 +208,11 @@ uint32_t tr_lane_count(enum tr_mode mode, uint64_t tiles, uint32_t threads);
  * are not pinned, there are none, or this process's CPUs cannot be read.
  */
 int tr_lane_cpus(const struct tr_run_hooks *hooks, uint32_t lanes, cpu_set_t *out);
+
+/* pthread_create on the CPUs in cpus (NULL: any); where the set is refused, on any CPU.
+ * Returns pthread_create's result. */
+int tr_thread_create_on(pthread_t *thread, const cpu_set_t *cpus, void *(*start)(void *),
+                        void *arg);
 
 /*
  * Runs every tile of p's grid on backend, into frame (width*height counts, zeroed by the

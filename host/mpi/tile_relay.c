@@ -326,17 +326,7 @@ int tr_mpi_relay_start(struct tr_mpi_relay *r, const struct tr_job *job, int pac
         hooks->user = r;
     }
     if (r->size > 1) {
-        const cpu_set_t *cpus = hooks->helper_cpus;
-        pthread_attr_t attr;
-        int attr_ready = cpus && pthread_attr_init(&attr) == 0;
-        if (attr_ready) /* best effort: without it, any CPU */
-            pthread_attr_setaffinity_np(&attr, sizeof(*cpus), cpus);
-        int created = attr_ready ? pthread_create(&r->receiver, &attr, receive, r) : -1;
-        if (attr_ready)
-            pthread_attr_destroy(&attr);
-        if (created != 0) /* the set refused: anywhere, then */
-            created = pthread_create(&r->receiver, NULL, receive, r);
-        if (created != 0)
+        if (tr_thread_create_on(&r->receiver, hooks->helper_cpus, receive, r) != 0)
             return -1;
         r->receiver_started = 1;
     }
